@@ -1,0 +1,25 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The shipped `silo` is a static executable (see docs/architecture.md, "Start-up cost"):
+// `swift build -c release -Xswiftc -static-executable`. Nothing here imports Foundation
+// except the test targets.
+let package = Package(
+    name: "silo",
+    products: [
+        .executable(name: "silo", targets: ["silo"]),
+        .library(name: "SiloKit", targets: ["SiloKit"]),
+    ],
+    targets: [
+        .target(name: "CSiloShim"),
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        .target(name: "SiloSpec"),
+        .target(name: "SiloSys", dependencies: ["CSiloShim", "CSeccomp", "CCap"]),
+        .target(name: "SiloKit", dependencies: ["SiloSys", "SiloSpec"]),
+        .executableTarget(name: "silo", dependencies: ["SiloKit"]),
+        .testTarget(name: "SiloKitTests", dependencies: ["SiloKit", "SiloSpec", "SiloSys"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["SiloKit", "SiloSys"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

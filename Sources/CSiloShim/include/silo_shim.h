@@ -1,0 +1,51 @@
+// The few kernel entry points Swift cannot call: variadic libc functions (syscall, prctl),
+// function-like macros (WIFEXITED...), and syscalls glibc 2.36 has no wrapper for.
+// Every function is a one-line pass-through; no logic lives here (docs/architecture.md).
+#ifndef SILO_SHIM_H
+#define SILO_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#pragma clang assume_nonnull begin
+
+// Fork-like clone(2): returns 0 in the child, the child's pid in the parent, -1 and errno on error.
+// SIGCHLD is always the exit signal. Safe only while the caller has exactly one thread.
+pid_t silo_clone(unsigned long flags);
+void silo_exit(int status) __attribute__((noreturn));
+
+int silo_pivot_root(const char *new_root, const char *put_old);
+int silo_close_range(unsigned int first, unsigned int last, unsigned int flags);
+int silo_open_tree(int dfd, const char *path, unsigned int flags);
+int silo_move_mount(int from_dfd, const char *from_path, int to_dfd, const char *to_path, unsigned int flags);
+int silo_mount_setattr(int dfd, const char *path, unsigned int flags,
+                       uint64_t attr_set, uint64_t attr_clr, uint64_t propagation, uint64_t userns_fd);
+int silo_fsopen(const char *fsname, unsigned int flags);
+int silo_fsconfig(int fd, unsigned int cmd, const char *_Nullable key, const void *_Nullable value, int aux);
+int silo_fsmount(int fd, unsigned int flags, unsigned int attr_flags);
+int silo_setns(int fd, int nstype);
+int silo_unshare(int flags);
+int silo_pidfd_open(pid_t pid, unsigned int flags);
+ssize_t silo_getrandom(void *buf, size_t len);
+int silo_memfd_create(const char *name, unsigned int flags);
+
+// Raw credential syscalls: glibc's wrappers broadcast to all threads (setxid), which
+// must not run in a freshly cloned child.
+int silo_setresuid(uid_t r, uid_t e, uid_t s);
+int silo_setresgid(gid_t r, gid_t e, gid_t s);
+int silo_setgroups(size_t n, const gid_t *_Nullable groups);
+
+int silo_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
+int silo_seccomp_set_filter(unsigned int flags, const void *bpf, unsigned short len);
+int silo_ioctl_int(int fd, unsigned long request, int arg);
+int silo_ioctl_ptr(int fd, unsigned long request, void *_Nullable arg);
+
+int silo_wifexited(int status);
+int silo_wexitstatus(int status);
+int silo_wifsignaled(int status);
+int silo_wtermsig(int status);
+
+#pragma clang assume_nonnull end
+
+#endif

@@ -1,0 +1,112 @@
+import SiloSys
+
+/// One line of /proc/PID/uid_map or gid_map: `container host size`.
+public struct IDMapping: Equatable, Sendable, CustomStringConvertible {
+    public var container: UInt32
+    public var host: UInt32
+    public var size: UInt32
+
+    public init(container: UInt32, host: UInt32, size: UInt32) {
+        self.container = container
+        self.host = host
+        self.size = size
+    }
+
+    /// Parses `CONTAINER:HOST:SIZE`, as `--uid-map` and `--gid-map` take it.
+    public init(parsing text: String) throws(RuntimeError) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 3, let c = UInt32(parts[0]), let h = UInt32(parts[1]), let s = UInt32(parts[2]), s > 0,
+              UInt64(c) + UInt64(s) <= UInt64(UInt32.max) + 1, UInt64(h) + UInt64(s) <= UInt64(UInt32.max) + 1
+        else {
+            throw RuntimeError(.usage, "id map `\(text)`: expected CONTAINER:HOST:SIZE with SIZE > 0")
+        }
+        self.init(container: c, host: h, size: s)
+    }
+
+    public var description: String { "\(container) \(host) \(size)" }
+}
+
+public struct IDMap: Equatable, Sendable {
+    public var uids: [IDMapping]
+    public var gids: [IDMapping]
+
+    public init(uids: [IDMapping], gids: [IDMapping]) {
+        self.uids = uids
+        self.gids = gids
+    }
+
+    /// The text the kernel takes in one write(2).
+    public static func render(_ m: [IDMapping]) -> String {
+        m.map { "\($0.description)\n" }.joined()
+    }
+
+    /// Which host id a container id lands on, or nil when it is unmapped.
+    public static func host(for id: UInt32, in m: [IDMapping]) -> UInt32? {
+        for e in m where id >= e.container && UInt64(id) < UInt64(e.container) + UInt64(e.size) {
+            return e.host + (id - e.container)
+        }
+        return nil
+    }
+
+    /// Rejects overlapping container ranges and maps that hand container ids to host root.
+    public func validate() throws(RuntimeError) {
+        for (name, m) in [("uid", uids), ("gid", gids)] {
+            if m.isEmpty { throw RuntimeError(.usage, "\(name) map: empty") }
+            if m.count > 340 { throw RuntimeError(.usage, "\(name) map: more than 340 lines") }
+            for (i, a) in m.enumerated() {
+                if a.host == 0 { throw RuntimeError(.usage, "\(name) map `\(a.container):\(a.host):\(a.size)`: container ids must not map to host root") }
+                for b in m[(i + 1)...] {
+                    let overlapC = a.container < b.container + b.size && b.container < a.container + a.size
+                    let overlapH = a.host < b.host + b.size && b.host < a.host + a.size
+                    if overlapC || overlapH { throw RuntimeError(.usage, "\(name) map: ranges `\(a)` and `\(b)` overlap") }
+                }
+            }
+        }
+    }
+}
+
+/// Where container ids land on the host when silo runs as root: root's /etc/subuid range if it
+/// has one, else the space above SUB_UID_MAX of /etc/login.defs that useradd never hands out.
+/// Each running container takes one 65536-id slot, held by an abstract unix socket that the
+/// kernel releases when silo exits: no state file can go stale.
+public struct HostIDRange: Equatable, Sendable {
+    public var start: UInt32
+    public var count: UInt32
+    public static let slotSize: UInt32 = 65536
+
+    public init(start: UInt32, count: UInt32) {
+        self.start = start
+        self.count = count
+    }
+
+    /// Root's line in an /etc/subuid-style file, if any.
+    public static func fromSubordinateFile(_ text: String, user: String = "root", uid: UInt32 = 0) -> HostIDRange? {
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: ":")
+            guard f.count == 3, f[0] == Substring(user) || f[0] == Substring(String(uid)),
+                  let s = UInt32(f[1]), let c = UInt32(f[2]), c > 0, s > 0 else { continue }
+            return HostIDRange(start: s, count: c)
+        }
+        return nil
+    }
+
+    /// The first slot-aligned id above SUB_UID_MAX (default 600100000), up to the top of uid_t.
+    public static func aboveLoginDefs(_ text: String, key: String = "SUB_UID_MAX") -> HostIDRange {
+        var maxID: UInt64 = 600_100_000
+        for line in text.split(separator: "\n") {
+            let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if f.count >= 2, f[0] == Substring(key), let v = UInt64(f[1]) { maxID = v }
+        }
+        let slot = UInt64(slotSize)
+        let start = (maxID / slot + 1) * slot
+        let end = UInt64(UInt32.max) - 1  // (uid_t)-1 is never valid
+        return HostIDRange(start: UInt32(start), count: UInt32(min(end - start, slot * 4096)))
+    }
+
+    public var slots: Int { max(1, Int(count / HostIDRange.slotSize)) }
+
+    public func mapping(slot: Int) -> IDMapping {
+        let size = min(count, HostIDRange.slotSize)
+        return IDMapping(container: 0, host: start + UInt32(slot) * HostIDRange.slotSize, size: size)
+    }
+}

@@ -1,0 +1,235 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSiloShim
+import SiloSys
+
+/// The parent's side of `silo run`: validates and plans everything, clones the child into its
+/// namespaces, writes the id maps, idmaps the rootfs, then forwards signals and waits.
+/// Must be called from a single-threaded process (see docs/architecture.md).
+public struct Launcher {
+    public static let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH]
+
+    public let config: RunConfig
+
+    public init(_ config: RunConfig) {
+        self.config = config
+    }
+
+    /// Runs the container to completion and returns silo's exit status: the command's status,
+    /// or 128+signal.
+    public func run() throws(RuntimeError) -> Int32 {
+        var prepared = try Preparation.make(config)
+        defer { prepared.closeAll() }
+
+        guard ThreadCount.current() == 1 else {
+            throw RuntimeError(.runtime, "silo: the launcher must be single-threaded to clone safely")
+        }
+
+        var socks: [Int32] = [-1, -1]
+        if socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &socks) != 0 {
+            throw RuntimeError(SyscallError.last("socketpair"))
+        }
+        let (parentEnd, childEnd) = (socks[0], socks[1])
+        prepared.plan.syncFD = childEnd
+
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        for s in Launcher.forwardedSignals + [SIGCHLD] { sigaddset(&blocked, s) }
+        var previousMask = sigset_t()
+        sigprocmask(SIG_BLOCK, &blocked, &previousMask)
+        defer { sigprocmask(SIG_SETMASK, &previousMask, nil) }
+
+        let pid = silo_clone(UInt(prepared.cloneFlags.rawValue))
+        if pid < 0 {
+            let e = SyscallError.last("clone")
+            close(parentEnd)
+            close(childEnd)
+            throw RuntimeError(e)
+        }
+        if pid == 0 {
+            close(parentEnd)
+            ChildMain.run(plan: prepared.plan)
+        }
+        close(childEnd)
+        defer { close(parentEnd) }
+
+        do throws(SyscallError) {
+            try prepared.configureChild(pid: pid)
+            var ack: UInt8 = 1
+            if write(parentEnd, &ack, 1) != 1 { throw SyscallError.last("write", "sync socket") }
+        } catch {
+            kill(pid, SIGKILL)
+            _ = ProcessWait.status(of: pid)
+            throw RuntimeError(error)
+        }
+        prepared.closeTrees()
+
+        if let failure = ErrorRecord.receive(fd: parentEnd) {
+            _ = ProcessWait.status(of: pid)
+            throw failure.runtimeError
+        }
+        return ProcessWait.forwardingSignals(to: pid, blocked: blocked)
+    }
+}
+
+/// Everything computed before clone: the plan, the clone flags and the fds the child inherits.
+struct Preparation {
+    var plan: ContainerPlan
+    var cloneFlags: CloneFlags
+    var idmap: IDMap
+    var privileged: Bool
+    var treeFDs: [Int32]
+    var rootfsFD: Int32
+    var idSlotLock: Int32
+
+    static func make(_ config: RunConfig) throws(RuntimeError) -> Preparation {
+        guard !config.argv.isEmpty else { throw RuntimeError(.usage, "silo run: no command given") }
+        let rootfs = try Rootfs.resolve(config.rootfs, readWrite: config.rootfsReadWrite)
+        let privileged = HostIdentity.isRealRoot
+        guard privileged else {
+            throw RuntimeError(.runtime, "silo run: needs root for now (rootless containers are planned)")
+        }
+        let idmap: IDMap
+        var slotLock: Int32 = -1
+        if config.uidMaps.isEmpty || config.gidMaps.isEmpty {
+            let (mapping, lock) = try IDRangeLock.acquire()
+            slotLock = lock
+            idmap = IDMap(uids: config.uidMaps.isEmpty ? [mapping.uids] : config.uidMaps,
+                          gids: config.gidMaps.isEmpty ? [mapping.gids] : config.gidMaps)
+        } else {
+            idmap = IDMap(uids: config.uidMaps, gids: config.gidMaps)
+        }
+        try idmap.validate()
+
+        var trees: [Int32] = []
+        func closeTrees() { for fd in trees { close(fd) } ; if slotLock >= 0 { close(slotLock) } }
+        do throws(RuntimeError) {
+            let rootFD = silo_open_tree(AT_FDCWD, rootfs, OpenTreeFlags.clone | OpenTreeFlags.cloexec | AtFlags.recursive)
+            if rootFD < 0 { throw RuntimeError(SyscallError.last("open_tree", "rootfs \(rootfs)")) }
+            trees.append(rootFD)
+            var volumes: [TreeMount] = []
+            for v in config.volumes {
+                let src = try Rootfs.realpath(v.source, what: "volume")
+                guard v.target.hasPrefix("/"), !v.target.split(separator: "/").contains("..") else {
+                    throw RuntimeError(.usage, "volume \(v.source):\(v.target): the container path must be absolute and without ..")
+                }
+                let fd = silo_open_tree(AT_FDCWD, src, OpenTreeFlags.clone | OpenTreeFlags.cloexec | AtFlags.recursive)
+                if fd < 0 { throw RuntimeError(SyscallError.last("open_tree", "volume \(src)")) }
+                trees.append(fd)
+                if v.readOnly {
+                    // On the detached tree, as host root: no locked flags get in the way.
+                    if silo_mount_setattr(fd, "", AtFlags.emptyPath | AtFlags.recursive, MountAttr.rdonly.rawValue, 0, 0, 0) != 0 {
+                        throw RuntimeError(SyscallError.last("mount_setattr", "volume \(src)"))
+                    }
+                }
+                volumes.append(TreeMount(fd: fd, target: v.target, isFile: !FileIO.isDirectory(src)))
+            }
+            var tmpfs: [(target: String, options: String)] = []
+            for t in config.tmpfs {
+                let parts = t.split(separator: ":", maxSplits: 1)
+                guard let first = parts.first, first.hasPrefix("/") else {
+                    throw RuntimeError(.usage, "tmpfs `\(t)`: expected an absolute PATH[:OPTIONS]")
+                }
+                tmpfs.append((String(first), parts.count > 1 ? String(parts[1]) : "mode=1777"))
+            }
+            let mode: RootfsMode = config.readOnly ? .readOnly : (config.rootfsReadWrite ? .readWrite : .overlay)
+            let mounts = MountPlan.make(staging: try Rootfs.stagingDirectory(), rootfsFD: rootFD, mode: mode, volumes: volumes,
+                                        tmpfs: tmpfs, maskPaths: true)
+            let user = try UserSpec.resolve(config.user, rootfs: rootfs)
+            let hostname = config.hostname ?? ContainerID.random()
+            let env = try Environment.make(config: config, hostname: hostname, home: user.home)
+            let searchPath = (env.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? RunConfig.defaultPath)
+                .split(separator: ":").map(String.init)
+
+            var plan = ContainerPlan(mounts: mounts, argv: config.argv, env: env, searchPath: searchPath)
+            plan.hostname = hostname
+            plan.workdir = config.workdir ?? "/"
+            guard plan.workdir.hasPrefix("/") else { throw RuntimeError(.usage, "workdir \(plan.workdir): must be an absolute path") }
+            plan.uid = user.uid
+            plan.gid = user.gid
+            plan.groups = user.groups
+            plan.useInit = config.useInit
+            if HostIdentity.hasTimeNamespaces {
+                plan.timeOffsets = config.timeOffset
+            }
+            try Hardening.configure(&plan, config: config)
+
+            let flags: CloneFlags = [.newUser, .newNS, .newPID, .newNet, .newUTS, .newIPC, .newCgroup]
+            return Preparation(plan: plan, cloneFlags: flags, idmap: idmap, privileged: privileged,
+                               treeFDs: trees, rootfsFD: rootFD, idSlotLock: slotLock)
+        } catch {
+            closeTrees()
+            throw error
+        }
+    }
+
+    /// The parent's half of the handshake: maps first, then the idmapped rootfs, which needs
+    /// the child's user namespace to exist and to have its maps.
+    func configureChild(pid: pid_t) throws(SyscallError) {
+        if !privileged { try FileIO.write("/proc/\(pid)/setgroups", "deny") }
+        try FileIO.write("/proc/\(pid)/uid_map", IDMap.render(idmap.uids))
+        try FileIO.write("/proc/\(pid)/gid_map", IDMap.render(idmap.gids))
+        let nsPath = "/proc/\(pid)/ns/user"
+        let userns = open(nsPath, O_RDONLY | O_CLOEXEC)
+        if userns < 0 { throw SyscallError.last("open", nsPath) }
+        defer { close(userns) }
+        if silo_mount_setattr(rootfsFD, "", AtFlags.emptyPath | AtFlags.recursive, MountAttr.idmap.rawValue, 0, 0, UInt64(userns)) != 0 {
+            throw SyscallError.last("mount_setattr(MOUNT_ATTR_IDMAP)", "rootfs")
+        }
+    }
+
+    mutating func closeTrees() {
+        for fd in treeFDs { close(fd) }
+        treeFDs = []
+    }
+
+    mutating func closeAll() {
+        closeTrees()
+        if idSlotLock >= 0 { close(idSlotLock) }
+        idSlotLock = -1
+    }
+}
+
+/// The child right after clone: wait for the maps, prepare, exec; on any failure send one
+/// error record to the parent and _exit. Never returns, never throws across the boundary.
+enum ChildMain {
+    static func run(plan: ContainerPlan) -> Never {
+        var ack: UInt8 = 0
+        let n = retryingEINTR { read(plan.syncFD, &ack, 1) }
+        if n != 1 { silo_exit(125) }  // the parent died or gave up: it reports the error
+        let initProcess = ContainerInit(plan: plan, sys: LinuxSyscalls())
+        var failure: StageError
+        do throws(StageError) {
+            try initProcess.prepare()
+            if plan.useInit {
+                do { try Reaper.start(syncFD: plan.syncFD) } catch { throw StageError(.initFork, error) }
+            }
+            failure = initProcess.exec()
+        } catch {
+            failure = error
+        }
+        ErrorRecord.send(failure, fd: plan.syncFD)
+        silo_exit(127)
+    }
+}
+
+public enum ThreadCount {
+    /// "Threads:" of /proc/self/status.
+    public static func current() -> Int {
+        guard let text = try? FileIO.read("/proc/self/status") else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("Threads:") {
+            return Int(line.dropFirst(8).trimmingCharacters(in: " \t")) ?? 0
+        }
+        return 0
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> Substring {
+        var s = self
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return s
+    }
+}

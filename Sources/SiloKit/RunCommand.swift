@@ -1,0 +1,103 @@
+/// `silo run`: the options, as runc, podman and bubblewrap users know them.
+public enum RunCommand {
+    public static let parser = ArgumentParser(command: "silo run", options: [
+        .init(["--rootfs"], value: "DIR", help: "Root file system (default \(RunConfig.defaultRootfs))"),
+        .init(["--hostname"], value: "NAME", help: "Hostname (default: a random 12-hex id)"),
+        .init(["--env", "-e"], value: "K=V", help: "Set an environment variable (K alone: the host's value)"),
+        .init(["--env-file"], value: "FILE", help: "Read K=V lines from a file"),
+        .init(["--workdir", "-w"], value: "DIR", help: "Working directory inside the container"),
+        .init(["--user", "-u"], value: "UID[:GID]", help: "User (number or name from the rootfs's /etc/passwd)"),
+        .init(["--volume", "-v"], value: "SRC:DST[:ro]", help: "Bind-mount a host path"),
+        .init(["--tmpfs"], value: "PATH[:OPTS]", help: "Mount a tmpfs"),
+        .init(["--read-only"], help: "Make the rootfs read-only (no writable layer)"),
+        .init(["--rootfs-rw"], help: "Write into the base rootfs itself (it must be private to root)"),
+        .init(["--uid-map"], value: "C:H:N", help: "uid map line (repeatable; default: a free 65536-id host range)"),
+        .init(["--gid-map"], value: "C:H:N", help: "gid map line (repeatable)"),
+        .init(["--init"], help: "Run a small reaping init as PID 1 that forwards signals"),
+        .init(["--time-offset"], value: "SECS", help: "Offset CLOCK_MONOTONIC and CLOCK_BOOTTIME (time namespace)"),
+        .init(["--network", "--net"], value: "MODE", help: "none (default: lo only), netns:NAME, bridge[:NAME]"),
+        .init(["--cap-add"], value: "CAP", help: "Add a capability (NET_ADMIN, cap_net_admin, ALL)"),
+        .init(["--cap-drop"], value: "CAP", help: "Drop a capability"),
+        .init(["--seccomp"], value: "PROFILE", help: "Seccomp profile JSON, or `unconfined`"),
+        .init(["--no-new-privileges"], help: "Set no_new_privs (default true; =false to clear)"),
+        .init(["--security-opt"], value: "OPT", help: "seccomp=PROFILE, no-new-privileges[=BOOL]"),
+        .init(["--ulimit"], value: "NAME=SOFT[:HARD]", help: "Set an rlimit (nofile, nproc, core, ...)"),
+        .init(["--share"], value: "KIND", help: "Stay in the host's namespace of KIND (demo only)"),
+    ])
+
+    public static let usage = "silo run [OPTIONS] [--] COMMAND [ARG...]"
+    public static let summary = "Run a command in new namespaces, pivoted into a root file system."
+
+    /// nil when the user asked for --help.
+    public static func parse(_ args: [String], environment: (String) -> String? = { _ in nil }) throws(RuntimeError) -> RunConfig? {
+        let r = try parser.parse(args)
+        if r.has("--help") { return nil }
+        guard !r.positionals.isEmpty else { throw RuntimeError(.usage, "silo run: no command given (usage: \(usage))") }
+        var c = RunConfig(argv: r.positionals)
+        if let rootfs = r.last("--rootfs") ?? environment("SILO_ROOTFS") { c.rootfs = rootfs }
+        c.hostname = r.last("--hostname")
+        if let h = c.hostname, h.isEmpty || h.utf8.count > 64 {
+            throw RuntimeError(.usage, "hostname `\(h)`: must be 1 to 64 bytes")
+        }
+        c.env = r.all("--env")
+        c.envFiles = r.all("--env-file")
+        c.workdir = r.last("--workdir")
+        c.user = r.last("--user")
+        for v in r.all("--volume") {
+            let p = v.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard p.count == 2 || p.count == 3, !p[0].isEmpty, !p[1].isEmpty else {
+                throw RuntimeError(.usage, "volume `\(v)`: expected SRC:DST[:ro|rw]")
+            }
+            let mode = p.count == 3 ? p[2] : "rw"
+            guard mode == "ro" || mode == "rw" else { throw RuntimeError(.usage, "volume `\(v)`: mode must be ro or rw") }
+            c.volumes.append(.init(source: p[0], target: p[1], readOnly: mode == "ro"))
+        }
+        c.tmpfs = r.all("--tmpfs")
+        c.readOnly = r.flag("--read-only")
+        c.rootfsReadWrite = r.flag("--rootfs-rw")
+        if c.readOnly && c.rootfsReadWrite { throw RuntimeError(.usage, "silo run: --read-only and --rootfs-rw contradict each other") }
+        for m in r.all("--uid-map") { c.uidMaps.append(try IDMapping(parsing: m)) }
+        for m in r.all("--gid-map") { c.gidMaps.append(try IDMapping(parsing: m)) }
+        c.useInit = r.flag("--init")
+        if let t = r.last("--time-offset") {
+            guard let s = Int64(t) else { throw RuntimeError(.usage, "time offset `\(t)`: expected whole seconds") }
+            c.timeOffset = (s, s)
+        }
+        if let n = r.last("--network") {
+            if n == "none" {
+                c.network = .none
+            } else if n.hasPrefix("netns:"), n.count > 6 {
+                c.network = .netns(String(n.dropFirst(6)))
+            } else if n == "bridge" {
+                c.network = .bridge("silo0")
+            } else if n.hasPrefix("bridge:"), n.count > 7 {
+                c.network = .bridge(String(n.dropFirst(7)))
+            } else {
+                throw RuntimeError(.usage, "network `\(n)`: expected none, netns:NAME or bridge[:NAME]")
+            }
+        }
+        c.capAdd = r.all("--cap-add")
+        c.capDrop = r.all("--cap-drop")
+        if let s = r.last("--seccomp") { c.seccomp = s == "unconfined" ? .unconfined : .profile(path: s) }
+        if r.has("--no-new-privileges") { c.noNewPrivileges = r.flag("--no-new-privileges") }
+        for o in r.all("--security-opt") {
+            if o.hasPrefix("seccomp=") || o.hasPrefix("seccomp:") {
+                let v = String(o.dropFirst(8))
+                c.seccomp = v == "unconfined" ? .unconfined : .profile(path: v)
+            } else if o == "no-new-privileges" || o == "no-new-privileges=true" || o == "no-new-privileges:true" {
+                c.noNewPrivileges = true
+            } else if o == "no-new-privileges=false" || o == "no-new-privileges:false" {
+                c.noNewPrivileges = false
+            } else {
+                throw RuntimeError(.usage, "security-opt `\(o)`: expected seccomp=PROFILE or no-new-privileges[=BOOL]")
+            }
+        }
+        c.ulimits = r.all("--ulimit")
+        let kinds: Set<String> = ["mnt", "uts", "ipc", "pid", "net", "user", "cgroup", "time"]
+        for k in r.all("--share") {
+            guard kinds.contains(k) else { throw RuntimeError(.usage, "share `\(k)`: expected one of \(kinds.sorted().joined(separator: ", "))") }
+            c.share.insert(k)
+        }
+        return c
+    }
+}

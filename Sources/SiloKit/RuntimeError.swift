@@ -1,0 +1,55 @@
+import SiloSys
+
+/// What `silo` reports: one line naming the object and the cause, and the exit status that
+/// goes with it (125 runtime, 126 cannot execute, 127 not found, as docker and podman use).
+public struct RuntimeError: Error, CustomStringConvertible, Sendable {
+    public struct Code: Equatable, Sendable {
+        let raw: Int
+        /// Bad command line or configuration.
+        public static let usage = Code(raw: 1)
+        /// The runtime itself failed (a syscall, a missing rootfs).
+        public static let runtime = Code(raw: 2)
+        /// The command exists but cannot be executed.
+        public static let cannotExecute = Code(raw: 3)
+        /// The command does not exist.
+        public static let notFound = Code(raw: 4)
+    }
+
+    public let code: Code
+    public let message: String
+    public let cause: SyscallError?
+
+    public init(_ code: Code, _ message: String, cause: SyscallError? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    public init(_ error: SyscallError, stage: InitStage? = nil) {
+        self.init(.runtime, RuntimeError.explain(error, stage: stage), cause: error)
+    }
+
+    public var exitStatus: Int32 {
+        switch code {
+        case .cannotExecute: 126
+        case .notFound: 127
+        default: 125
+        }
+    }
+
+    public var description: String { message }
+
+    /// The message for a failed syscall, with a hint where users of other runtimes got stuck.
+    static func explain(_ e: SyscallError, stage: InitStage?) -> String {
+        var msg = e.description
+        if let stage, !e.call.hasPrefix(stage.description) && stage != .exec { msg = "\(stage): " + msg }
+        switch (e.call, e.errno) {
+        case ("clone", 1): msg += " (user namespaces disabled? check sysctl user.max_user_namespaces and AppArmor)"
+        case ("pivot_root", 22): msg += " (is the rootfs on ramfs/initramfs or a shared mount?)"
+        case ("mount", 1) where stage == .mountProc: msg += " (procfs needs a new PID namespace and a fully visible /proc)"
+        case ("mount_setattr", 22) where stage == nil: msg += " (this file system or kernel cannot do idmapped mounts)"
+        default: break
+        }
+        return msg
+    }
+}

@@ -1,0 +1,102 @@
+import SiloSys
+
+/// `--user UID[:GID]` or `NAME[:GROUP]`, resolved against the rootfs's /etc/passwd and
+/// /etc/group as docker does; a numeric uid needs no entry.
+public struct UserSpec: Equatable, Sendable {
+    public var uid: UInt32
+    public var gid: UInt32
+    public var groups: [UInt32]
+    public var home: String
+
+    public static func resolve(_ spec: String?, rootfs: String) throws(RuntimeError) -> UserSpec {
+        let passwd = (try? FileIO.read(rootfs + "/etc/passwd")) ?? ""
+        let group = (try? FileIO.read(rootfs + "/etc/group")) ?? ""
+        return try resolve(spec, passwd: passwd, group: group)
+    }
+
+    public static func resolve(_ spec: String?, passwd: String, group: String) throws(RuntimeError) -> UserSpec {
+        guard let spec, !spec.isEmpty else { return UserSpec(uid: 0, gid: 0, groups: [], home: "/root") }
+        let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let users = passwd.split(separator: "\n").map { $0.split(separator: ":", omittingEmptySubsequences: false).map(String.init) }
+            .filter { $0.count >= 7 }
+        let entry: [String]?
+        let uid: UInt32
+        if let n = UInt32(parts[0]) {
+            uid = n
+            entry = users.first { UInt32($0[2]) == n }
+        } else if let e = users.first(where: { $0[0] == parts[0] }), let n = UInt32(e[2]) {
+            uid = n
+            entry = e
+        } else {
+            throw RuntimeError(.usage, "user \(parts[0]): no such user in the rootfs's /etc/passwd")
+        }
+        let groups = group.split(separator: "\n").map { $0.split(separator: ":", omittingEmptySubsequences: false).map(String.init) }
+            .filter { $0.count >= 4 }
+        var gid: UInt32 = entry.flatMap { UInt32($0[3]) } ?? 0
+        if parts.count > 1 {
+            if let n = UInt32(parts[1]) {
+                gid = n
+            } else if let g = groups.first(where: { $0[0] == parts[1] }), let n = UInt32(g[2]) {
+                gid = n
+            } else {
+                throw RuntimeError(.usage, "group \(parts[1]): no such group in the rootfs's /etc/group")
+            }
+        }
+        var supplementary: [UInt32] = []
+        if let name = entry?[0] {
+            for g in groups where g[3].split(separator: ",").contains(Substring(name)) {
+                if let n = UInt32(g[2]), n != gid { supplementary.append(n) }
+            }
+        }
+        let home = entry?[5] ?? (uid == 0 ? "/root" : "/")
+        return UserSpec(uid: uid, gid: gid, groups: supplementary, home: home.isEmpty ? "/" : home)
+    }
+}
+
+/// The container's environment: a clean one, never the host's.
+public enum Environment {
+    public static func make(config: RunConfig, hostname: String, home: String) throws(RuntimeError) -> [String] {
+        var env: [(String, String)] = [("PATH", RunConfig.defaultPath), ("HOSTNAME", hostname), ("HOME", home)]
+        if isatty(1) != 0 || isatty(0) != 0 {
+            env.append(("TERM", getenvString("TERM") ?? "xterm"))
+        }
+        func set(_ k: String, _ v: String) {
+            if let i = env.firstIndex(where: { $0.0 == k }) { env[i].1 = v } else { env.append((k, v)) }
+        }
+        for file in config.envFiles {
+            let text: String
+            do { text = try FileIO.read(file) } catch { throw RuntimeError(.usage, "env file \(file): \(error.reason)") }
+            for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let line = raw.trimmingCharacters(in: " \t\r")
+                if line.isEmpty || line.hasPrefix("#") { continue }
+                guard let (k, v) = try parse(String(line), where: "env file \(file):\(i + 1)") else { continue }
+                set(k, v)
+            }
+        }
+        for e in config.env {
+            guard let (k, v) = try parse(e, where: "env") else { continue }
+            set(k, v)
+        }
+        return env.map { "\($0.0)=\($0.1)" }
+    }
+
+    /// `K=V`, or `K` alone to pass the host's value (skipped when unset), as docker does.
+    static func parse(_ s: String, where place: String) throws(RuntimeError) -> (String, String)? {
+        if let eq = s.firstIndex(of: "=") {
+            let k = String(s[..<eq])
+            guard !k.isEmpty else { throw RuntimeError(.usage, "\(place) `\(s)`: empty variable name") }
+            return (k, String(s[s.index(after: eq)...]))
+        }
+        guard let v = getenvString(s) else { return nil }
+        return (s, v)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func getenvString(_ name: String) -> String? {
+    guard let p = getenv(name) else { return nil }
+    return String(cString: p)
+}

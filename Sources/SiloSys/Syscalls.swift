@@ -1,0 +1,48 @@
+/// The kernel calls the container's init sequence makes, as a protocol so that unit tests can
+/// record the order and inject failures (`RecordingSyscalls` in the tests). The real one is
+/// `LinuxSyscalls`. Every method throws `SyscallError`.
+public protocol Syscalls {
+    func mount(source: String?, target: String, type: String?, flags: MountFlags, data: String?) throws
+    func umount(_ target: String, detach: Bool) throws
+    /// move_mount(2) of a detached tree (an fd from open_tree) onto `target`.
+    func moveMount(fd: Int32, to target: String) throws
+    func mountSetattr(_ path: String, recursive: Bool, set: MountAttr, clear: MountAttr) throws
+    /// mkdir that accepts an existing directory.
+    func mkdir(_ path: String, mode: UInt32) throws
+    /// Creates an empty regular file to bind-mount onto, when none is there.
+    func createFile(_ path: String) throws
+    /// What is at `path` (not following a final symlink), or nil when nothing is.
+    func fileKind(_ path: String) -> FileKind?
+    func symlink(_ target: String, at path: String) throws
+    func chdir(_ path: String) throws
+    func getcwd() throws -> String
+    func pivotRoot(newRoot: String, putOld: String) throws
+    func sethostname(_ name: String) throws
+    func setresgid(_ gid: UInt32) throws
+    func setresuid(_ uid: UInt32) throws
+    func setgroups(_ groups: [UInt32]) throws
+    func unshare(_ namespaces: CloneFlags) throws
+    func writeFile(_ path: String, _ contents: String) throws
+    /// Brings a link in the current network namespace up, by index (1 is `lo`).
+    func setLinkUp(index: Int32) throws
+    func setsid() throws
+    func setrlimit(resource: Int32, soft: UInt64, hard: UInt64) throws
+    func dropBoundingCapability(_ cap: Int32) throws
+    func setKeepCaps(_ on: Bool) throws
+    func clearAmbientCapabilities() throws
+    func capset(effective: UInt64, permitted: UInt64, inheritable: UInt64) throws
+    func setDumpable(_ on: Bool) throws
+    func setNoNewPrivs() throws
+    func setParentDeathSignal(_ signal: Int32) throws
+    /// Unblocks every signal and restores default dispositions, so the command starts clean.
+    func resetSignals() throws
+    /// Marks every fd from `first` up close-on-exec.
+    func closeOnExec(from first: Int32) throws
+    func loadSeccomp(filter: [UInt8]) throws
+    /// Returns only on failure.
+    func execve(_ path: String, _ argv: [String], _ envp: [String]) -> SyscallError
+}
+
+public enum FileKind: Sendable, Equatable {
+    case directory, regular, symlink, other
+}
