@@ -60,20 +60,20 @@ public struct ArgumentParser: Sendable {
                     inline = String(a.dropFirst(2))
                 }
                 guard let opt = find(name) else {
-                    throw RuntimeError(.usage, "\(command): unknown option \(name) (see \(command) --help)")
+                    throw RuntimeError(.usage, "unknown option \(name) (see \(command) --help)")
                 }
                 let key = opt.names[0]
                 if opt.takesValue {
                     if let inline {
                         r.values[key, default: []].append(inline)
                     } else {
-                        guard i < args.count else { throw RuntimeError(.usage, "\(command): option \(name) needs a value") }
+                        guard i < args.count else { throw RuntimeError(.usage, "option \(name) needs a value (see \(command) --help)") }
                         r.values[key, default: []].append(args[i])
                         i += 1
                     }
                 } else {
                     if let inline, !["true", "false"].contains(inline) {
-                        throw RuntimeError(.usage, "\(command): option \(name) takes true or false, not `\(inline)`")
+                        throw RuntimeError(.usage, "option \(name) takes true or false, not `\(inline)`")
                     }
                     r.values[key, default: []].append(inline ?? "true")
                 }

@@ -7,7 +7,11 @@ import SiloSys
 /// Each feature registers its entry here.
 public enum Commands {
     public typealias Handler = @Sendable ([String]) throws(RuntimeError) -> Int32
-    public static let table: [String: Handler] = [:]
+    public static let table: [String: Handler] = [
+        "netns": { args throws(RuntimeError) in try NetnsCommand.main(args) },
+        "demo": { args throws(RuntimeError) in try DemoCommand.main(args) },
+        "ns": { args throws(RuntimeError) in try NsCommand.main(args) },
+    ]
 }
 
 /// Unbuffered output straight to fds 1 and 2 (no stdio buffering to lose at _exit).

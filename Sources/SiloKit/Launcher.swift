@@ -23,7 +23,7 @@ public struct Launcher {
         defer { prepared.closeAll() }
 
         guard ThreadCount.current() == 1 else {
-            throw RuntimeError(.runtime, "silo: the launcher must be single-threaded to clone safely")
+            throw RuntimeError(.runtime, "run: the launcher must be single-threaded to clone safely")
         }
 
         var socks: [Int32] = [-1, -1]
@@ -82,13 +82,14 @@ struct Preparation {
     var treeFDs: [Int32]
     var rootfsFD: Int32
     var idSlotLock: Int32
+    var network: ContainerNetwork
 
     static func make(_ config: RunConfig) throws(RuntimeError) -> Preparation {
-        guard !config.argv.isEmpty else { throw RuntimeError(.usage, "silo run: no command given") }
+        guard !config.argv.isEmpty else { throw RuntimeError(.usage, "run: no command given") }
         let rootfs = try Rootfs.resolve(config.rootfs, readWrite: config.rootfsReadWrite)
         let privileged = HostIdentity.isRealRoot
         guard privileged else {
-            throw RuntimeError(.runtime, "silo run: needs root for now (rootless containers are planned)")
+            throw RuntimeError(.runtime, "run: needs root for now (rootless containers are planned)")
         }
         let idmap: IDMap
         var slotLock: Int32 = -1
@@ -133,9 +134,12 @@ struct Preparation {
                 }
                 tmpfs.append((String(first), parts.count > 1 ? String(parts[1]) : "mode=1777"))
             }
+            var network = try ContainerNetwork.prepare(config)
+            if let fd = network.sysfsFD { trees.append(fd) }
             let mode: RootfsMode = config.readOnly ? .readOnly : (config.rootfsReadWrite ? .readWrite : .overlay)
             let mounts = MountPlan.make(staging: try Rootfs.stagingDirectory(), rootfsFD: rootFD, mode: mode, volumes: volumes,
-                                        tmpfs: tmpfs, maskPaths: true)
+                                        tmpfs: tmpfs, maskPaths: true,
+                                        sysfsFD: network.sysfsFD)
             let user = try UserSpec.resolve(config.user, rootfs: rootfs)
             let hostname = config.hostname ?? ContainerID.random()
             let env = try Environment.make(config: config, hostname: hostname, home: user.home)
@@ -155,9 +159,12 @@ struct Preparation {
             }
             try Hardening.configure(&plan, config: config)
 
-            let flags: CloneFlags = [.newUser, .newNS, .newPID, .newNet, .newUTS, .newIPC, .newCgroup]
+            var flags: CloneFlags = [.newUser, .newNS, .newPID, .newUTS, .newIPC, .newCgroup]
+            if network.newNamespace { flags.insert(.newNet) }
+            plan.bringLoopbackUp = network.newNamespace
+            network.sysfsFD = nil  // now owned by `trees`
             return Preparation(plan: plan, cloneFlags: flags, idmap: idmap, privileged: privileged,
-                               treeFDs: trees, rootfsFD: rootFD, idSlotLock: slotLock)
+                               treeFDs: trees, rootfsFD: rootFD, idSlotLock: slotLock, network: network)
         } catch {
             closeTrees()
             throw error
@@ -166,7 +173,7 @@ struct Preparation {
 
     /// The parent's half of the handshake: maps first, then the idmapped rootfs, which needs
     /// the child's user namespace to exist and to have its maps.
-    func configureChild(pid: pid_t) throws(SyscallError) {
+    mutating func configureChild(pid: pid_t) throws(SyscallError) {
         if !privileged { try FileIO.write("/proc/\(pid)/setgroups", "deny") }
         try FileIO.write("/proc/\(pid)/uid_map", IDMap.render(idmap.uids))
         try FileIO.write("/proc/\(pid)/gid_map", IDMap.render(idmap.gids))
@@ -177,6 +184,7 @@ struct Preparation {
         if silo_mount_setattr(rootfsFD, "", AtFlags.emptyPath | AtFlags.recursive, MountAttr.idmap.rawValue, 0, 0, UInt64(userns)) != 0 {
             throw SyscallError.last("mount_setattr(MOUNT_ATTR_IDMAP)", "rootfs")
         }
+        try network.configure(childPID: pid)
     }
 
     mutating func closeTrees() {
@@ -186,6 +194,7 @@ struct Preparation {
 
     mutating func closeAll() {
         closeTrees()
+        network.release()
         if idSlotLock >= 0 { close(idSlotLock) }
         idSlotLock = -1
     }

@@ -69,7 +69,8 @@ public struct MountPlan: Equatable, Sendable {
     ///     over it there (never on the host) to hold the layers.
     ///   - rootfsFD: the detached, idmapped rootfs tree.
     public static func make(staging: String, rootfsFD: Int32, mode: RootfsMode, volumes: [TreeMount],
-                            tmpfs: [(target: String, options: String)], maskPaths: Bool) -> MountPlan {
+                            tmpfs: [(target: String, options: String)], maskPaths: Bool,
+                            sysfsFD: Int32? = nil) -> MountPlan {
         let root = staging + "/root"
         var plan = MountPlan(newRoot: root)
         func pre(_ s: InitStage, _ op: MountOp) { plan.beforePivot.append(MountStep(s, op)) }
@@ -95,7 +96,13 @@ public struct MountPlan: Equatable, Sendable {
         if writable { pre(.mountProc, .mkdir(root + "/proc", mode: 0o555)) }
         pre(.mountProc, .mount(source: "proc", target: root + "/proc", type: "proc", flags: [.nosuid, .nodev, .noexec], data: nil))
         if writable { pre(.mountSys, .mkdir(root + "/sys", mode: 0o555)) }
-        pre(.mountSys, .mount(source: "sysfs", target: root + "/sys", type: "sysfs", flags: [.rdonly, .nosuid, .nodev, .noexec], data: nil))
+        if let sysfsFD {
+            // A sysfs made by the parent inside a network namespace the container's user
+            // namespace does not own (the kernel refuses the child's own mount there).
+            pre(.mountSys, .moveTree(fd: sysfsFD, target: root + "/sys"))
+        } else {
+            pre(.mountSys, .mount(source: "sysfs", target: root + "/sys", type: "sysfs", flags: [.rdonly, .nosuid, .nodev, .noexec], data: nil))
+        }
         if writable { pre(.mountDev, .mkdir(root + "/dev", mode: 0o755)) }
         pre(.mountDev, .mount(source: "tmpfs", target: root + "/dev", type: "tmpfs", flags: [.nosuid, .noexec], data: "mode=755,size=65536k"))
         for d in devices {

@@ -32,7 +32,7 @@ public enum RunCommand {
     public static func parse(_ args: [String], environment: (String) -> String? = { _ in nil }) throws(RuntimeError) -> RunConfig? {
         let r = try parser.parse(args)
         if r.has("--help") { return nil }
-        guard !r.positionals.isEmpty else { throw RuntimeError(.usage, "silo run: no command given (usage: \(usage))") }
+        guard !r.positionals.isEmpty else { throw RuntimeError(.usage, "run: no command given (usage: \(usage))") }
         var c = RunConfig(argv: r.positionals)
         if let rootfs = r.last("--rootfs") ?? environment("SILO_ROOTFS") { c.rootfs = rootfs }
         c.hostname = r.last("--hostname")
@@ -55,7 +55,7 @@ public enum RunCommand {
         c.tmpfs = r.all("--tmpfs")
         c.readOnly = r.flag("--read-only")
         c.rootfsReadWrite = r.flag("--rootfs-rw")
-        if c.readOnly && c.rootfsReadWrite { throw RuntimeError(.usage, "silo run: --read-only and --rootfs-rw contradict each other") }
+        if c.readOnly && c.rootfsReadWrite { throw RuntimeError(.usage, "run: --read-only and --rootfs-rw contradict each other") }
         for m in r.all("--uid-map") { c.uidMaps.append(try IDMapping(parsing: m)) }
         for m in r.all("--gid-map") { c.gidMaps.append(try IDMapping(parsing: m)) }
         c.useInit = r.flag("--init")
