@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SiloKit
 
 /// `silo run` against the real kernel: every check reads, from inside the container, what the
 /// kernel actually did.
@@ -290,4 +291,26 @@ final class TempDir {
         path = String(cString: p)
     }
     deinit { _ = try? FileManager.default.removeItem(atPath: path) }
+}
+
+@Suite(.serialized, .enabled(if: Host.canRunContainers, "needs real root and the busybox rootfs"))
+struct LibraryTests {
+    @Test func aTestSuiteRunsAnIsolatedCommandThroughSiloKit() throws {
+        var config = RunConfig(argv: ["sh", "-c", "hostname; cat; ls /sys/class/net; exit 4"])
+        config.rootfs = Silo.rootfs
+        config.hostname = "db"
+        let r = try Container.run(config, input: Array("from stdin\n".utf8), silo: Silo.binary)
+        #expect(r.status == 4)
+        #expect(r.output == "db\nfrom stdin\nlo\n")
+        let bad = try Container.run(RunConfig(argv: ["x"]).with { $0.rootfs = "/nonexistent" }, silo: Silo.binary)
+        #expect(bad.status == 125 && bad.errorOutput.hasPrefix("silo: rootfs /nonexistent"))
+    }
+}
+
+extension RunConfig {
+    func with(_ change: (inout RunConfig) -> Void) -> RunConfig {
+        var c = self
+        change(&c)
+        return c
+    }
 }
