@@ -81,6 +81,7 @@ struct Preparation {
     var privileged: Bool
     var treeFDs: [Int32]
     var rootfsFD: Int32
+    var rootfsPath: String
     var idSlotLock: Int32
     var network: ContainerNetwork
 
@@ -164,7 +165,7 @@ struct Preparation {
             plan.bringLoopbackUp = network.newNamespace
             network.sysfsFD = nil  // now owned by `trees`
             return Preparation(plan: plan, cloneFlags: flags, idmap: idmap, privileged: privileged,
-                               treeFDs: trees, rootfsFD: rootFD, idSlotLock: slotLock, network: network)
+                               treeFDs: trees, rootfsFD: rootFD, rootfsPath: rootfs, idSlotLock: slotLock, network: network)
         } catch {
             closeTrees()
             throw error
@@ -182,7 +183,7 @@ struct Preparation {
         if userns < 0 { throw SyscallError.last("open", nsPath) }
         defer { close(userns) }
         if silo_mount_setattr(rootfsFD, "", AtFlags.emptyPath | AtFlags.recursive, MountAttr.idmap.rawValue, 0, 0, UInt64(userns)) != 0 {
-            throw SyscallError.last("mount_setattr(MOUNT_ATTR_IDMAP)", "rootfs")
+            throw SyscallError.last("mount_setattr(MOUNT_ATTR_IDMAP)", "rootfs \(rootfsPath)")
         }
         try network.configure(childPID: pid)
     }
