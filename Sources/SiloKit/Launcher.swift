@@ -19,12 +19,14 @@ public struct Launcher {
     /// Runs the container to completion and returns silo's exit status: the command's status,
     /// or 128+signal.
     public func run() throws(RuntimeError) -> Int32 {
+        Trace.mark("run")
         var prepared = try Preparation.make(config)
         defer { prepared.closeAll() }
 
         guard ThreadCount.current() == 1 else {
             throw RuntimeError(.runtime, "run: the launcher must be single-threaded to clone safely")
         }
+        Trace.mark("thread count checked")
 
         var socks: [Int32] = [-1, -1]
         if socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &socks) != 0 {
@@ -40,6 +42,7 @@ public struct Launcher {
         sigprocmask(SIG_BLOCK, &blocked, &previousMask)
         defer { sigprocmask(SIG_SETMASK, &previousMask, nil) }
 
+        Trace.mark("socketpair, signals blocked")
         let pid = silo_clone(UInt(prepared.cloneFlags.rawValue))
         if pid < 0 {
             let e = SyscallError.last("clone")
@@ -53,11 +56,13 @@ public struct Launcher {
         }
         close(childEnd)
         defer { close(parentEnd) }
+        Trace.mark("clone")
 
         do throws(SyscallError) {
             try prepared.configureChild(pid: pid)
             var ack: UInt8 = 1
             if write(parentEnd, &ack, 1) != 1 { throw SyscallError.last("write", "sync socket") }
+            Trace.mark("id maps, idmapped rootfs, ack")
         } catch {
             kill(pid, SIGKILL)
             _ = ProcessWait.status(of: pid)
@@ -69,7 +74,10 @@ public struct Launcher {
             _ = ProcessWait.status(of: pid)
             throw failure.runtimeError
         }
-        return ProcessWait.forwardingSignals(to: pid, blocked: blocked)
+        Trace.mark("child exec'd (sync socket EOF)")
+        let status = ProcessWait.forwardingSignals(to: pid, blocked: blocked)
+        Trace.mark("container exited")
+        return status
     }
 }
 
@@ -87,6 +95,7 @@ struct Preparation {
     static func make(_ config: RunConfig) throws(RuntimeError) -> Preparation {
         guard !config.argv.isEmpty else { throw RuntimeError(.usage, "run: no command given") }
         let rootfs = try Rootfs.resolve(config.rootfs, readWrite: config.rootfsReadWrite)
+        Trace.mark("prepare: rootfs resolved")
         let privileged = HostIdentity.isRealRoot
         guard privileged else {
             throw RuntimeError(.runtime, "run: needs root for now (rootless containers are planned)")
@@ -102,6 +111,7 @@ struct Preparation {
             idmap = IDMap(uids: config.uidMaps, gids: config.gidMaps)
         }
         try idmap.validate()
+        Trace.mark("prepare: host id range")
 
         var trees: [Int32] = []
         func closeTrees() { for fd in trees { close(fd) } ; if slotLock >= 0 { close(slotLock) } }
@@ -109,6 +119,7 @@ struct Preparation {
             let rootFD = silo_open_tree(AT_FDCWD, rootfs, OpenTreeFlags.clone | OpenTreeFlags.cloexec | AtFlags.recursive)
             if rootFD < 0 { throw RuntimeError(SyscallError.last("open_tree", "rootfs \(rootfs)")) }
             trees.append(rootFD)
+            Trace.mark("prepare: open_tree rootfs")
             var volumes: [TreeMount] = []
             for v in config.volumes {
                 let src = try Rootfs.realpath(v.source, what: "volume")
@@ -140,9 +151,11 @@ struct Preparation {
             let mounts = MountPlan.make(staging: try Rootfs.stagingDirectory(), rootfsFD: rootFD, mode: mode, volumes: volumes,
                                         tmpfs: tmpfs, maskPaths: true,
                                         sysfsFD: network.sysfsFD)
+            Trace.mark("prepare: mount plan")
             let user = try UserSpec.resolve(config.user, rootfs: rootfs)
             let hostname = config.hostname ?? ContainerID.random()
             let env = try Environment.make(config: config, hostname: hostname, home: user.home)
+            Trace.mark("prepare: user, hostname, env")
             let searchPath = (env.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? RunConfig.defaultPath)
                 .split(separator: ":").map(String.init)
 
@@ -158,6 +171,7 @@ struct Preparation {
                 plan.timeOffsets = config.timeOffset
             }
             try Hardening.configure(&plan, config: config)
+            Trace.mark("prepare: hardening")
 
             var flags: CloneFlags = [.newUser, .newNS, .newPID, .newUTS, .newIPC, .newCgroup]
             if network.newNamespace { flags.insert(.newNet) }
@@ -207,6 +221,7 @@ enum ChildMain {
         var ack: UInt8 = 0
         let n = retryingEINTR { read(plan.syncFD, &ack, 1) }
         if n != 1 { silo_exit(125) }  // the parent died or gave up: it reports the error
+        Trace.mark("child: maps received")
         let initProcess = ContainerInit(plan: plan, sys: LinuxSyscalls())
         var failure: StageError
         do throws(StageError) {

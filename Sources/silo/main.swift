@@ -2,6 +2,9 @@
 import Glibc
 #endif
 import SiloKit
+import SiloSys
+
+Trace.mark("main")
 
 // The CLI is a thin layer: parse, call SiloKit, print one line on error, exit with the status.
 // No Foundation: see docs/architecture.md, "Start-up cost".
