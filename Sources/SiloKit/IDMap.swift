@@ -93,9 +93,18 @@ public struct HostIDRange: Equatable, Sendable {
     /// The first slot-aligned id above SUB_UID_MAX (default 600100000), up to the top of uid_t.
     public static func aboveLoginDefs(_ text: String, key: String = "SUB_UID_MAX") -> HostIDRange {
         var maxID: UInt64 = 600_100_000
-        for line in text.split(separator: "\n") {
-            let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            if f.count >= 2, f[0] == Substring(key), let v = UInt64(f[1]) { maxID = v }
+        // Bytes, not Characters: login.defs is ~12 KB of mostly comments, and splitting it as a
+        // String (grapheme by grapheme) cost ~1.3 ms of every `silo run` (docs/performance.md).
+        let keyBytes = Array(key.utf8)
+        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        var text = text
+        text.withUTF8 { bytes in
+            for line in bytes.split(separator: 0x0a) {
+                let start = line.firstIndex { !blank($0) } ?? line.endIndex
+                guard line[start...].starts(with: keyBytes) else { continue }
+                let f = line[start...].split(whereSeparator: blank)
+                if f.count >= 2, f[0].elementsEqual(keyBytes), let v = UInt64(String(decoding: f[1], as: UTF8.self)) { maxID = v }
+            }
         }
         let slot = UInt64(slotSize)
         let start = (maxID / slot + 1) * slot
