@@ -241,9 +241,31 @@ enum ChildMain {
 public enum ThreadCount {
     /// "Threads:" of /proc/self/status.
     public static func current() -> Int {
-        guard let text = try? FileIO.read("/proc/self/status") else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("Threads:") {
-            return Int(line.dropFirst(8).trimmingCharacters(in: " \t")) ?? 0
+        let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return 0 }
+        defer { close(fd) }
+        guard let bytes = try? FileIO.readAll(fd: fd) else { return 0 }
+        return parse(bytes)
+    }
+
+    /// Scans bytes: splitting the 1.4 KB file into String lines cost ~0.1 ms of every run.
+    static func parse(_ status: [UInt8]) -> Int {
+        let key = Array("Threads:".utf8)
+        var i = 0
+        while i + key.count <= status.count {
+            if (i == 0 || status[i - 1] == 0x0a) && status[i..<(i + key.count)].elementsEqual(key) {
+                var j = i + key.count
+                while j < status.count && (status[j] == 0x20 || status[j] == 0x09) { j += 1 }
+                var n = 0
+                var digits = 0
+                while j < status.count, status[j] >= 0x30, status[j] <= 0x39 {
+                    n = n * 10 + Int(status[j] - 0x30)
+                    digits += 1
+                    j += 1
+                }
+                return digits > 0 ? n : 0
+            }
+            i += 1
         }
         return 0
     }
