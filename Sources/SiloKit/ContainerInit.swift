@@ -134,7 +134,7 @@ public struct ContainerInit<S: Syscalls> {
 
     @inline(__always)
     func step(_ stage: InitStage, _ body: () throws -> Void) throws(StageError) {
-        defer { Trace.mark("child: \(stage)") }
+        defer { Trace.step("child: \(stage)") }
         do { try body() } catch let e as SyscallError {
             throw StageError(stage, e)
         } catch {

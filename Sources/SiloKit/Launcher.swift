@@ -60,9 +60,9 @@ public struct Launcher {
 
         do throws(SyscallError) {
             try prepared.configureChild(pid: pid)
+            Trace.mark("id maps, idmapped rootfs")  // before the ack: the child runs at once
             var ack: UInt8 = 1
             if write(parentEnd, &ack, 1) != 1 { throw SyscallError.last("write", "sync socket") }
-            Trace.mark("id maps, idmapped rootfs, ack")
         } catch {
             kill(pid, SIGKILL)
             _ = ProcessWait.status(of: pid)
