@@ -21,5 +21,15 @@ import Testing
 
     @Test func malformedValueIgnored() {
         #expect(HostIDRange.aboveLoginDefs("SUB_UID_MAX lots\nSUB_UID_MAX\n").start == 600_113_152)
+        #expect(HostIDRange.aboveLoginDefs("SUB_UID_MAX 12abc\nSUB_UID_MAX 99999999999999999999\n").start == 600_113_152)
+        #expect(HostIDRange.aboveLoginDefs("SUB_UID_MAX 65535").start == 65536)
+    }
+}
+
+@Suite struct IDMapRenderTests {
+    @Test func oneLinePerMapping() {
+        let m = [IDMapping(container: 0, host: 600_113_152, size: 65536), IDMapping(container: 70000, host: 1000, size: 1)]
+        #expect(IDMap.render(m) == "0 600113152 65536\n70000 1000 1\n")
+        #expect(IDMap.render([]) == "")
     }
 }
