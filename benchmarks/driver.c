@@ -147,12 +147,29 @@ static void sleep_ms(int ms) {
 
 static char *argbuf[MAXCMD][MAXARG];
 
+// A fixed-seed xorshift: the same shuffles in every run of the benchmark.
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+static unsigned next_random(unsigned bound) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % bound);
+}
+
 static int rounds(int n, int warmup, int idle_ms, const char *mode) {
     int failures = 0;
+    int order[MAXCMD];
+    for (int k = 0; k < ncmds; k++) order[k] = k;
     for (int r = -warmup; r < n; r++) {
-        // Rotate the order each round, so that no runtime always follows the same one.
+        // A new order each round: each runtime follows each other one about equally often, so
+        // the work one leaves behind (async namespace teardown) does not always land on the same.
+        for (int k = ncmds - 1; k > 0; k--) {
+            int j = (int)next_random((unsigned)k + 1), t = order[k];
+            order[k] = order[j];
+            order[j] = t;
+        }
         for (int k = 0; k < ncmds; k++) {
-            int i = (k + (r < 0 ? 0 : r)) % ncmds;
+            int i = order[k];
             struct command *c = &cmds[i];
             char **argv = expand(c, argbuf[i]);
             if (idle_ms) sleep_ms(idle_ms);
