@@ -85,6 +85,7 @@ public struct ContainerInit<S: Syscalls> {
     /// execve with the PATH search of execvp, inside the container. Returns only on failure:
     /// EACCES from any candidate wins over ENOENT, as in execvp.
     public func exec() -> StageError {
+        Trace.mark("child: execve")
         let name = plan.argv[0]
         if name.contains("/") {
             return StageError(.exec, sys.execve(name, plan.argv, plan.env))
@@ -133,6 +134,7 @@ public struct ContainerInit<S: Syscalls> {
 
     @inline(__always)
     func step(_ stage: InitStage, _ body: () throws -> Void) throws(StageError) {
+        defer { Trace.step("child: \(stage)") }
         do { try body() } catch let e as SyscallError {
             throw StageError(stage, e)
         } catch {

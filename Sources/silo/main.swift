@@ -2,6 +2,10 @@
 import Glibc
 #endif
 import SiloKit
+import SiloSys
+
+Trace.mark("main")
+Trace.mark("trace: first line")  // the first write costs page faults: its own row
 
 // The CLI is a thin layer: parse, call SiloKit, print one line on error, exit with the status.
 // No Foundation: see docs/architecture.md, "Start-up cost".
