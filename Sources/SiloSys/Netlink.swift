@@ -125,17 +125,25 @@ public final class Netlink {
     }
 
     /// A veth pair in one request: `name` (in `namespace`, or here) and `peer` (in
-    /// `peerNamespace`, or here), optionally enslaved to `master` and up at once.
+    /// `peerNamespace`, or here), `name` optionally enslaved to `master` and up at once.
+    /// The peer starts down: the kernel configures it before the pair is joined, and opening
+    /// a veth without its peer fails with ENOTCONN. Bring it up from its own namespace.
     public func addVeth(name: String, peer: String, namespace: NetnsRef? = nil, peerNamespace: NetnsRef? = nil,
-                        master: Int32? = nil, up: Bool = false, peerUp: Bool = false) throws(SyscallError) {
+                        master: Int32? = nil, up: Bool = false) throws(SyscallError) {
         let msg = NetlinkRequest.newVeth(name: name, peer: peer, namespace: namespace, peerNamespace: peerNamespace,
-                                         master: master, up: up, peerUp: peerUp)
+                                         master: master, up: up)
         try request(msg, call: "RTM_NEWLINK", object: name)
     }
 
-    /// A Linux bridge, optionally labelled with an alias (IFLA_IFALIAS) so it can be recognised later.
-    public func addBridge(name: String, alias: String? = nil, up: Bool = true) throws(SyscallError) {
-        try request(NetlinkRequest.newBridge(name: name, alias: alias, up: up), call: "RTM_NEWLINK", object: name)
+    /// A Linux bridge.
+    public func addBridge(name: String, up: Bool = true) throws(SyscallError) {
+        try request(NetlinkRequest.newBridge(name: name, up: up), call: "RTM_NEWLINK", object: name)
+    }
+
+    /// Labels a link (IFLA_IFALIAS, `ip link set NAME alias TEXT`); the kernel ignores an alias
+    /// in the request that creates a link, so this is a second request.
+    public func setAlias(index: Int32, alias: String, name: String) throws(SyscallError) {
+        try request(NetlinkRequest.setAlias(index: index, alias: alias), call: "RTM_NEWLINK", object: name)
     }
 
     /// Enslaves a link to a bridge (IFLA_MASTER); master 0 releases it.
@@ -273,7 +281,7 @@ public enum NetlinkRequest {
     }
 
     public static func newVeth(name: String, peer: String, namespace: NetnsRef?, peerNamespace: NetnsRef?,
-                               master: Int32?, up: Bool, peerUp: Bool) -> NetlinkMessage {
+                               master: Int32?, up: Bool) -> NetlinkMessage {
         var msg = NetlinkMessage(type: RT.newLink, flags: create)
         msg.appendIfInfo(family: 0, type: 0, index: 0, flags: up ? RT.iffUp : 0, change: up ? RT.iffUp : 0)
         msg.appendAttr(type: RT.iflaIfname, string: name)
@@ -283,7 +291,7 @@ public enum NetlinkRequest {
         msg.appendAttr(type: RT.infoKind, string: "veth", terminated: false)
         let data = msg.beginNested(type: RT.infoData)
         let peerAttr = msg.beginNested(type: RT.vethInfoPeer)
-        msg.appendIfInfo(family: 0, type: 0, index: 0, flags: peerUp ? RT.iffUp : 0, change: peerUp ? RT.iffUp : 0)
+        msg.appendIfInfo(family: 0, type: 0, index: 0, flags: 0, change: 0)
         msg.appendAttr(type: RT.iflaIfname, string: peer)
         if let peerNamespace { msg.appendNamespace(peerNamespace) }
         msg.endNested(at: peerAttr)
@@ -292,14 +300,20 @@ public enum NetlinkRequest {
         return msg
     }
 
-    public static func newBridge(name: String, alias: String?, up: Bool) -> NetlinkMessage {
+    public static func newBridge(name: String, up: Bool) -> NetlinkMessage {
         var msg = NetlinkMessage(type: RT.newLink, flags: create)
         msg.appendIfInfo(family: 0, type: 0, index: 0, flags: up ? RT.iffUp : 0, change: up ? RT.iffUp : 0)
         msg.appendAttr(type: RT.iflaIfname, string: name)
-        if let alias { msg.appendAttr(type: RT.iflaIfalias, string: alias) }
         let info = msg.beginNested(type: RT.iflaLinkinfo)
         msg.appendAttr(type: RT.infoKind, string: "bridge", terminated: false)
         msg.endNested(at: info)
+        return msg
+    }
+
+    public static func setAlias(index: Int32, alias: String) -> NetlinkMessage {
+        var msg = NetlinkMessage(type: RT.newLink, flags: modify)
+        msg.appendIfInfo(family: 0, type: 0, index: index, flags: 0, change: 0)
+        msg.appendAttr(type: RT.iflaIfalias, string: alias)
         return msg
     }
 
@@ -360,7 +374,7 @@ public enum NetlinkRequest {
     }
 
     public static func getNSID(fd: Int32) -> NetlinkMessage {
-        var msg = NetlinkMessage(type: RT.getNSID, flags: RT.request)
+        var msg = NetlinkMessage(type: RT.getNSID, flags: RT.request | RT.ack)
         msg.appendRaw([0])  // struct rtgenmsg, padded
         msg.appendAttr(type: RT.netnsaFD, u32: UInt32(bitPattern: fd))
         return msg
