@@ -21,6 +21,7 @@ pivoted into a root file system, with isolation you can see.
 Commands:
   run      Run a command in a new container
   netns    Manage named network namespaces and veth links (iproute2-compatible)
+  network  List and prune silo's bridges (silo run --network bridge)
   demo     Show each namespace live: the host's view beside the container's
   ns       List the namespaces of a process
 
