@@ -88,7 +88,7 @@ public enum DefaultSeccompProfile {
 
     /// Known syscalls that are ruled on separately (argument filters or a special errno), so
     /// they are left out of the EPERM list.
-    static let conditional: Set<String> = ["clone", "clone3", "unshare", "socket", "personality"]
+    static let conditional: Set<String> = ["clone", "clone3", "unshare", "socket", "ioctl", "personality"]
 
     /// x86_64 and x32 (the same 64-bit entry point with another numbering). Unlike Docker,
     /// not i386: its socketcall(2) carries the socket family in memory where no filter can

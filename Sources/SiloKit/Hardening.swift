@@ -51,7 +51,7 @@ enum Hardening {
         }
         let (_, overridden) = profile.filter()
         if !overridden.isEmpty {
-            Output.error("silo: warning: seccomp profile \(path): \(overridden.joined(separator: ", ")) stay allowed (silo reports errors with them)")
+            Output.error("silo: warning: seccomp profile \(path): \(overridden.joined(separator: " and ")) \(overridden.count == 1 ? "stays" : "stay") allowed (silo reports errors with them)")
         }
         return try profile.compile(source: path)
     }

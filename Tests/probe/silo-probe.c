@@ -1,6 +1,7 @@
 // silo-probe: tries, from inside a container, what a container must not be able to do, and
 // prints one line per check: `NAME ok` (it worked), `NAME ERRNO` (refused, e.g. EPERM), or for
-// reads `NAME empty` / `NAME data`. Static, so it runs in a busybox rootfs.
+// reads `NAME empty` / `NAME data`. Checks named control_* are ordinary calls that must work.
+// Static, so it runs in a busybox rootfs.
 //
 // Every check runs in a forked child, so a check that changes the process (unshare, setns,
 // setsid) cannot change the next one, and nothing here is aimed at a real terminal: the
@@ -273,6 +274,26 @@ static int do_vsock_high(void) { return do_socket_family((1UL << 32) | 40); }
 // A syscall of 6.18 that the profile cannot name: it must look unimplemented (ENOSYS).
 static int do_new_syscall(void) { return result(syscall(457 /* statmount */, NULL, NULL, 0UL, 0UL)); }
 
+// Controls: ordinary calls next to the refused ones that must keep working, so that the
+// argument filters are shown to be precise rather than blanket refusals.
+static int do_control_tcgets(void) {
+    int t = own_pty();
+    if (t < 0) return errno;
+    struct termios tio;
+    return result(ioctl(t, TCGETS, &tio));
+}
+static int do_control_socket_inet(void) { return do_socket_family(AF_INET); }
+static int do_control_socket_inet_high(void) { return do_socket_family((1UL << 32) | AF_INET); }
+static int do_control_unshare_fs(void) { return result(syscall(SYS_unshare, CLONE_FS | CLONE_FILES)); }
+static int do_control_fork(void) {
+    pid_t pid = fork();
+    if (pid == 0) _exit(0);
+    if (pid < 0) return errno;
+    waitpid(pid, NULL, 0);
+    return 0;
+}
+static int do_control_personality_query(void) { return result(syscall(SYS_personality, 0xffffffffUL)); }
+
 static const struct check {
     const char *name;
     int (*run)(void);
@@ -313,6 +334,12 @@ static const struct check {
     {"vsock", do_vsock},
     {"vsock_high", do_vsock_high},
     {"new_syscall", do_new_syscall},
+    {"control_tcgets", do_control_tcgets},
+    {"control_socket_inet", do_control_socket_inet},
+    {"control_socket_inet_high", do_control_socket_inet_high},
+    {"control_unshare_fs", do_control_unshare_fs},
+    {"control_fork", do_control_fork},
+    {"control_personality_query", do_control_personality_query},
 };
 
 static const char *disk_path;
