@@ -9,7 +9,7 @@ import SiloSys
 /// - TIOCSTI and TIOCLINUX ioctls are refused (keystroke injection into a terminal);
 /// - it does not widen with --cap-add: capabilities and seccomp are separate layers, each
 ///   loosened on purpose (`--seccomp unconfined` or a profile), see docs/security.md;
-/// - no i386 syscalls (see `architectures`).
+/// - no i386 or x32 syscalls (see `architectures`).
 public enum DefaultSeccompProfile {
     static let eperm: UInt16 = 1
     static let enosys: UInt16 = 38
@@ -90,39 +90,44 @@ public enum DefaultSeccompProfile {
     /// they are left out of the EPERM list.
     static let conditional: Set<String> = ["clone", "clone3", "unshare", "socket", "ioctl", "personality"]
 
-    /// x86_64 and x32 (the same 64-bit entry point with another numbering). Unlike Docker,
-    /// not i386: its socketcall(2) carries the socket family in memory where no filter can
-    /// read it (libseccomp even turns each socket rule into an unconditional socketcall rule
-    /// there), so a filter on socket families cannot hold; and the 32-bit compat entry is a
-    /// large surface few containers need. 32-bit syscalls kill the process (SIGSYS); a profile
-    /// that lists SCMP_ARCH_X86 brings them back. Elsewhere: the native architecture alone.
+    /// x86_64 alone. Unlike Docker, neither i386 nor x32. i386's socketcall(2) carries the
+    /// socket family in memory where no filter can read it (libseccomp even turns each socket
+    /// rule into an unconditional socketcall rule there), so a filter on socket families cannot
+    /// hold; the compat entry points are a large surface few containers need; and each listed
+    /// architecture grows the filter the kernel must check and JIT at every start (~0.2 µs per
+    /// instruction). Their syscalls kill the process (SIGSYS); a profile that lists
+    /// SCMP_ARCH_X86 or SCMP_ARCH_X32 brings them back. Elsewhere: the native architecture.
     public static var architectures: [String] {
         let native = Seccomp.nativeArchitecture
-        return native == "x86_64" ? ["x86_64", "x32"] : [native]
+        return native == "x86_64" ? ["x86_64"] : [native]
     }
 
     public static func profile() -> SeccompProfile {
         var rules: [SeccompRule] = []
         for name in allowed { rules.append(SeccompRule(name, .allow)) }
 
-        // A syscall with only conditional rules meets the default action (ENOSYS) when none
-        // matches, so each filtered call also gets the complement of its allow rules as EPERM
-        // rules. (libseccomp drops the conditional rules of a call that also has an
-        // unconditional one, so "allow all, refuse some" cannot be written directly.)
-        func filtered(_ name: String, allow: [SeccompCondition], refuse: [SeccompCondition]) {
-            for c in allow { rules.append(SeccompRule(name, .allow, [c])) }
-            for c in refuse { rules.append(SeccompRule(name, .errno(eperm), [c])) }
+        // A call filtered on an argument gets its exceptions as equality tests and everything
+        // else as one "argument >= 0" rule (always true) with the other verdict. libseccomp
+        // evaluates the equality tests of an argument before its range tests (db.c orders
+        // EQ/MASKED_EQ/NE before LT/LE before GT/GE "to make the ordering repeatable"), so the
+        // exceptions win. An unconditional rule would not do: libseccomp drops every
+        // conditional rule of a call that also has one. The unit tests run the compiled BPF to
+        // hold this to account.
+        func filtered(_ name: String, argument: UInt32, exceptions: [SeccompCondition], exceptionAction: SeccompAction,
+                      otherwise: SeccompAction) {
+            for c in exceptions { rules.append(SeccompRule(name, exceptionAction, [c])) }
+            rules.append(SeccompRule(name, otherwise, [SeccompProfile.always(argument: argument)]))
         }
-        filtered("clone", allow: [SeccompCondition(index: 0, op: .maskedEqual, value: cloneNamespaceFlags, valueTwo: 0)],
-                 refuse: SeccompProfile.anyBit(argument: 0, of: cloneNamespaceFlags))
-        filtered("unshare", allow: [SeccompCondition(index: 0, op: .maskedEqual, value: unshareNamespaceFlags, valueTwo: 0)],
-                 refuse: SeccompProfile.anyBit(argument: 0, of: unshareNamespaceFlags))
-        filtered("ioctl", allow: SeccompProfile.low32(argument: 1, notIn: refusedIoctls),
-                 refuse: SeccompProfile.low32(argument: 1, in: refusedIoctls))
-        filtered("socket", allow: SeccompProfile.low32(argument: 0, notIn: refusedSocketFamilies),
-                 refuse: SeccompProfile.low32(argument: 0, in: refusedSocketFamilies))
-        filtered("personality", allow: SeccompProfile.low32(argument: 0, in: allowedPersonalities),
-                 refuse: SeccompProfile.low32(argument: 0, notIn: allowedPersonalities))
+        filtered("clone", argument: 0, exceptions: [SeccompCondition(index: 0, op: .maskedEqual, value: cloneNamespaceFlags, valueTwo: 0)],
+                 exceptionAction: .allow, otherwise: .errno(eperm))
+        filtered("unshare", argument: 0, exceptions: [SeccompCondition(index: 0, op: .maskedEqual, value: unshareNamespaceFlags, valueTwo: 0)],
+                 exceptionAction: .allow, otherwise: .errno(eperm))
+        filtered("ioctl", argument: 1, exceptions: SeccompProfile.low32(argument: 1, in: refusedIoctls),
+                 exceptionAction: .errno(eperm), otherwise: .allow)
+        filtered("socket", argument: 0, exceptions: SeccompProfile.low32(argument: 0, in: refusedSocketFamilies),
+                 exceptionAction: .errno(eperm), otherwise: .allow)
+        filtered("personality", argument: 0, exceptions: SeccompProfile.low32(argument: 0, in: allowedPersonalities),
+                 exceptionAction: .allow, otherwise: .errno(eperm))
         rules.append(SeccompRule("clone3", .errno(enosys)))
         // What is neither allowed nor ruled above is refused, keyctl, add_key, request_key,
         // mount, bpf, kexec_load and the rest of the table included.

@@ -50,45 +50,18 @@ public struct SeccompProfile: Equatable, Sendable {
         return (SeccompFilter(defaultAction: defaultAction, architectures: architectures, rules: out), overridden)
     }
 
-    /// Disjoint single-comparison conditions on the low 32 bits of `argument` that together
-    /// match every value except `values`. The kernel reads an int argument (an ioctl request,
-    /// a socket family) from the low 32 bits only; comparing all 64 would let a caller set a
-    /// high bit and slip past a "refuse X" rule. libseccomp has no masked not-equal, so walk the
-    /// bits from 31 down: wherever a branch of the bit trie holds no refused value, one
-    /// masked-equal condition covers all of it.
-    public static func low32(argument: UInt32, notIn values: [UInt32]) -> [SeccompCondition] {
-        var out: [SeccompCondition] = []
-        func walk(prefix: UInt32, bit: Int, refused: [UInt32]) {
-            guard bit >= 0 else { return }  // exactly one refused value: nothing to allow here
-            let b = UInt32(1) << UInt32(bit)
-            let mask = ~(b - 1)
-            for side in [UInt32(0), b] {
-                let sub = refused.filter { $0 & b == side }
-                if sub.isEmpty {
-                    out.append(SeccompCondition(index: argument, op: .maskedEqual, value: UInt64(mask), valueTwo: UInt64(prefix | side)))
-                } else {
-                    walk(prefix: prefix | side, bit: bit - 1, refused: sub)
-                }
-            }
-        }
-        var unique: [UInt32] = []
-        for v in values where !unique.contains(v) { unique.append(v) }
-        if unique.isEmpty { return [SeccompCondition(index: argument, op: .maskedEqual, value: 0, valueTwo: 0)] }
-        walk(prefix: 0, bit: 31, refused: unique)
-        return out
-    }
-
-    /// One condition per value: the low 32 bits of `argument` equal it.
+    /// One condition per value: the low 32 bits of `argument` equal it. The kernel reads an int
+    /// argument (an ioctl request, a socket family, a personality) from the low 32 bits only;
+    /// comparing all 64 would let a caller set a high bit and slip past a rule.
     public static func low32(argument: UInt32, in values: [UInt32]) -> [SeccompCondition] {
         var unique: [UInt32] = []
         for v in values where !unique.contains(v) { unique.append(v) }
         return unique.map { SeccompCondition(index: argument, op: .maskedEqual, value: 0xffff_ffff, valueTwo: UInt64($0)) }
     }
 
-    /// One condition per bit of `mask`: that bit is set in `argument` (together: any is set).
-    public static func anyBit(argument: UInt32, of mask: UInt64) -> [SeccompCondition] {
-        (0..<64).map { UInt64(1) << UInt64($0) }.filter { mask & $0 != 0 }
-            .map { SeccompCondition(index: argument, op: .maskedEqual, value: $0, valueTwo: $0) }
+    /// `argument >= 0`: true for every value, as the catch-all next to equality tests.
+    public static func always(argument: UInt32) -> SeccompCondition {
+        SeccompCondition(index: argument, op: .greaterOrEqual, value: 0)
     }
 
     /// Compiles to BPF; `source` names the profile in messages.
