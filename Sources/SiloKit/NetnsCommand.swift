@@ -143,9 +143,9 @@ public enum NetnsCommand {
         let entries = NamedNetns.list()
         if r.flag("--json") {
             let items = entries.map { e in
-                var fields = ["\"name\":\(JSON.string(e.name))"]
+                var fields = ["\"name\":\(JSONText.string(e.name))"]
                 if let id = e.nsid { fields.append("\"id\":\(id)") }
-                let procs = e.pids.map { "{\"pid\":\($0),\"command\":\(JSON.string(NetNamespace.command(of: $0)))}" }
+                let procs = e.pids.map { "{\"pid\":\($0),\"command\":\(JSONText.string(NetNamespace.command(of: $0)))}" }
                 fields.append("\"processes\":[\(procs.joined(separator: ","))]")
                 return "{" + fields.joined(separator: ",") + "}"
             }
@@ -218,7 +218,7 @@ public enum NetnsCommand {
 }
 
 /// Just enough JSON for silo's listings.
-enum JSON {
+enum JSONText {
     static func string(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
