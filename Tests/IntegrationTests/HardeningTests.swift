@@ -59,13 +59,13 @@ struct HardeningTests {
         "mount", "umount2", "pivot_root", "swapon", "reboot", "kexec_load", "init_module", "delete_module", "bpf",
         "perf_event_open", "open_by_handle_at", "userfaultfd", "keyctl", "add_key", "request_key", "unshare_user",
         "clone_newuser", "setns", "clock_settime", "settimeofday", "acct", "tiocsti", "tiocsti_high", "tioclinux", "vsock",
-        "vsock_high",
+        "vsock_high", "personality",
     ]
     /// Looks unimplemented to the container: clone3 (so glibc falls back to clone) and a 6.18
     /// syscall the profile cannot name.
     static let seccompENOSYS = ["clone3", "new_syscall"]
     /// Nothing but seccomp stops these: with it off they work, with any capabilities.
-    static let seccompOnly = ["keyctl", "add_key", "unshare_user", "clone_newuser", "tiocsti", "tiocsti_high"]
+    static let seccompOnly = ["keyctl", "add_key", "unshare_user", "clone_newuser", "tiocsti", "tiocsti_high", "personality"]
     /// With seccomp off, the missing capability (SYS_ADMIN, SYS_BOOT) still refuses these with
     /// EPERM; with every capability they go through (inside the container's own namespaces).
     static let capabilityLayer = ["mount", "umount2", "pivot_root", "reboot", "setns"]
