@@ -1,6 +1,9 @@
 import SiloSpec
 import SiloSys
 
+/// Spelled out: SiloKit has other JSON helpers, which would shadow SiloSpec's parser.
+typealias ProfileJSON = SiloSpec.JSON
+
 /// A seccomp profile as silo applies it: silo's default (DefaultSeccompProfile) or an OCI /
 /// Docker JSON profile (`--seccomp FILE`). Compiled to BPF in the parent.
 public struct SeccompProfile: Equatable, Sendable {
@@ -113,31 +116,31 @@ extension SeccompProfile {
         func fail(_ path: String, _ why: String) -> RuntimeError {
             RuntimeError(.usage, "seccomp profile \(source): \(path.isEmpty ? "" : path + ": ")\(why)")
         }
-        let doc: JSON
-        do { doc = try JSON.parse(text) } catch { throw fail("", "\(error)") }
+        let doc: ProfileJSON
+        do { doc = try ProfileJSON.parse(text) } catch { throw fail("", "\(error)") }
         guard case .object(let top) = doc else { throw fail("", "expected an object, found \(doc.kind)") }
         let topKeys: Set<String> = ["defaultAction", "defaultErrnoRet", "architectures", "archMap", "flags", "listenerPath",
                                     "listenerMetadata", "syscalls"]
         for m in top where !topKeys.contains(m.key) { throw fail(m.key, "unknown field") }
 
-        func string(_ v: JSON?, _ path: String) throws(RuntimeError) -> String {
+        func string(_ v: ProfileJSON?, _ path: String) throws(RuntimeError) -> String {
             guard let v else { throw fail(path, "missing") }
             guard case .string(let s) = v else { throw fail(path, "expected a string, found \(v.kind)") }
             return s
         }
-        func strings(_ v: JSON?, _ path: String) throws(RuntimeError) -> [String] {
+        func strings(_ v: ProfileJSON?, _ path: String) throws(RuntimeError) -> [String] {
             guard let v, v != .null else { return [] }
             guard case .array(let items) = v else { throw fail(path, "expected an array of strings, found \(v.kind)") }
             var out: [String] = []
             for (i, item) in items.enumerated() { out.append(try string(item, "\(path)[\(i)]")) }
             return out
         }
-        func errnoValue(_ v: JSON, _ path: String) throws(RuntimeError) -> UInt16 {
+        func errnoValue(_ v: ProfileJSON, _ path: String) throws(RuntimeError) -> UInt16 {
             guard let n = v.uint64 else { throw fail(path, "expected a whole number from 0 to 4095, found \(describe(v))") }
             guard n <= 4095 else { throw fail(path, "errno \(n) is out of range (0 to 4095)") }
             return UInt16(n)
         }
-        func action(_ v: JSON?, errnoRet: JSON?, _ path: String, _ errnoPath: String) throws(RuntimeError) -> SeccompAction {
+        func action(_ v: ProfileJSON?, errnoRet: ProfileJSON?, _ path: String, _ errnoPath: String) throws(RuntimeError) -> SeccompAction {
             let name = try string(v, path)
             guard let a = actions[name] else {
                 if name == "SCMP_ACT_NOTIFY" { throw fail(path, "SCMP_ACT_NOTIFY needs a seccomp agent, which silo does not have") }
@@ -244,9 +247,9 @@ extension SeccompProfile {
 
     /// Docker's `includes` / `excludes`: a rule that holds only for some capabilities,
     /// architectures or kernels.
-    static func applies(_ entry: JSON, path: String, context: Context,
+    static func applies(_ entry: ProfileJSON, path: String, context: Context,
                         fail: (String, String) -> RuntimeError) throws(RuntimeError) -> Bool {
-        func list(_ v: JSON?, _ p: String) throws(RuntimeError) -> [String] {
+        func list(_ v: ProfileJSON?, _ p: String) throws(RuntimeError) -> [String] {
             guard let v, v != .null else { return [] }
             guard case .array(let items) = v else { throw fail(p, "expected an array of strings, found \(v.kind)") }
             var out: [String] = []
@@ -281,7 +284,7 @@ extension SeccompProfile {
         return true
     }
 
-    static func describe(_ v: JSON) -> String {
+    static func describe(_ v: ProfileJSON) -> String {
         switch v {
         case .number(let n): n
         case .string(let s): "\"\(s)\""

@@ -59,23 +59,40 @@ struct HardeningTests {
         "mount", "umount2", "pivot_root", "swapon", "reboot", "kexec_load", "init_module", "delete_module", "bpf",
         "perf_event_open", "open_by_handle_at", "userfaultfd", "keyctl", "add_key", "request_key", "unshare_user",
         "clone_newuser", "setns", "clock_settime", "settimeofday", "acct", "tiocsti", "tiocsti_high", "tioclinux", "vsock",
-        "vsock_high",
+        "vsock_high", "personality",
     ]
     /// Looks unimplemented to the container: clone3 (so glibc falls back to clone) and a 6.18
     /// syscall the profile cannot name.
     static let seccompENOSYS = ["clone3", "new_syscall"]
     /// Nothing but seccomp stops these: with it off they work, with any capabilities.
-    static let seccompOnly = ["keyctl", "add_key", "unshare_user", "clone_newuser", "tiocsti", "tiocsti_high"]
+    static let seccompOnly = ["keyctl", "add_key", "unshare_user", "clone_newuser", "tiocsti", "tiocsti_high", "personality"]
     /// With seccomp off, the missing capability (SYS_ADMIN, SYS_BOOT) still refuses these with
     /// EPERM; with every capability they go through (inside the container's own namespaces).
     static let capabilityLayer = ["mount", "umount2", "pivot_root", "reboot", "setns"]
     /// Still refused with seccomp off and every capability: the capability that matters is
     /// checked in the host's user namespace, or the object is masked, read-only or absent.
     static let userNamespaceLayer = [
-        "swapon", "bpf", "open_by_handle_at", "userfaultfd", "clock_settime", "settimeofday", "acct", "mknod_block",
-        "perf_event_open", "kexec_load", "init_module", "delete_module", "dev_mem", "dev_kmsg", "sysrq_trigger",
+        "swapon", "open_by_handle_at", "clock_settime", "settimeofday", "acct", "mknod_block",
+        "kexec_load", "init_module", "delete_module", "dev_mem", "dev_kmsg", "sysrq_trigger",
         "proc_sys_kernel", "kcore", "keys",
     ]
+
+    static func sysctl(_ name: String) -> Int? {
+        (try? String(contentsOfFile: "/proc/sys/" + name, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// Refused past seccomp only by the host's sysctls, where they are set the strict way (as
+    /// on the development VM): then they join the user-namespace layer.
+    static var hostPolicyLayer: [String] {
+        var out: [String] = []
+        if (sysctl("kernel/perf_event_paranoid") ?? 0) >= 2 { out.append("perf_event_open") }
+        if (sysctl("kernel/unprivileged_bpf_disabled") ?? 0) >= 1 { out.append("bpf") }
+        if sysctl("vm/unprivileged_userfaultfd") == 0 { out.append("userfaultfd") }
+        return out
+    }
+
+    /// With dev.tty.legacy_tiocsti=0 the kernel itself refuses TIOCSTI to the unprivileged.
+    static var tiocstiNeedsSeccomp: Bool { (sysctl("dev/tty/legacy_tiocsti") ?? 1) == 1 }
 
     static func mustFail(_ r: [String: String]) -> [String] {
         r.keys.filter { !$0.hasPrefix("control_") }.sorted()
@@ -111,7 +128,9 @@ struct HardeningTests {
         // Without seccomp, the capabilities still refuse what needs SYS_ADMIN or SYS_BOOT...
         for check in Self.capabilityLayer { #expect(noSeccomp[check] == "EPERM", "--seccomp unconfined: \(check)") }
         // ...and what only seccomp stood in front of now goes through: seccomp was the layer.
-        for check in Self.seccompOnly { #expect(noSeccomp[check] == "ok", "--seccomp unconfined: \(check)") }
+        for check in Self.seccompOnly where Self.tiocstiNeedsSeccomp || !check.hasPrefix("tiocsti") {
+            #expect(noSeccomp[check] == "ok", "--seccomp unconfined: \(check)")
+        }
         for check in Self.seccompENOSYS { #expect(noSeccomp[check] != "ENOSYS", "--seccomp unconfined: \(check)") }
         #expect(noSeccomp["tioclinux"] != "EPERM")
         // With both layers gone the capability-layer calls work (in the container's own
@@ -123,7 +142,7 @@ struct HardeningTests {
         #expect(neither["mount"] == "ok")
         #expect(neither["reboot"] == "EINVAL")
         // What remains is held by the user namespace, the masks and the empty /dev.
-        for check in Self.userNamespaceLayer {
+        for check in Self.userNamespaceLayer + Self.hostPolicyLayer {
             #expect(Probe.failed(neither[check]), "both off: \(check): \(neither[check] ?? "missing")")
         }
         for (check, result) in neither where check.hasPrefix("disk_") { #expect(result == "ENOENT", "both off: \(check)") }

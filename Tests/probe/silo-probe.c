@@ -271,6 +271,9 @@ static int do_socket_family(unsigned long family) {
 static int do_vsock(void) { return do_socket_family(40); }
 static int do_vsock_high(void) { return do_socket_family((1UL << 32) | 40); }
 
+// READ_IMPLIES_EXEC: makes every readable mapping executable.
+static int do_personality(void) { return result(syscall(SYS_personality, 0x0400000UL)); }
+
 // A syscall of 6.18 that the profile cannot name: it must look unimplemented (ENOSYS).
 static int do_new_syscall(void) { return result(syscall(457 /* statmount */, NULL, NULL, 0UL, 0UL)); }
 
@@ -333,6 +336,7 @@ static const struct check {
     {"tioclinux", do_tioclinux},
     {"vsock", do_vsock},
     {"vsock_high", do_vsock_high},
+    {"personality", do_personality},
     {"new_syscall", do_new_syscall},
     {"control_tcgets", do_control_tcgets},
     {"control_socket_inet", do_control_socket_inet},
