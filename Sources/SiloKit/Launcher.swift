@@ -115,7 +115,12 @@ struct Preparation {
         Trace.mark("prepare: host id range")
 
         var trees: [Int32] = []
-        func closeTrees() { for fd in trees { close(fd) } ; if slotLock >= 0 { close(slotLock) } }
+        var preparedNetwork: ContainerNetwork?
+        func closeTrees() {
+            for fd in trees { close(fd) }
+            if slotLock >= 0 { close(slotLock) }
+            preparedNetwork?.release()
+        }
         do throws(RuntimeError) {
             let rootFD = silo_open_tree(AT_FDCWD, rootfs, OpenTreeFlags.clone | OpenTreeFlags.cloexec | AtFlags.recursive)
             if rootFD < 0 { throw RuntimeError(SyscallError.last("open_tree", "rootfs \(rootfs)")) }
@@ -147,11 +152,14 @@ struct Preparation {
                 tmpfs.append((String(first), parts.count > 1 ? String(parts[1]) : "mode=1777"))
             }
             var network = try ContainerNetwork.prepare(config)
-            if let fd = network.sysfsFD { trees.append(fd) }
+            let sysfsFD = network.sysfsFD
+            if let fd = sysfsFD { trees.append(fd) }
+            network.sysfsFD = nil  // now owned by `trees`
+            preparedNetwork = network  // released if anything below fails
             let mode: RootfsMode = config.readOnly ? .readOnly : (config.rootfsReadWrite ? .readWrite : .overlay)
             let mounts = MountPlan.make(staging: try Rootfs.stagingDirectory(), rootfsFD: rootFD, mode: mode, volumes: volumes,
                                         tmpfs: tmpfs, maskPaths: true,
-                                        sysfsFD: network.sysfsFD)
+                                        sysfsFD: sysfsFD)
             Trace.mark("prepare: mount plan")
             let user = try UserSpec.resolve(config.user, rootfs: rootfs)
             let hostname = config.hostname ?? ContainerID.random()
@@ -177,7 +185,6 @@ struct Preparation {
             var flags: CloneFlags = [.newUser, .newNS, .newPID, .newUTS, .newIPC, .newCgroup]
             if network.newNamespace { flags.insert(.newNet) }
             plan.bringLoopbackUp = network.newNamespace
-            network.sysfsFD = nil  // now owned by `trees`
             return Preparation(plan: plan, cloneFlags: flags, idmap: idmap, privileged: privileged,
                                treeFDs: trees, rootfsFD: rootFD, rootfsPath: rootfs, idSlotLock: slotLock, network: network)
         } catch {
