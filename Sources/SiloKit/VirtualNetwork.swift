@@ -75,10 +75,15 @@ public enum VirtualNetwork {
             throw NetnsError.failed(error)
         }
         let what = "\(a.label):\(nameA) <-> \(b.label):\(nameB)"
-        // Created from the namespace that holds `a` (a socket's namespace is where the
-        // request is made); IFLA_NET_NS_FD on both ends places each where it belongs.
-        do {
-            try nlA.addVeth(name: nameA, peer: nameB, namespace: refA, peerNamespace: refB, up: true)
+        // Made from silo's own namespace, the one an end without IFLA_NET_NS_FD lands in (the
+        // request's socket decides it, for the peer too); the fds place the others.
+        do throws(SyscallError) {
+            let here: Netlink
+            if refA == nil { here = nlA } else if refB == nil { here = nlB } else {
+                here = try Netlink()
+                sockets.append(here)
+            }
+            try here.addVeth(name: nameA, peer: nameB, namespace: refA, peerNamespace: refB, up: true)
         } catch {
             throw NetnsError(1, "veth \(what): \(error.call): \(error.reason)")
         }
