@@ -199,8 +199,12 @@ public enum Bridge {
             }
             v4 = [gw]
         }
+        // A bridge of someone else's without a host address: containers on it reach each
+        // other and not the host. The subnet then comes from SILO_BRIDGE_SUBNET, and its
+        // first address stays unused.
+        if v4.isEmpty, let requested { v4 = [requested] }
         guard let gateway = v4.first else {
-            throw RuntimeError(.usage, "bridge \(name): has no IPv4 address to take a subnet from (add one with `ip addr add`)")
+            throw RuntimeError(.usage, "bridge \(name): has no IPv4 address to take a subnet from (add one with `ip addr add`, or set \(subnetVariable))")
         }
         if let requested, requested.base != gateway.base || requested.prefix != gateway.prefix {
             throw RuntimeError(.usage, "bridge \(name): its subnet is \(gateway) but \(subnetVariable) asks for \(requested) (use another bridge name, or `silo network prune` once it is unused)")

@@ -68,44 +68,46 @@ enum NetTest {
     }
 }
 
-/// A process started in the background, its stdout and stderr going to a file.
-final class Background {
-    let process = Process()
-    let output: URL
+extension NetTest {
+    /// A process started in the background, its stdout and stderr going to a file.
+    final class Background {
+        let process = Process()
+        let output: URL
 
-    init(_ path: String, _ args: [String], env: [String: String] = [:]) throws {
-        output = FileManager.default.temporaryDirectory.appendingPathComponent("silo-test-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: output)
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = args
-        var environment = ProcessInfo.processInfo.environment
-        for (k, v) in env { environment[k] = v }
-        process.environment = environment
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? handle.close()
-    }
-
-    var pid: Int32 { process.processIdentifier }
-    var text: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
-
-    /// Waits for the process to exit; SIGKILL after `timeout` seconds.
-    @discardableResult
-    func wait(timeout: Double = 10) -> Int32 {
-        if !NetTest.waitUntil(timeout: timeout, { !process.isRunning }) {
-            kill(process.processIdentifier, SIGKILL)
+        init(_ path: String, _ args: [String], env: [String: String] = [:]) throws {
+            output = FileManager.default.temporaryDirectory.appendingPathComponent("silo-test-\(UUID().uuidString)")
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: output)
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = args
+            var environment = ProcessInfo.processInfo.environment
+            for (k, v) in env { environment[k] = v }
+            process.environment = environment
+            process.standardOutput = handle
+            process.standardError = handle
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            try? handle.close()
         }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
 
-    func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(at: output)
+        var pid: Int32 { process.processIdentifier }
+        var text: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+
+        /// Waits for the process to exit; SIGKILL after `timeout` seconds.
+        @discardableResult
+        func wait(timeout: Double = 10) -> Int32 {
+            if !NetTest.waitUntil(timeout: timeout, { !process.isRunning }) {
+                kill(process.processIdentifier, SIGKILL)
+            }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+
+        func stop() {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(at: output)
+        }
     }
 }
 
@@ -168,7 +170,7 @@ struct NetnsTests {
         defer { NetTest.cleanUp(t) }
         #expect(try Silo.run(["netns", "add", name]).status == 0)
         let nsInode = try #require(NetTest.inode("/run/netns/\(name)"))
-        let sleeper = try Background(Silo.binary, ["netns", "exec", name, "sleep", "60"])
+        let sleeper = try NetTest.Background(Silo.binary, ["netns", "exec", name, "sleep", "60"])
         defer { sleeper.stop() }
         let pid = sleeper.pid
         #expect(NetTest.waitUntil { Host.nsInode("net", pid: "\(pid)") == "net:[\(nsInode)]" }, "\(sleeper.text)")
@@ -193,7 +195,7 @@ struct NetnsTests {
         let (a, b) = ("silo-t-\(t)-a", "silo-t-\(t)-b")
         defer { NetTest.cleanUp(t) }
         #expect(try Silo.run(["netns", "add", a]).status == 0)
-        let sleeper = try Background(Silo.binary, ["netns", "exec", a, "sleep", "60"])
+        let sleeper = try NetTest.Background(Silo.binary, ["netns", "exec", a, "sleep", "60"])
         defer { sleeper.stop() }
         let nsInode = try #require(NetTest.inode("/run/netns/\(a)"))
         #expect(NetTest.waitUntil { Host.nsInode("net", pid: "\(sleeper.pid)") == "net:[\(nsInode)]" })
@@ -279,7 +281,7 @@ struct NetnsTests {
             let ping = try Silo.run(["netns", "exec", from, "ping", "-c1", "-W3", to])
             #expect(ping.status == 0, "ping \(to) from \(from): \(ping)")
         }
-        let server = try Background(Silo.binary, ["netns", "exec", b, "busybox", "nc", "-l", "-p", "7000"])
+        let server = try NetTest.Background(Silo.binary, ["netns", "exec", b, "busybox", "nc", "-l", "-p", "7000"])
         defer { server.stop() }
         let client = try Silo.run(["netns", "exec", a, "sh", "-c",
                                    "for i in $(seq 50); do echo hello-\(t) | busybox nc -w 2 10.200.\(n).2 7000 && exit 0; sleep 0.1; done; exit 1"])

@@ -1,65 +1,67 @@
 import Foundation
 import Testing
 
-/// A TCP listener in the test process (the host's network namespace): a thread accepts and
-/// at once closes each connection, counting them.
-final class HostListener: @unchecked Sendable {
-    let fd: Int32
-    let port: UInt16
-    private let lock = NSLock()
-    private var count = 0
-    private var stopped = false
-    private var thread: Thread?
+extension NetTest {
+    /// A TCP listener in the test process (the host's network namespace): a thread accepts and
+    /// at once closes each connection, counting them.
+    final class Listener: @unchecked Sendable {
+        let fd: Int32
+        let port: UInt16
+        private let lock = NSLock()
+        private var count = 0
+        private var stopped = false
+        private var thread: Thread?
 
-    /// Listens on `address` (e.g. "127.0.0.1" or "0.0.0.0") on a free port.
-    init(address: String) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        inet_pton(AF_INET, address, &addr.sin_addr)
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard bound == 0, listen(fd, 8) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        self.fd = fd
-        port = UInt16(bigEndian: addr.sin_port)
-        let t = Thread { [self] in
-            while true {
-                lock.lock()
-                let done = stopped
-                lock.unlock()
-                if done { return }
-                let c = accept(fd, nil, nil)
-                if c >= 0 {
-                    close(c)
+        /// Listens on `address` (e.g. "127.0.0.1" or "0.0.0.0") on a free port.
+        init(address: String) throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = 0
+            inet_pton(AF_INET, address, &addr.sin_addr)
+            let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            guard bound == 0, listen(fd, 8) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+            self.fd = fd
+            port = UInt16(bigEndian: addr.sin_port)
+            let t = Thread { [self] in
+                while true {
                     lock.lock()
-                    count += 1
+                    let done = stopped
                     lock.unlock()
-                } else {
-                    usleep(5000)
+                    if done { return }
+                    let c = accept(fd, nil, nil)
+                    if c >= 0 {
+                        close(c)
+                        lock.lock()
+                        count += 1
+                        lock.unlock()
+                    } else {
+                        usleep(5000)
+                    }
                 }
             }
+            thread = t
+            t.start()
         }
-        thread = t
-        t.start()
-    }
 
-    /// Connections accepted so far.
-    func accepted() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
-    }
+        /// Connections accepted so far.
+        func accepted() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            return count
+        }
 
-    func stop() {
-        lock.lock()
-        stopped = true
-        lock.unlock()
-        usleep(20_000)
-    }
+        func stop() {
+            lock.lock()
+            stopped = true
+            lock.unlock()
+            usleep(20_000)
+        }
 
-    deinit { close(fd) }
+        deinit { close(fd) }
+    }
 }
 
 @Suite("silo run --network", .serialized, .enabled(if: Host.canRunContainers, "needs root and the test rootfs"))
@@ -93,13 +95,13 @@ struct NetworkTests {
                      env: ["SILO_BRIDGE_SUBNET": "10.200.\(subnet).0/24"])
     }
 
-    func background(_ bridge: String, _ subnet: Int, _ script: String) throws -> Background {
-        try Background(Silo.binary, ["run", "--rootfs", Silo.rootfs, "--network", "bridge:\(bridge)", "--", "sh", "-c", script],
+    func background(_ bridge: String, _ subnet: Int, _ script: String) throws -> NetTest.Background {
+        try NetTest.Background(Silo.binary, ["run", "--rootfs", Silo.rootfs, "--network", "bridge:\(bridge)", "--", "sh", "-c", script],
                        env: ["SILO_BRIDGE_SUBNET": "10.200.\(subnet).0/24"])
     }
 
     /// The address a background container printed with `ip -o -4 addr show eth0`.
-    func address(of c: Background) -> String? {
+    func address(of c: NetTest.Background) -> String? {
         var found: String?
         NetTest.waitUntil(timeout: 10) {
             guard let line = c.text.split(separator: "\n").first(where: { $0.contains("inet ") }) else { return false }
@@ -142,8 +144,8 @@ struct NetworkTests {
             }
             #expect(client.status == 0, "\(client)")
             #expect(!client.stdout.contains("inet \(addr)/"), "two containers, two addresses: \(client.stdout)")
-            server.wait(timeout: 5)
-            #expect(server.text.contains("hello-\(t)"), "server got: \(server.text)")
+            let status = server.wait(timeout: 5)
+            #expect(server.text.contains("hello-\(t)"), "server (status \(status)) got: \(server.text); client: \(client)")
         }
     }
 
@@ -151,8 +153,8 @@ struct NetworkTests {
     /// bridge's address (docs/networking.md); not the host's 127.0.0.1, and nothing beyond.
     @Test func whatABridgedContainerCanReachOnTheHost() throws {
         try withBridge { bridge, n, _ in
-            let loopback = try HostListener(address: "127.0.0.1")
-            let wildcard = try HostListener(address: "0.0.0.0")
+            let loopback = try NetTest.Listener(address: "127.0.0.1")
+            let wildcard = try NetTest.Listener(address: "0.0.0.0")
             defer { loopback.stop(); wildcard.stop() }
             let r = try container(bridge, n, """
                 nc -w 2 127.0.0.1 \(loopback.port) </dev/null && echo reached-loopback
@@ -168,9 +170,37 @@ struct NetworkTests {
         }
     }
 
+    /// A bridge made without a host address (by the admin, not silo): containers on it talk
+    /// to each other and cannot reach the host at all.
+    @Test func addressLessBridgeKeepsTheHostOut() throws {
+        try withBridge { bridge, n, t in
+            #expect(try Silo.host("ip link add \(bridge) type bridge && ip link set \(bridge) up").status == 0)
+            let wildcard = try NetTest.Listener(address: "0.0.0.0")
+            defer { wildcard.stop() }
+            let server = try background(bridge, n, "ip -o -4 addr show eth0; exec nc -l -p 7000")
+            defer { server.stop() }
+            let addr = try #require(address(of: server), "server output: \(server.text)")
+            #expect(addr == "10.200.\(n).2", "the subnet's first address is left for a host that has none")
+            let r = try container(bridge, n, """
+                nc -w 2 10.200.\(n).1 \(wildcard.port) </dev/null && echo reached-host
+                for i in $(seq 50); do echo hello-\(t) | nc -w 2 \(addr) 7000 && exit 0; sleep 0.1; done; exit 1
+                """)
+            if r.status == 1 && Self.bridgeFilteredByIptables {
+                Issue.record(Comment(rawValue: Self.forwardHint))
+                return
+            }
+            #expect(r.status == 0 && !r.stdout.contains("reached-host"), "\(r)")
+            #expect(wildcard.accepted() == 0)
+            server.wait(timeout: 5)
+            #expect(server.text.contains("hello-\(t)"), "server got: \(server.text)")
+            // Not silo's bridge: prune leaves it alone.
+            #expect(try Silo.run(["network", "list"]).stdout.contains(bridge) == false)
+        }
+    }
+
     @Test func containerOnNoneReachesNeitherTheHostLoopbackNorABridgedContainer() throws {
         try withBridge { bridge, n, _ in
-            let loopback = try HostListener(address: "127.0.0.1")
+            let loopback = try NetTest.Listener(address: "127.0.0.1")
             defer { loopback.stop() }
             let server = try background(bridge, n, "ip -o -4 addr show eth0; exec nc -l -p 7000")
             defer { server.stop() }
