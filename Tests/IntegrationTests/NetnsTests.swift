@@ -73,6 +73,7 @@ extension NetTest {
     final class Background {
         let process = Process()
         let output: URL
+        let input = Pipe()
 
         init(_ path: String, _ args: [String], env: [String: String] = [:]) throws {
             output = FileManager.default.temporaryDirectory.appendingPathComponent("silo-test-\(UUID().uuidString)")
@@ -85,7 +86,10 @@ extension NetTest {
             process.environment = environment
             process.standardOutput = handle
             process.standardError = handle
-            process.standardInput = FileHandle.nullDevice
+            // A pipe the test keeps open: stdin never reaches EOF while the process runs. (busybox
+            // `nc -l` half-closes the connection at EOF on stdin, and a client that sees that
+            // before it has read its own stdin leaves without sending anything.)
+            process.standardInput = input
             try process.run()
             try? handle.close()
         }
@@ -106,6 +110,7 @@ extension NetTest {
         func stop() {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
+            try? input.fileHandleForWriting.close()
             try? FileManager.default.removeItem(at: output)
         }
     }
