@@ -81,7 +81,7 @@ public enum NamedNetns {
                 }
             }
         } catch {
-            throw NetnsError.failed(error)
+            throw NetnsError(1, "netns: preparing \(runDir) (a shared mount point): \(error)")
         }
     }
 

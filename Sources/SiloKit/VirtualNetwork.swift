@@ -75,10 +75,15 @@ public enum VirtualNetwork {
             throw NetnsError.failed(error)
         }
         let what = "\(a.label):\(nameA) <-> \(b.label):\(nameB)"
-        // Created from the namespace that holds `a` (a socket's namespace is where the
-        // request is made); IFLA_NET_NS_FD on both ends places each where it belongs.
-        do {
-            try nlA.addVeth(name: nameA, peer: nameB, namespace: refA, peerNamespace: refB, up: true)
+        // Made from silo's own namespace, the one an end without IFLA_NET_NS_FD lands in (the
+        // request's socket decides it, for the peer too); the fds place the others.
+        do throws(SyscallError) {
+            let here: Netlink
+            if refA == nil { here = nlA } else if refB == nil { here = nlB } else {
+                here = try Netlink()
+                sockets.append(here)
+            }
+            try here.addVeth(name: nameA, peer: nameB, namespace: refA, peerNamespace: refB, up: true)
         } catch {
             throw NetnsError(1, "veth \(what): \(error.call): \(error.reason)")
         }
@@ -194,8 +199,12 @@ public enum Bridge {
             }
             v4 = [gw]
         }
+        // A bridge of someone else's without a host address: containers on it reach each
+        // other and not the host. The subnet then comes from SILO_BRIDGE_SUBNET, and its
+        // first address stays unused.
+        if v4.isEmpty, let requested { v4 = [requested] }
         guard let gateway = v4.first else {
-            throw RuntimeError(.usage, "bridge \(name): has no IPv4 address to take a subnet from (add one with `ip addr add`)")
+            throw RuntimeError(.usage, "bridge \(name): has no IPv4 address to take a subnet from (add one with `ip addr add`, or set \(subnetVariable))")
         }
         if let requested, requested.base != gateway.base || requested.prefix != gateway.prefix {
             throw RuntimeError(.usage, "bridge \(name): its subnet is \(gateway) but \(subnetVariable) asks for \(requested) (use another bridge name, or `silo network prune` once it is unused)")

@@ -49,7 +49,9 @@ public enum NetNamespace {
 
     public static func mount(_ source: String, on target: String, type: String?, flags: MountFlags) throws(SyscallError) {
         if Glibc.mount(source, target, type, flags.rawValue, nil) != 0 {
-            throw SyscallError.last("mount", type.map { "\($0) on \(target)" } ?? "\(source) on \(target)")
+            let e = SyscallError.last("mount")
+            let what = type.flatMap { $0 == "none" ? nil : $0 } ?? (source.isEmpty ? nil : source)
+            throw SyscallError("mount", errno: e.errno, object: what.map { "\($0) on \(target)" } ?? target)
         }
     }
 

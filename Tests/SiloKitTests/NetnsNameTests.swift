@@ -1,6 +1,9 @@
 import Testing
 @testable import SiloKit
 import SiloSys
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Names and arguments `silo netns` refuses before touching the system, with iproute2 6.1's
 /// exit statuses (measured on Debian 12: `ip netns add a/b` → 255, `ip netns delete nope` → 1).
@@ -84,5 +87,27 @@ import SiloSys
 
     @Test func jsonStrings() {
         #expect(JSONText.string("a\"b\\c\nd\u{1}") == "\"a\\\"b\\\\c\\nd\\u0001\"")
+    }
+}
+
+/// Container addresses on a bridge: the lowest free one, held by an abstract socket for as long
+/// as the fd is open (no netlink needed: the lock is the allocation).
+@Suite struct BridgeAllocationTests {
+    @Test func lowestFreeAddressUnderALock() throws {
+        let name = "silo-unit-\(UInt32.random(in: 0...UInt32.max))"
+        let gw = try #require(IPNetwork("10.200.42.1/29"))
+        let bridge = Bridge.Attachment(name: name, index: 1, gateway: gw, lock: nil)
+        let first = try Bridge.allocate(on: bridge)
+        #expect(first.address.description == "10.200.42.2/29")
+        let second = try Bridge.allocate(on: bridge)
+        #expect(second.address.description == "10.200.42.3/29")
+        close(first.lock)
+        let again = try Bridge.allocate(on: bridge)
+        #expect(again.address.description == "10.200.42.2/29")
+        // A /29 holds 8 addresses: network, bridge and broadcast leave 5 for containers.
+        var held = [second.lock, again.lock]
+        for _ in 0..<3 { held.append(try Bridge.allocate(on: bridge).lock) }
+        #expect(throws: RuntimeError.self) { try Bridge.allocate(on: bridge) }
+        for fd in held { close(fd) }
     }
 }
