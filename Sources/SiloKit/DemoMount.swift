@@ -42,8 +42,9 @@ enum DemoMount {
         s.row("root", "root (/)", host: hostRoot.map { "\($0.fsType) \($0.source)" }, container: insideRoot.map { "\($0.fsType) \($0.source)" })
         s.row("mount_count", "mounts", host: "\(host.count)", container: "\(inside.count)")
         s.row("mounts", "mount table", host: DemoFormat.head(host.map(describe), 12), container: DemoFormat.head(inside.map(describe), 12))
-        s.row("mount_inside", "mount a tmpfs on /mnt", host: nil, container: "mount -t tmpfs \(tag) /mnt: " + (mounted ? "ok" : (b["mount"] ?? []).joined(separator: " ")))
+        s.row("mount_inside", "mount -t tmpfs … /mnt", host: nil, container: mounted ? "ok" : (b["mount"] ?? []).joined(separator: " "))
         s.row("tmpfs_visible", "that tmpfs in the table", host: hostHasIt ? "present" : "absent", container: inside.contains { $0.source == tag } ? "present" : "absent")
+        s.notes.append("The tmpfs mounted inside is named \(tag), so that it can be looked for by name in both tables.")
         if mounted {
             let seen = containerTableFromHost.contains { $0.source == tag }
             s.notes.append("The host can still look into the container's mount table through /proc/\(r.pid)/mountinfo: \(containerTableFromHost.count) mounts, the tmpfs \(seen ? "among them" : "not among them"). The table belongs to the namespace, not to the process that reads it.")

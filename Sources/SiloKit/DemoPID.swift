@@ -19,10 +19,12 @@ enum DemoPID {
         script.waitForHost()
 
         var nspid: [String] = []
+        var launcher: pid_t = 0
         var hostList: [(pid_t, String)] = []
         var kernelThreads: Set<pid_t> = []
         guard let r = ctx.run(&s, script, whileRunning: { pid, _ in
             nspid = ProcFS.nsPIDs("\(pid)")
+            launcher = ProcFS.status("\(pid)")?["PPid"].flatMap { pid_t($0) } ?? 0
             hostList = ProcFS.pids().map { ($0, ProcFS.comm($0) ?? "?") }
             kernelThreads = Set(hostList.map(\.0).filter { ProcFS.isKernelThread($0) })
         }) else { return s }
@@ -33,9 +35,18 @@ enum DemoPID {
         s.row("shell_pid", "the container's shell ($$)", host: "PID \(r.pid)" + (container.map { " (\($0.1))" } ?? ""), container: b.first("self").map { "PID \($0)" })
         s.row("nspid", "NSpid in /proc/PID/status", host: nspid.isEmpty ? nil : nspid.joined(separator: " "), container: b.first("nspid").map { $0.dropFirst(6).trimmed() })
         s.row("pid1", "PID 1", host: hostList.first { $0.0 == 1 }.map { "\($0.1)" }, container: ps.first { $0.hasPrefix("1 ") }.map { $0.dropFirst(2).trimmed() })
-        s.row("process_count", "processes", host: "\(hostList.count) (\(kernelThreads.count) kernel threads)", container: "\(ps.count)")
+        s.row("process_count", "number of processes", host: "\(hostList.count)", container: "\(ps.count)")
+        // The first few, then the story of this section: the demo, its launcher, the container.
+        let notes: [pid_t: String] = [getpid(): "  (this demo)", launcher: "  (its launcher)", r.pid: "  <- PID 1 inside"]
         let userSpace = hostList.filter { !kernelThreads.contains($0.0) }
-        s.row("processes", "processes (PID COMMAND)", host: DemoFormat.ends(userSpace.map { "\($0.0) \($0.1)" + ($0.0 == r.pid ? "  <- PID 1 inside" : "") }, first: 3, last: 4) + ["(kernel threads not shown)"], container: DemoFormat.head(ps, 10))
+        let first = Array(userSpace.prefix(3))
+        let story = userSpace.filter { notes[$0.0] != nil && !first.map(\.0).contains($0.0) }
+        var listing = first.map { "\($0.0) \($0.1)\(notes[$0.0] ?? "")" }
+        let skipped = userSpace.count - first.count - story.count
+        if skipped > 0 { listing.append("… \(skipped) more") }
+        listing += story.map { "\($0.0) \($0.1)\(notes[$0.0] ?? "")" }
+        listing.append("(and \(kernelThreads.count) kernel threads)")
+        s.row("processes", "processes (PID COMMAND)", host: listing, container: DemoFormat.head(ps, 10))
 
         let evidence: DemoSection.Evidence
         if nspid.count >= 2 && nspid.last == "1" && nspid.first == "\(r.pid)" {
