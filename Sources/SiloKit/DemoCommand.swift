@@ -86,7 +86,7 @@ public enum DemoCommand {
             var u = utsname()
             uname(&u)
             let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            let doc = JSON.object([
+            let doc = JSONValue.object([
                 ("kernel", .string(release)),
                 ("hostname", .string(DemoUTS.hostname())),
                 ("rootfs", .string(rootfs)),

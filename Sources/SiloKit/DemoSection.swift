@@ -97,8 +97,8 @@ struct DemoSection {
         }
     }
 
-    var json: JSON {
-        func cell(_ lines: [String]?) -> JSON {
+    var json: JSONValue {
+        func cell(_ lines: [String]?) -> JSONValue {
             guard let lines else { return .null }
             return lines.count == 1 ? .string(lines[0]) : .lines(lines)
         }

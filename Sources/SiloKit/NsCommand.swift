@@ -135,7 +135,7 @@ public enum NsCommand {
         return out
     }
 
-    static func json(_ report: Report) -> JSON {
+    static func json(_ report: Report) -> JSONValue {
         let me = getpid()
         return .object([
             ("pid", .int(Int64(report.pid))),

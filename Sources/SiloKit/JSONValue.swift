@@ -1,15 +1,15 @@
 /// A JSON value with ordered object keys, and its encoder: enough for `--json` output without
 /// Foundation (whose JSONEncoder would cost silo its start-up time, docs/architecture.md).
-public indirect enum JSON: Equatable, Sendable {
+public indirect enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case int(Int64)
     case string(String)
-    case array([JSON])
+    case array([JSONValue])
     /// Keys keep the order they were given in, so the output reads like the text report.
-    case object([(String, JSON)])
+    case object([(String, JSONValue)])
 
-    public static func == (a: JSON, b: JSON) -> Bool {
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
         case let (.bool(x), .bool(y)): return x == y
@@ -23,10 +23,10 @@ public indirect enum JSON: Equatable, Sendable {
     }
 
     /// A string, or null when absent.
-    public static func optional(_ s: String?) -> JSON { s.map { .string($0) } ?? .null }
+    public static func optional(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
 
     /// Lines of text as an array of strings, or null when absent.
-    public static func lines(_ l: [String]?) -> JSON { l.map { .array($0.map { .string($0) }) } ?? .null }
+    public static func lines(_ l: [String]?) -> JSONValue { l.map { .array($0.map { .string($0) }) } ?? .null }
 
     /// The encoded text: compact, or indented by two spaces per level when `pretty`.
     public func encoded(pretty: Bool = false) -> String {
@@ -40,28 +40,28 @@ public indirect enum JSON: Equatable, Sendable {
         case .null: out += "null"
         case let .bool(b): out += b ? "true" : "false"
         case let .int(n): out += String(n)
-        case let .string(s): JSON.quote(s, into: &out)
+        case let .string(s): JSONValue.quote(s, into: &out)
         case let .array(items):
             if items.isEmpty { out += "[]"; return }
             out += "["
             for (i, item) in items.enumerated() {
                 if i > 0 { out += "," }
-                JSON.newline(&out, pretty: pretty, depth: depth + 1)
+                JSONValue.newline(&out, pretty: pretty, depth: depth + 1)
                 item.write(into: &out, pretty: pretty, depth: depth + 1)
             }
-            JSON.newline(&out, pretty: pretty, depth: depth)
+            JSONValue.newline(&out, pretty: pretty, depth: depth)
             out += "]"
         case let .object(members):
             if members.isEmpty { out += "{}"; return }
             out += "{"
             for (i, (key, value)) in members.enumerated() {
                 if i > 0 { out += "," }
-                JSON.newline(&out, pretty: pretty, depth: depth + 1)
-                JSON.quote(key, into: &out)
+                JSONValue.newline(&out, pretty: pretty, depth: depth + 1)
+                JSONValue.quote(key, into: &out)
                 out += pretty ? ": " : ":"
                 value.write(into: &out, pretty: pretty, depth: depth + 1)
             }
-            JSON.newline(&out, pretty: pretty, depth: depth)
+            JSONValue.newline(&out, pretty: pretty, depth: depth)
             out += "}"
         }
     }
