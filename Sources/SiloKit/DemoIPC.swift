@@ -88,7 +88,7 @@ enum DemoIPC {
         }) else { return s }
         let b = r.blocks
         let keysInside = (b["shm"] ?? []).dropFirst().compactMap { $0.split(separator: " ").first.flatMap { Int64($0) } }
-        let queuesInside = (b["mqueue"] ?? []).map { $0.trimmed() }.filter { !$0.isEmpty }
+        let queuesInside = (b["mqueue"] ?? []).map { $0.strippingBlanks() }.filter { !$0.isEmpty }
         let made = b.first("mkqueue") == "ok"
         let key = Int64(shm.key)
         func hex(_ k: Int64) -> String { "0x" + String(UInt32(truncatingIfNeeded: k), radix: 16) }

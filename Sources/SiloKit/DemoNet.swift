@@ -56,7 +56,7 @@ enum DemoNet {
             let f = line.split(separator: " ")
             if f.count > 3, f[2] == "inet" || f[2] == "inet6" { v.addresses.append("\(f[1]) \(f[3])") }
         }
-        v.routes = (b["route"] ?? []).map { $0.trimmed() }.filter { !$0.isEmpty }
+        v.routes = (b["route"] ?? []).map { $0.strippingBlanks() }.filter { !$0.isEmpty }
         return v
     }
 

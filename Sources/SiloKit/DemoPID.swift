@@ -29,12 +29,12 @@ enum DemoPID {
             kernelThreads = Set(hostList.map(\.0).filter { ProcFS.isKernelThread($0) })
         }) else { return s }
         let b = r.blocks
-        let ps = (b["ps"] ?? []).dropFirst().map { $0.trimmed() }.filter { !$0.isEmpty }
+        let ps = (b["ps"] ?? []).dropFirst().map { $0.strippingBlanks() }.filter { !$0.isEmpty }
         let container = hostList.first { $0.0 == r.pid }
         s.identityRows(r)
         s.row("shell_pid", "the container's shell ($$)", host: "PID \(r.pid)" + (container.map { " (\($0.1))" } ?? ""), container: b.first("self").map { "PID \($0)" })
-        s.row("nspid", "NSpid in /proc/PID/status", host: nspid.isEmpty ? nil : nspid.joined(separator: " "), container: b.first("nspid").map { $0.dropFirst(6).trimmed() })
-        s.row("pid1", "PID 1", host: hostList.first { $0.0 == 1 }.map { "\($0.1)" }, container: ps.first { $0.hasPrefix("1 ") }.map { $0.dropFirst(2).trimmed() })
+        s.row("nspid", "NSpid in /proc/PID/status", host: nspid.isEmpty ? nil : nspid.joined(separator: " "), container: b.first("nspid").map { $0.dropFirst(6).strippingBlanks() })
+        s.row("pid1", "PID 1", host: hostList.first { $0.0 == 1 }.map { "\($0.1)" }, container: ps.first { $0.hasPrefix("1 ") }.map { $0.dropFirst(2).strippingBlanks() })
         s.row("process_count", "number of processes", host: "\(hostList.count)", container: "\(ps.count)")
         // The first few, then the story of this section: the demo, its launcher, the container.
         let notes: [pid_t: String] = [getpid(): "  (this demo)", launcher: "  (its launcher)", r.pid: "  <- PID 1 inside"]

@@ -108,7 +108,7 @@ enum DemoReport {
 }
 
 extension String {
-    func replacingFirst(_ target: String, with replacement: String) -> String {
+    fileprivate func replacingFirst(_ target: String, with replacement: String) -> String {
         guard let r = range(of: target) else { return self }
         var copy = self
         copy.replaceSubrange(r, with: replacement)
@@ -116,7 +116,7 @@ extension String {
     }
 
     /// The first range of `other` in `self` (no Foundation).
-    func range(of other: String) -> Range<String.Index>? {
+    fileprivate func range(of other: String) -> Range<String.Index>? {
         guard !other.isEmpty else { return nil }
         var i = startIndex
         while i < endIndex {

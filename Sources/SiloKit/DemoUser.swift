@@ -34,7 +34,7 @@ enum DemoUser {
         let b = r.blocks
         var inside: [String: String] = [:]
         for line in b["status"] ?? [] {
-            if let c = line.firstIndex(of: ":") { inside[String(line[..<c])] = line[line.index(after: c)...].trimmed() }
+            if let c = line.firstIndex(of: ":") { inside[String(line[..<c])] = line[line.index(after: c)...].strippingBlanks() }
         }
         let me = ProcFS.status("self") ?? [:]
         let hostUID = firstField(owner["Uid"]), hostGID = firstField(owner["Gid"])
