@@ -50,6 +50,16 @@ public struct SharePlan: Equatable, Sendable {
         // The host's lo is up or down as the host left it.
         if shared.contains("net") { plan.bringLoopbackUp = false }
         if shared.contains("time") { plan.timeOffsets = nil }
+        if shared.contains("user"), var caps = plan.capabilities, let bounding = SharePlan.callerBoundingSet() {
+            // Without a user namespace of its own the container gets no fresh full set: it keeps
+            // at most the caller's bounding set (root on this host lacks CAP_SYS_RESOURCE), and
+            // capset(2) refuses anything beyond it.
+            caps.bounding &= bounding
+            caps.permitted &= bounding
+            caps.effective &= bounding
+            caps.inheritable &= bounding
+            plan.capabilities = caps
+        }
         if shared.contains("mnt") {
             // No rootfs, no pivot_root, no mounts: the host's file system as it is.
             plan.mounts = MountPlan(newRoot: "")
@@ -79,6 +89,11 @@ public struct SharePlan: Equatable, Sendable {
         } catch {
             throw RuntimeError(error)
         }
+    }
+
+    /// CapBnd of /proc/self/status.
+    static func callerBoundingSet() -> UInt64? {
+        ProcFS.status("self")?["CapBnd"].flatMap { UInt64($0, radix: 16) }
     }
 
     /// Whether the parent writes id maps and idmaps the rootfs: not without a user namespace,
