@@ -29,7 +29,7 @@ enum DemoCgroup {
         guard let r = ctx.run(&s, script, whileRunning: { pid, _ in fromHost = lines(try? FileIO.read("/proc/\(pid)/cgroup")) }) else { return s }
         let inside = r.blocks["cgroup"] ?? []
         s.identityRows(r)
-        s.row("cgroup", "its shell's /proc/PID/cgroup", host: fromHost, container: inside)
+        s.row("cgroup", "the shell's cgroups", host: fromHost, container: inside)
         s.notes.append("Both columns are the same process's cgroups, read at the same moment: on the left through the host's cgroup namespace (/proc/\(r.pid)/cgroup), on the right through its own (/proc/self/cgroup).")
 
         let evidence: DemoSection.Evidence

@@ -37,7 +37,7 @@ enum DemoUTS {
         s.identityRows(r)
         s.row("hostname", "hostname", host: before, container: b.first("hostname"))
         s.row("domainname", "NIS domain name", host: domain, container: b.first("domainname"))
-        s.row("rename", "rename inside", host: nil, container: "hostname \(newName): " + (renamed ? "ok" : (b["rename"] ?? []).joined(separator: " ")))
+        s.row("rename", "hostname \(newName)", host: nil, container: renamed ? "ok" : (b["rename"] ?? []).joined(separator: " "))
         s.row("hostname_after", "hostname afterwards", host: after, container: b.first("after"))
 
         let evidence: DemoSection.Evidence
