@@ -39,7 +39,7 @@ COLUMNS=100
 export PATH NO_COLOR COLUMNS
 unset SILO_ROOTFS
 
-if silo netns list >/dev/null 2>&1; then has_netns=1; else has_netns=0; fi
+if timeout 10 silo netns list >/dev/null 2>&1; then has_netns=1; else has_netns=0; fi
 
 render() {
     template=$1
