@@ -75,11 +75,24 @@ public enum DemoCommand {
             Output.out(style.bold("silo demo") + ": the namespaces of Linux \(release), on \(DemoUTS.hostname()), as they are now.")
             Output.out(TextStyle.wrap("Each section starts a fresh container (busybox from \(rootfs)) and shows, side by side, what silo reads on the host and what the container reports from inside." + (shared.isEmpty ? "" : " With --share \(shared.sorted().joined(separator: ", ")), that section's container stays in the host's namespace of that kind."), style.width, indent: ""))
         }
+        // Ctrl-C waits for the current section to end: a section always removes what it made
+        // on the host (a shared memory segment, a message queue) and reaps its container.
+        let interrupts = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        for sig in interrupts { sigaddset(&blocked, sig) }
+        sigprocmask(SIG_BLOCK, &blocked, nil)
         var done: [DemoSection] = []
         for (kind, run) in sections where chosen.contains(kind) {
             let s = run(ctx)
             done.append(s)
             if !json { Output.write(1, DemoReport.text(s, style)) }
+            var pending = sigset_t()
+            sigpending(&pending)
+            if let sig = interrupts.first(where: { sigismember(&pending, $0) == 1 }) {
+                Output.error("silo: demo: interrupted")
+                return 128 + sig
+            }
         }
         let ok = done.allSatisfy { $0.verdict == .isolated }
         if json {
