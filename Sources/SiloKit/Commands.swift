@@ -11,6 +11,7 @@ public enum Commands {
         "netns": { args throws(RuntimeError) in try NetnsCommand.main(args) },
         "demo": { args throws(RuntimeError) in try DemoCommand.main(args) },
         "ns": { args throws(RuntimeError) in try NsCommand.main(args) },
+        "network": { args throws(RuntimeError) in try NetworkCommand.main(args) },
     ]
 }
 

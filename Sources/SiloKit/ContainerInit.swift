@@ -57,12 +57,16 @@ public struct ContainerInit<S: Syscalls> {
             }
         }
         if plan.newSession { try step(.session) { try sys.setsid() } }
+        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the drop below takes
+        // away: load it now; the profile must then allow what follows (prctl, capset, setres*id,
+        // setgroups, rt_sig*, close_range, execve).
+        if !plan.noNewPrivs, let f = plan.seccompFilter { try step(.seccomp) { try sys.loadSeccomp(filter: f) } }
         try step(.capabilities) { try switchUserAndCapabilities() }
         try step(.parentDeath) { try sys.setParentDeathSignal(9 /* SIGKILL */) }
         if !plan.useInit { try step(.signals) { try sys.resetSignals() } }
         try step(.closeFds) { try sys.closeOnExec(from: 3) }
         if plan.noNewPrivs { try step(.noNewPrivs) { try sys.setNoNewPrivs() } }
-        if let f = plan.seccompFilter { try step(.seccomp) { try sys.loadSeccomp(filter: f) } }
+        if plan.noNewPrivs, let f = plan.seccompFilter { try step(.seccomp) { try sys.loadSeccomp(filter: f) } }
     }
 
     /// Bounding set first (needs CAP_SETPCAP), then the id change with KEEPCAPS so the permitted
@@ -87,6 +91,7 @@ public struct ContainerInit<S: Syscalls> {
     /// execve with the PATH search of execvp, inside the container. Returns only on failure:
     /// EACCES from any candidate wins over ENOENT, as in execvp.
     public func exec() -> StageError {
+        Trace.mark("child: execve")
         let name = plan.argv[0]
         if name.contains("/") {
             return StageError(.exec, sys.execve(name, plan.argv, plan.env))
@@ -135,6 +140,7 @@ public struct ContainerInit<S: Syscalls> {
 
     @inline(__always)
     func step(_ stage: InitStage, _ body: () throws -> Void) throws(StageError) {
+        defer { Trace.step("child: \(stage)") }
         do { try body() } catch let e as SyscallError {
             throw StageError(stage, e)
         } catch {

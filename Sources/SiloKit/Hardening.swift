@@ -1,6 +1,94 @@
-/// Capabilities, seccomp, no_new_privs and rlimits for the plan (issue: hardening).
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloSys
+
+/// Capabilities, seccomp, no_new_privs, rlimits and the session for the plan, all decided in
+/// the parent before clone (docs/security.md). The child only replays them.
 enum Hardening {
     static func configure(_ plan: inout ContainerPlan, config: RunConfig) throws(RuntimeError) {
         plan.noNewPrivs = config.noNewPrivileges
+        // Without a terminal the container gets its own session, so it has no controlling
+        // terminal and cannot reach the one silo was started from. With one, it shares it.
+        plan.newSession = isatty(0) == 0
+
+        let lastCap = Capabilities.lastCap()
+        let caps = try Capabilities.resolve(add: config.capAdd, drop: config.capDrop, lastCap: lastCap)
+        plan.capabilities = Capabilities.state(caps, uid: plan.uid, lastCap: lastCap)
+
+        plan.rlimits = try Rlimits.plan(config.ulimits) { resource in
+            var lim = rlimit()
+            guard getrlimit(__rlimit_resource_t(UInt32(resource)), &lim) == 0 else { return nil }
+            return (UInt64(lim.rlim_cur), UInt64(lim.rlim_max))
+        }
+
+        for path in thermalThrottlePaths() {
+            plan.mounts.beforePivot.append(MountStep(.maskPaths, .mask(plan.mounts.newRoot + path)))
+        }
+
+        switch config.seccomp {
+        case .unconfined:
+            plan.seccompFilter = nil
+        case .default:
+            plan.seccompFilter = try DefaultSeccompProfile.bpf()
+        case .profile(let path):
+            plan.seccompFilter = try loadProfile(path, capabilities: caps)
+        }
+    }
+
+    static func loadProfile(_ path: String, capabilities: UInt64) throws(RuntimeError) -> [UInt8] {
+        let text: String
+        do { text = try FileIO.read(path, limit: 4 << 20) } catch {
+            throw RuntimeError(.usage, "seccomp profile \(path): \(error.reason)")
+        }
+        let context = SeccompProfile.Context(capabilities: Set(Capabilities.names(in: capabilities)),
+                                             goArchitecture: goArchitecture(Seccomp.nativeArchitecture),
+                                             kernel: kernelVersion())
+        let profile = try SeccompProfile.parse(json: text, source: path, context: context)
+        if !profile.skipped.isEmpty {
+            let list = profile.skipped.map { "\($0.name) (\($0.path))" }.joined(separator: ", ")
+            Output.error("silo: warning: seccomp profile \(path): libseccomp \(Seccomp.libraryVersion) does not know \(list); those rules are skipped and the calls get the default action")
+        }
+        let (_, overridden) = profile.filter()
+        if !overridden.isEmpty {
+            Output.error("silo: warning: seccomp profile \(path): \(overridden.joined(separator: " and ")) \(overridden.count == 1 ? "stays" : "stay") allowed (silo reports errors with them)")
+        }
+        return try profile.compile(source: path)
+    }
+
+    /// Per-CPU thermal throttle counters leak what the host's other tenants do (Docker masks
+    /// them since GHSA-6fw5-f8r9-fgfm); only the ones this machine has.
+    static func thermalThrottlePaths() -> [String] {
+        guard let possible = try? FileIO.read("/sys/devices/system/cpu/possible") else { return [] }
+        var out: [String] = []
+        for range in possible.split(whereSeparator: { $0 == "," || $0 == "\n" }) {
+            let ends = range.split(separator: "-").compactMap { Int($0) }
+            guard let first = ends.first, let last = ends.last, first <= last, last < 65536 else { continue }
+            for cpu in first...last {
+                let p = "/sys/devices/system/cpu/cpu\(cpu)/thermal_throttle"
+                if FileIO.exists(p) { out.append(p) }
+            }
+        }
+        return out
+    }
+
+    /// Docker profiles name architectures the Go way in includes/excludes.
+    static func goArchitecture(_ libseccompName: String) -> String {
+        switch libseccompName {
+        case "x86_64": "amd64"
+        case "x86": "386"
+        case "aarch64": "arm64"
+        case "mipsel64": "mips64le"
+        case "mipsel": "mipsle"
+        default: libseccompName
+        }
+    }
+
+    static func kernelVersion() -> (Int, Int) {
+        var u = utsname()
+        guard uname(&u) == 0 else { return (0, 0) }
+        let release = withUnsafeBytes(of: u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let parts = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        return parts.count == 2 ? (parts[0], parts[1]) : (0, 0)
     }
 }

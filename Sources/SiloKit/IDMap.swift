@@ -37,7 +37,11 @@ public struct IDMap: Equatable, Sendable {
 
     /// The text the kernel takes in one write(2).
     public static func render(_ m: [IDMapping]) -> String {
-        m.map { "\($0.description)\n" }.joined()
+        // A loop, not map+joined: this runs between clone and the child's ack, and the generic
+        // joined() paid metadata and conformance lookups there (docs/performance.md).
+        var text = ""
+        for e in m { text += "\(e.container) \(e.host) \(e.size)\n" }
+        return text
     }
 
     /// Which host id a container id lands on, or nil when it is unmapped.
@@ -93,9 +97,35 @@ public struct HostIDRange: Equatable, Sendable {
     /// The first slot-aligned id above SUB_UID_MAX (default 600100000), up to the top of uid_t.
     public static func aboveLoginDefs(_ text: String, key: String = "SUB_UID_MAX") -> HostIDRange {
         var maxID: UInt64 = 600_100_000
-        for line in text.split(separator: "\n") {
-            let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            if f.count >= 2, f[0] == Substring(key), let v = UInt64(f[1]) { maxID = v }
+        // Bytes, not Characters: login.defs is ~12 KB of mostly comments, and splitting it as a
+        // String (grapheme by grapheme) cost ~1.3 ms of every `silo run` (docs/performance.md).
+        // A plain index loop: no arrays of slices, whose generic metadata alone costs tens of µs.
+        let keyBytes = Array(key.utf8)
+        var text = text
+        text.withUTF8 { b in
+            func blank(_ i: Int) -> Bool { i < b.count && (b[i] == 0x20 || b[i] == 0x09) }
+            var i = 0
+            while i < b.count {
+                var j = i
+                while blank(j) { j += 1 }
+                var k = 0
+                while k < keyBytes.count && j + k < b.count && b[j + k] == keyBytes[k] { k += 1 }
+                if k == keyBytes.count && blank(j + k) {
+                    j += k
+                    while blank(j) { j += 1 }
+                    var v: UInt64 = 0
+                    var digits = 0
+                    while j < b.count, b[j] >= 0x30, b[j] <= 0x39, digits < 19 {
+                        v = v * 10 + UInt64(b[j] - 0x30)
+                        digits += 1
+                        j += 1
+                    }
+                    // The whole field must be a number, as UInt64(field) required.
+                    if digits > 0 && (j == b.count || b[j] == 0x0a || blank(j)) { maxID = v }
+                }
+                while i < b.count && b[i] != 0x0a { i += 1 }
+                i += 1
+            }
         }
         let slot = UInt64(slotSize)
         let start = (maxID / slot + 1) * slot

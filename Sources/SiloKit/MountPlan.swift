@@ -39,7 +39,8 @@ public struct TreeMount: Equatable, Sendable {
 public enum RootfsMode: Equatable, Sendable {
     /// overlayfs over the idmapped rootfs, upper layer on a tmpfs that vanishes with the container.
     case overlay
-    /// No writable layer at all.
+    /// The overlay, made read-only once every mount point is in place (`--read-only`): the
+    /// container can write nowhere on its rootfs, yet volumes may target paths the image lacks.
     case readOnly
     /// Writes go to the base rootfs (`--rootfs-rw`).
     case readWrite
@@ -74,12 +75,11 @@ public struct MountPlan: Equatable, Sendable {
         let root = staging + "/root"
         var plan = MountPlan(newRoot: root)
         func pre(_ s: InitStage, _ op: MountOp) { plan.beforePivot.append(MountStep(s, op)) }
-        let writable = mode != .readOnly
 
         pre(.mountPropagation, .mount(source: nil, target: "/", type: nil, flags: [.rec, .slave], data: nil))
         pre(.mountRootfs, .mount(source: "silo", target: staging, type: "tmpfs", flags: [.nosuid, .nodev], data: "mode=0700"))
         pre(.mountRootfs, .mkdir(root, mode: 0o755))
-        if mode == .overlay {
+        if mode != .readWrite {
             for d in ["lower", "upper", "work"] { pre(.mountRootfs, .mkdir(staging + "/" + d, mode: 0o755)) }
             pre(.mountRootfs, .moveTree(fd: rootfsFD, target: staging + "/lower"))
             pre(.mountRootfs, .mount(source: "overlay", target: root, type: "overlay", flags: [],
@@ -89,13 +89,13 @@ public struct MountPlan: Equatable, Sendable {
         }
         // Volumes go first so that /proc, /dev and /sys always win over a volume aimed at them.
         for v in volumes {
-            if writable { for dir in parents(of: v.target, includingSelf: !v.isFile) { pre(.mountVolumes, .mkdir(root + dir, mode: 0o755)) } }
-            if v.isFile && writable { pre(.mountVolumes, .createFile(root + v.target)) }
+            for dir in parents(of: v.target, includingSelf: !v.isFile) { pre(.mountVolumes, .mkdir(root + dir, mode: 0o755)) }
+            if v.isFile { pre(.mountVolumes, .createFile(root + v.target)) }
             pre(.mountVolumes, .moveTree(fd: v.fd, target: root + v.target))
         }
-        if writable { pre(.mountProc, .mkdir(root + "/proc", mode: 0o555)) }
+        pre(.mountProc, .mkdir(root + "/proc", mode: 0o555))
         pre(.mountProc, .mount(source: "proc", target: root + "/proc", type: "proc", flags: [.nosuid, .nodev, .noexec], data: nil))
-        if writable { pre(.mountSys, .mkdir(root + "/sys", mode: 0o555)) }
+        pre(.mountSys, .mkdir(root + "/sys", mode: 0o555))
         if let sysfsFD {
             // A sysfs made by the parent inside a network namespace the container's user
             // namespace does not own (the kernel refuses the child's own mount there).
@@ -103,7 +103,7 @@ public struct MountPlan: Equatable, Sendable {
         } else {
             pre(.mountSys, .mount(source: "sysfs", target: root + "/sys", type: "sysfs", flags: [.rdonly, .nosuid, .nodev, .noexec], data: nil))
         }
-        if writable { pre(.mountDev, .mkdir(root + "/dev", mode: 0o755)) }
+        pre(.mountDev, .mkdir(root + "/dev", mode: 0o755))
         pre(.mountDev, .mount(source: "tmpfs", target: root + "/dev", type: "tmpfs", flags: [.nosuid, .noexec], data: "mode=755,size=65536k"))
         for d in devices {
             pre(.mountDev, .createFile(root + "/dev/" + d))
@@ -121,7 +121,7 @@ public struct MountPlan: Equatable, Sendable {
             pre(.mountDev, .symlink(target: target, at: root + "/dev/" + name))
         }
         for t in tmpfs {
-            if writable { for dir in parents(of: t.target, includingSelf: true) { pre(.mountTmpfs, .mkdir(root + dir, mode: 0o755)) } }
+            for dir in parents(of: t.target, includingSelf: true) { pre(.mountTmpfs, .mkdir(root + dir, mode: 0o755)) }
             pre(.mountTmpfs, .mount(source: "tmpfs", target: root + t.target, type: "tmpfs", flags: [.nosuid, .nodev], data: t.options))
         }
         if maskPaths {

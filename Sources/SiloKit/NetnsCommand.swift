@@ -1,6 +1,242 @@
-/// `silo netns` (not implemented yet).
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloSys
+
+/// `silo netns`: named network namespaces, compatible with `ip netns`, and veth links
+/// between them. Every failure prints one line and returns the exit status iproute2 6.1 uses
+/// for the same mistake (see NetnsError).
 public enum NetnsCommand {
+    public static let usage = """
+    Usage: silo netns COMMAND ...
+
+    Named network namespaces, in iproute2's layout (/run/netns/NAME): `ip netns` sees
+    what silo makes and silo sees what `ip netns` makes.
+
+    Commands:
+      add [--lo-up] NAME          Create a network namespace (lo up at once with --lo-up)
+      list [--json]               List the names, their nsid and the processes inside
+      exec NAME [--] CMD [ARG...] Run a host command inside (like `ip netns exec`)
+      delete NAME | --all         Remove the name(s); processes inside keep the namespace alive
+      identify [PID]              The names of the namespace PID is in (default: silo itself)
+      pids NAME                   The processes inside
+      attach NAME PID             Name the namespace a running process is in
+      up NAME                     Bring lo up inside
+      link A B [--addr NS=CIDR]... [--dev NS=IFNAME]...
+                                  A veth pair between two namespaces (`host` is the host's),
+                                  addressed and up
+
+    Examples:
+      silo netns add red && silo netns add blue
+      silo netns link red blue --addr red=10.200.0.1/24 --addr blue=10.200.0.2/24
+      silo netns exec red ping -c1 10.200.0.2
+    """
+
     public static func main(_ args: [String]) throws(RuntimeError) -> Int32 {
-        throw RuntimeError(.usage, "netns: not implemented yet")
+        do throws(NetnsError) {
+            return try dispatch(args)
+        } catch {
+            Output.error("silo: \(error.message)")
+            return error.status
+        }
+    }
+
+    static func dispatch(_ args: [String]) throws(NetnsError) -> Int32 {
+        guard let sub = args.first else { return try list([]) }
+        let rest = Array(args.dropFirst())
+        if rest.contains("--help") || rest.contains("-h"), sub != "exec" {
+            Output.out(usage)
+            return 0
+        }
+        switch sub {
+        case "add": return try add(rest)
+        case "list", "ls", "show": return try list(rest)
+        case "exec": return try exec(rest)
+        case "delete", "del", "rm": return try delete(rest)
+        case "identify": return try identify(rest)
+        case "pids": return try pids(rest)
+        case "attach": return try attach(rest)
+        case "up": return try up(rest)
+        case "link": return try link(rest)
+        case "help", "--help", "-h":
+            Output.out(usage)
+            return 0
+        default:
+            throw NetnsError(255, "netns: unknown command `\(sub)` (see silo netns --help)")
+        }
+    }
+
+    /// Options, then exactly `count` positionals (`names` says what they are, for messages).
+    static func parse(_ args: [String], _ command: String, options: [ArgumentParser.Option] = [],
+                      positionals names: [String]) throws(NetnsError) -> ArgumentParser.Result {
+        let parser = ArgumentParser(command: "silo netns \(command)", options: options, stopAtPositional: false)
+        let r: ArgumentParser.Result
+        do { r = try parser.parse(args) } catch { throw NetnsError(1, error.message) }
+        if r.positionals.count < names.count {
+            throw NetnsError(1, "netns \(command): no \(names[r.positionals.count]) given (usage: silo netns \(command) \(names.joined(separator: " ")))")
+        }
+        if r.positionals.count > names.count {
+            throw NetnsError(1, "netns \(command): unexpected argument `\(r.positionals[names.count])`")
+        }
+        return r
+    }
+
+    static func pid(_ s: String) throws(NetnsError) -> Int32 {
+        guard let p = Int32(s), p > 0 else { throw NetnsError(1, "`\(s)` is not a pid") }
+        return p
+    }
+
+    static func add(_ args: [String]) throws(NetnsError) -> Int32 {
+        let r = try parse(args, "add", options: [.init(["--lo-up"], help: "Bring lo up")], positionals: ["NAME"])
+        try NamedNetns.add(r.positionals[0], loUp: r.flag("--lo-up"))
+        return 0
+    }
+
+    static func attach(_ args: [String]) throws(NetnsError) -> Int32 {
+        let r = try parse(args, "attach", positionals: ["NAME", "PID"])
+        try NamedNetns.check(r.positionals[0])
+        try NamedNetns.attach(r.positionals[0], pid: try pid(r.positionals[1]))
+        return 0
+    }
+
+    static func delete(_ args: [String]) throws(NetnsError) -> Int32 {
+        if args == ["--all"] || args == ["-a"] {
+            let (_, failures) = NamedNetns.deleteAll()
+            for f in failures { Output.error("silo: \(f.message)") }
+            return failures.isEmpty ? 0 : 1
+        }
+        let r = try parse(args, "delete", positionals: ["NAME"])
+        try NamedNetns.delete(r.positionals[0])
+        return 0
+    }
+
+    static func identify(_ args: [String]) throws(NetnsError) -> Int32 {
+        let r = try parse(args, "identify", positionals: args.isEmpty ? [] : ["PID"])
+        let p = try r.positionals.first.map { (s: String) throws(NetnsError) in try pid(s) } ?? getpid()
+        for name in try NamedNetns.identify(pid: p) { Output.out(name) }
+        return 0
+    }
+
+    static func pids(_ args: [String]) throws(NetnsError) -> Int32 {
+        let r = try parse(args, "pids", positionals: ["NAME"])
+        for p in try NamedNetns.pids(r.positionals[0]) { Output.out("\(p)") }
+        return 0
+    }
+
+    static func up(_ args: [String]) throws(NetnsError) -> Int32 {
+        let r = try parse(args, "up", positionals: ["NAME"])
+        let name = r.positionals[0]
+        let fd = try NamedNetns.open(name)
+        defer { close(fd) }
+        do {
+            let nl = try Netlink(namespace: fd, name: name)
+            defer { nl.close() }
+            try nl.setLink(index: 1, up: true, name: "lo in \(name)")
+        } catch {
+            throw NetnsError.failed(error)
+        }
+        return 0
+    }
+
+    static func list(_ args: [String]) throws(NetnsError) -> Int32 {
+        let r = try parse(args, "list", options: [.init(["--json", "-j"], help: "JSON output")], positionals: [])
+        let entries = NamedNetns.list()
+        if r.flag("--json") {
+            let items = entries.map { e in
+                var fields = ["\"name\":\(JSONText.string(e.name))"]
+                if let id = e.nsid { fields.append("\"id\":\(id)") }
+                let procs = e.pids.map { "{\"pid\":\($0),\"command\":\(JSONText.string(NetNamespace.command(of: $0)))}" }
+                fields.append("\"processes\":[\(procs.joined(separator: ","))]")
+                return "{" + fields.joined(separator: ",") + "}"
+            }
+            Output.out("[" + items.joined(separator: ",") + "]")
+            return 0
+        }
+        var out = ""
+        for e in entries {
+            // The first part is exactly `ip netns list`'s line.
+            out += e.name + (e.nsid.map { " (id: \($0))" } ?? "")
+            if !e.pids.isEmpty {
+                out += "  pids: " + e.pids.map { "\($0)(\(NetNamespace.command(of: $0)))" }.joined(separator: " ")
+            }
+            out += "\n"
+        }
+        if !out.isEmpty { Output.write(1, out) }
+        return 0
+    }
+
+    static func exec(_ args: [String]) throws(NetnsError) -> Int32 {
+        guard let name = args.first else { throw NetnsError(1, "netns exec: no NAME given (usage: silo netns exec NAME [--] CMD [ARG...])") }
+        if name == "--help" || name == "-h" {
+            Output.out(usage)
+            return 0
+        }
+        var argv = Array(args.dropFirst())
+        if argv.first == "--" { argv.removeFirst() }
+        try NamedNetns.check(name)
+        guard !argv.isEmpty else { throw NetnsError(1, "netns exec \(name): no command given") }
+        let failure = NamedNetns.exec(name, argv: argv)
+        throw failure
+    }
+
+    static func link(_ args: [String]) throws(NetnsError) -> Int32 {
+        let r = try parse(args, "link", options: [
+            .init(["--addr"], value: "NS=CIDR", help: "Give the end in NS an address (repeatable)"),
+            .init(["--dev"], value: "NS=IFNAME", help: "Name the end in NS (default: the first free vethN)"),
+        ], positionals: ["A", "B"])
+        let (a, b) = (r.positionals[0], r.positionals[1])
+        for n in [a, b] where n != "host" { try NamedNetns.check(n) }
+        if a == "host" || b == "host", NamedNetns.names().contains("host") {
+            throw NetnsError(1, "netns link: `host` is ambiguous here: a named netns `host` exists")
+        }
+        var ends = [VirtualNetwork.End(namespace: a == "host" ? nil : a), VirtualNetwork.End(namespace: b == "host" ? nil : b)]
+        func side(_ option: String, _ value: String) throws(NetnsError) -> (Int, String) {
+            guard let eq = value.lastIndex(of: "=") else { throw NetnsError(1, "\(option) `\(value)`: expected NS=VALUE") }
+            let ns = String(value[..<eq])
+            let v = String(value[value.index(after: eq)...])
+            guard let i = [a, b].firstIndex(of: ns) else {
+                throw NetnsError(1, "\(option) `\(value)`: \(ns) is neither \(a) nor \(b)")
+            }
+            return (i, v)
+        }
+        for v in r.all("--addr") {
+            let (i, cidr) = try side("--addr", v)
+            guard let net = IPNetwork(cidr) else { throw NetnsError(1, "--addr `\(v)`: `\(cidr)` is not an address like 10.200.0.1/24 or fd00:5110::1/64") }
+            ends[i].addresses.append(net)
+        }
+        for v in r.all("--dev") {
+            let (i, dev) = try side("--dev", v)
+            ends[i].device = dev
+        }
+        let (da, db) = try VirtualNetwork.link(ends[0], ends[1])
+        func describe(_ e: VirtualNetwork.End, _ dev: String) -> String {
+            "\(e.label):\(dev)" + (e.addresses.isEmpty ? "" : " " + e.addresses.map(\.description).joined(separator: ","))
+        }
+        Output.out("\(describe(ends[0], da)) <-> \(describe(ends[1], db))")
+        return 0
+    }
+}
+
+/// Just enough JSON for silo's listings.
+enum JSONText {
+    static func string(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if u.value < 0x20 {
+                    let hex = Array("0123456789abcdef")
+                    out += "\\u00" + String(hex[Int(u.value >> 4)]) + String(hex[Int(u.value & 15)])
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
     }
 }

@@ -93,9 +93,9 @@ public enum RunCommand {
             }
         }
         c.ulimits = r.all("--ulimit")
-        let kinds: Set<String> = ["mnt", "uts", "ipc", "pid", "net", "user", "cgroup", "time"]
+        let kinds = ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"]  // not a Set: built on every run
         for k in r.all("--share") {
-            guard kinds.contains(k) else { throw RuntimeError(.usage, "share `\(k)`: expected one of \(kinds.sorted().joined(separator: ", "))") }
+            guard kinds.contains(k) else { throw RuntimeError(.usage, "share `\(k)`: expected one of \(kinds.joined(separator: ", "))") }
             c.share.insert(k)
         }
         if c.share.contains("user") { throw RuntimeError(.usage, "share user: root inside would be the host's root; only `silo demo user --share user` does that") }

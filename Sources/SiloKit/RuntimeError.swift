@@ -47,7 +47,7 @@ public struct RuntimeError: Error, CustomStringConvertible, Sendable {
         case ("clone", 1): msg += " (user namespaces disabled? check sysctl user.max_user_namespaces and AppArmor)"
         case ("pivot_root", 22): msg += " (is the rootfs on ramfs/initramfs or a shared mount?)"
         case ("mount", 1) where stage == .mountProc: msg += " (procfs needs a new PID namespace and a fully visible /proc)"
-        case ("mount_setattr", 22) where stage == nil: msg += " (this file system or kernel cannot do idmapped mounts)"
+        case ("mount_setattr(MOUNT_ATTR_IDMAP)", 22): msg += " (the rootfs's file system cannot do idmapped mounts)"
         default: break
         }
         return msg

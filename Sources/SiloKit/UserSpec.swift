@@ -9,6 +9,8 @@ public struct UserSpec: Equatable, Sendable {
     public var home: String
 
     public static func resolve(_ spec: String?, rootfs: String) throws(RuntimeError) -> UserSpec {
+        // The default needs no lookup: don't read two files on every run.
+        guard let spec, !spec.isEmpty else { return try resolve(nil, passwd: "", group: "") }
         let passwd = (try? FileIO.read(rootfs + "/etc/passwd")) ?? ""
         let group = (try? FileIO.read(rootfs + "/etc/group")) ?? ""
         return try resolve(spec, passwd: passwd, group: group)

@@ -33,7 +33,9 @@ public func errnoString(_ code: Int32) -> String {
 }
 
 /// Runs `body` again while it fails with EINTR; only for read, write, waitpid and open.
-@inline(__always)
+/// Inlinable so that callers in other modules get it specialized: the generic version looked
+/// up BinaryInteger witnesses at run time on every call.
+@inlinable
 public func retryingEINTR<T: BinaryInteger>(_ body: () -> T) -> T {
     while true {
         let r = body()

@@ -2,6 +2,10 @@
 import Glibc
 #endif
 import SiloKit
+import SiloSys
+
+Trace.mark("main")
+Trace.mark("trace: first line")  // the first write costs page faults: its own row
 
 // The CLI is a thin layer: parse, call SiloKit, print one line on error, exit with the status.
 // No Foundation: see docs/architecture.md, "Start-up cost".
@@ -17,6 +21,7 @@ pivoted into a root file system, with isolation you can see.
 Commands:
   run      Run a command in a new container
   netns    Manage named network namespaces and veth links (iproute2-compatible)
+  network  List and prune silo's bridges (silo run --network bridge)
   demo     Show each namespace live: the host's view beside the container's
   ns       List the namespaces of a process
 

@@ -28,6 +28,7 @@ int silo_setns(int fd, int nstype);
 int silo_unshare(int flags);
 int silo_pidfd_open(pid_t pid, unsigned int flags);
 ssize_t silo_getrandom(void *buf, size_t len);
+int silo_pipe2(int *fds, int flags);
 int silo_memfd_create(const char *name, unsigned int flags);
 
 // Raw credential syscalls: glibc's wrappers broadcast to all threads (setxid), which

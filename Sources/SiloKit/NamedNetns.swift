@@ -1,0 +1,264 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloSys
+
+/// A failure of `silo netns`: one line, and the exit status iproute2 6.1 gives for the same
+/// mistake (255 for a bad name and for exec into a missing netns, 1 for everything else).
+public struct NetnsError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let status: Int32
+    public let message: String
+    public init(_ status: Int32, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+    public var description: String { message }
+
+    static func failed(_ e: SyscallError) -> NetnsError { NetnsError(1, e.description) }
+}
+
+/// Named network namespaces in iproute2's layout: /run/netns is a shared mount point (one
+/// bind of the directory onto itself, made once and left in place, as `ip` does), and each
+/// name is an empty file with the namespace's nsfs file bind-mounted on it. The bind keeps the
+/// namespace alive with no process inside; removing it frees the namespace once the last
+/// process has left.
+public enum NamedNetns {
+    public static let runDir = "/run/netns"
+    public static let etcDir = "/etc/netns"
+
+    /// Why `name` cannot name a namespace, or nil. iproute2 rejects the same names (it must be
+    /// one path component under /run/netns).
+    public static func invalidReason(_ name: String) -> String? {
+        if name.isEmpty { return "empty" }
+        if name == "." || name == ".." { return "`.` and `..` are not names" }
+        if name.contains("/") { return "contains /" }
+        if name.utf8.contains(0) { return "contains a NUL byte" }
+        if name.utf8.count > 255 { return "longer than 255 bytes" }
+        return nil
+    }
+
+    public static func check(_ name: String) throws(NetnsError) {
+        if let why = invalidReason(name) {
+            throw NetnsError(255, "netns `\(printable(name))`: invalid name (\(why))")
+        }
+    }
+
+    public static func path(_ name: String) -> String { runDir + "/" + name }
+
+    /// Names under /run/netns, sorted.
+    public static func names() -> [String] {
+        ((try? FileIO.list(runDir)) ?? []).sorted()
+    }
+
+    /// An fd for the named namespace; a missing name gets `status`.
+    public static func open(_ name: String, missingStatus: Int32 = 1) throws(NetnsError) -> Int32 {
+        try check(name)
+        do { return try NetNamespace.open(path(name)) } catch {
+            if error.errno == ENOENT { throw NetnsError(missingStatus, "netns \(name): no such named network namespace") }
+            throw NetnsError(missingStatus, "netns \(name): \(error.reason)")
+        }
+    }
+
+    /// /run/netns as a shared mount point, so that a `delete` in one mount namespace
+    /// unmounts the name in every other one (`ip netns exec` shells, containers) and the
+    /// namespace can be freed. Under a flock, as `ip` does, so that racing callers do not stack
+    /// self-binds.
+    static func prepareRunDir() throws(NetnsError) {
+        do throws(SyscallError) {
+            try NetNamespace.mkdir(runDir, mode: 0o755)
+            let lock = NetNamespace.lockDirectory(runDir)
+            defer { if lock >= 0 { close(lock) } }
+            var madeMountPoint = false
+            while true {
+                do {
+                    try NetNamespace.mount("", on: runDir, type: "none", flags: [.shared, .rec])
+                    return
+                } catch {
+                    // EINVAL: not a mount point yet; make it one by binding it onto itself.
+                    guard error.errno == EINVAL, !madeMountPoint else { throw error }
+                    try NetNamespace.mount(runDir, on: runDir, type: "none", flags: [.bind, .rec])
+                    madeMountPoint = true
+                }
+            }
+        } catch {
+            throw NetnsError.failed(error)
+        }
+    }
+
+    /// A new network namespace, bound at /run/netns/NAME. The CLI is single-threaded, so
+    /// the calling thread unshares, binds its own namespace and returns to the original one.
+    public static func add(_ name: String, loUp: Bool = false) throws(NetnsError) {
+        try check(name)
+        try prepareRunDir()
+        let file = path(name)
+        do { try NetNamespace.createExclusive(file) } catch {
+            if error.errno == EEXIST { throw NetnsError(1, "netns \(name): already exists") }
+            throw NetnsError.failed(error)
+        }
+        let home: Int32
+        do { home = try NetNamespace.open(NetNamespace.currentPath) } catch {
+            try? NetNamespace.unlink(file)
+            throw NetnsError.failed(error)
+        }
+        defer { close(home) }
+        var bound = false
+        do throws(SyscallError) {
+            try NetNamespace.unshare(.newNet)
+            try NetNamespace.mount(NetNamespace.currentPath, on: file, type: "none", flags: [.bind])
+            bound = true
+            if loUp {
+                let nl = try Netlink()
+                defer { nl.close() }
+                try nl.setLink(index: 1, up: true, name: "lo in \(name)")
+            }
+            try NetNamespace.enter(home, name: "the original network namespace")
+        } catch {
+            try? NetNamespace.enter(home, name: "the original network namespace")
+            if bound { NetNamespace.detach(file) }
+            try? NetNamespace.unlink(file)
+            throw NetnsError(1, "netns add \(name): \(error)")
+        }
+    }
+
+    /// Names the network namespace that process `pid` is in.
+    public static func attach(_ name: String, pid: Int32) throws(NetnsError) {
+        try check(name)
+        let source = "/proc/\(pid)/ns/net"
+        do { _ = try NetNamespace.identity(source) } catch {
+            throw NetnsError(1, "pid \(pid): \(error.errno == ENOENT ? "No such process" : error.reason)")
+        }
+        try prepareRunDir()
+        let file = path(name)
+        do { try NetNamespace.createExclusive(file) } catch {
+            if error.errno == EEXIST { throw NetnsError(1, "netns \(name): already exists") }
+            throw NetnsError.failed(error)
+        }
+        do { try NetNamespace.mount(source, on: file, type: "none", flags: [.bind]) } catch {
+            try? NetNamespace.unlink(file)
+            throw NetnsError(1, "netns attach \(name): \(error)")
+        }
+    }
+
+    /// Removes the name: the mount first, then the file. The namespace lives on while a
+    /// process is inside.
+    public static func delete(_ name: String) throws(NetnsError) {
+        try check(name)
+        let file = path(name)
+        NetNamespace.detach(file)
+        do { try NetNamespace.unlink(file) } catch {
+            if error.errno == ENOENT { throw NetnsError(1, "netns \(name): no such named network namespace") }
+            throw NetnsError.failed(error)
+        }
+    }
+
+    /// Deletes every name; returns those it removed. Keeps going past a failure.
+    public static func deleteAll() -> (deleted: [String], failures: [NetnsError]) {
+        var deleted: [String] = []
+        var failures: [NetnsError] = []
+        for name in names() {
+            do { try delete(name); deleted.append(name) } catch { failures.append(error) }
+        }
+        return (deleted, failures)
+    }
+
+    /// Which names refer to the network namespace of `pid`.
+    public static func identify(pid: Int32) throws(NetnsError) -> [String] {
+        let id: NamespaceID
+        do { id = try NetNamespace.identity("/proc/\(pid)/ns/net") } catch {
+            throw NetnsError(1, "pid \(pid): \(error.errno == ENOENT ? "No such process" : error.reason)")
+        }
+        return names().filter { (try? NetNamespace.identity(path($0))) == id }
+    }
+
+    /// The processes inside the named namespace.
+    public static func pids(_ name: String) throws(NetnsError) -> [Int32] {
+        try check(name)
+        let id: NamespaceID
+        do { id = try NetNamespace.identity(path(name)) } catch {
+            if error.errno == ENOENT { throw NetnsError(1, "netns \(name): no such named network namespace") }
+            throw NetnsError.failed(error)
+        }
+        return processes()[id] ?? []
+    }
+
+    /// Every process grouped by network namespace (one pass over /proc).
+    public static func processes() -> [NamespaceID: [Int32]] {
+        var out: [NamespaceID: [Int32]] = [:]
+        for pid in NetNamespace.processIDs() {
+            if let id = try? NetNamespace.identity("/proc/\(pid)/ns/net") { out[id, default: []].append(pid) }
+        }
+        return out.mapValues { $0.sorted() }
+    }
+
+    public struct Entry: Equatable, Sendable {
+        public var name: String
+        /// The id the current namespace has given this one (`ip netns set`), if any.
+        public var nsid: Int32?
+        public var pids: [Int32]
+    }
+
+    public static func list() -> [Entry] {
+        let all = names()
+        if all.isEmpty { return [] }
+        let byNamespace = processes()
+        let nl = try? Netlink()
+        defer { nl?.close() }
+        return all.map { name in
+            var e = Entry(name: name, nsid: nil, pids: [])
+            if let fd = try? NetNamespace.open(path(name)) {
+                defer { close(fd) }
+                e.nsid = nl?.nsid(of: fd)
+                if let id = try? NetNamespace.identity(fd: fd, object: name) { e.pids = byNamespace[id] ?? [] }
+            }
+            return e
+        }
+    }
+
+    /// `ip netns exec`: enter the namespace, a private mount namespace with a /sys for this
+    /// netns and /etc/netns/NAME/* bound over /etc, then exec the command (PATH search).
+    /// Returns only on failure.
+    public static func exec(_ name: String, argv: [String]) -> NetnsError {
+        do throws(NetnsError) {
+            let fd = try open(name, missingStatus: 255)
+            defer { close(fd) }
+            do throws(SyscallError) {
+                try NetNamespace.enter(fd, name: name)
+                try NetNamespace.unshare(.newNS)
+                // Nothing mounted from here on may propagate back to the host.
+                try NetNamespace.mount("", on: "/", type: "none", flags: [.slave, .rec])
+                var sysFlags: MountFlags = []
+                if NetNamespace.detach("/sys") != 0 && NetNamespace.isReadOnly("/sys") {
+                    // A read-only sysfs that cannot be unmounted cannot be shadowed read-write.
+                    sysFlags.insert(.rdonly)
+                }
+                try NetNamespace.mount(name, on: "/sys", type: "sysfs", flags: sysFlags)
+            } catch {
+                throw NetnsError(255, "netns exec \(name): \(error)")
+            }
+            bindEtc(name)
+        } catch {
+            return error
+        }
+        let e = NetNamespace.execvp(argv)
+        return NetnsError(e.errno == ENOENT || e.errno == ENOTDIR ? 127 : 126, "exec \(argv[0]): \(e.reason)")
+    }
+
+    /// /etc/netns/NAME/FILE over /etc/FILE, each on its own; a failure is reported and skipped,
+    /// as `ip netns exec` does.
+    static func bindEtc(_ name: String) {
+        guard name.utf8.count < 255 else { return }
+        let dir = etcDir + "/" + name
+        guard let entries = try? FileIO.list(dir) else { return }
+        for entry in entries.sorted() {
+            do { try NetNamespace.mount(dir + "/" + entry, on: "/etc/" + entry, type: "none", flags: [.bind]) } catch {
+                Output.error("silo: netns exec \(name): bind \(dir)/\(entry) over /etc/\(entry): \(error.reason)")
+            }
+        }
+    }
+
+    /// A name as it can be shown on one line.
+    static func printable(_ s: String) -> String {
+        let shown = s.utf8.count > 40 ? String(s.prefix(40)) + "..." : s
+        return String(shown.map { $0.isNewline || $0 == "\0" ? "?" : $0 })
+    }
+}

@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSiloShim
+
+/// A namespace's identity: the device and inode of its nsfs file, as `stat` on
+/// /proc/PID/ns/net or on a bind mount of it shows them.
+public struct NamespaceID: Hashable, Sendable, CustomStringConvertible {
+    public var device: UInt64
+    public var inode: UInt64
+    public init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
+    public var description: String { "net:[\(inode)]" }
+}
+
+/// The kernel calls behind named network namespaces: setns, unshare, bind mounts of nsfs
+/// files, and a sysfs made inside a namespace.
+public enum NetNamespace {
+    /// The calling thread's own netns (thread-self: correct even if other threads exist).
+    public static let currentPath = "/proc/thread-self/ns/net"
+
+    public static func open(_ path: String) throws(SyscallError) -> Int32 {
+        let fd = retryingEINTR { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+        if fd < 0 { throw SyscallError.last("open", path) }
+        return fd
+    }
+
+    /// setns(CLONE_NEWNET) for the calling thread.
+    public static func enter(_ fd: Int32, name: String) throws(SyscallError) {
+        if silo_setns(fd, CloneFlags.newNet.rawValue) != 0 { throw SyscallError.last("setns", name) }
+    }
+
+    public static func unshare(_ flags: CloneFlags) throws(SyscallError) {
+        if silo_unshare(flags.rawValue) != 0 { throw SyscallError.last("unshare") }
+    }
+
+    public static func identity(_ path: String) throws(SyscallError) -> NamespaceID {
+        let st = try FileIO.stat(path)
+        return NamespaceID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+    }
+
+    public static func identity(fd: Int32, object: String) throws(SyscallError) -> NamespaceID {
+        var st = Glibc.stat()
+        if fstat(fd, &st) != 0 { throw SyscallError.last("fstat", object) }
+        return NamespaceID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+    }
+
+    public static func mount(_ source: String, on target: String, type: String?, flags: MountFlags) throws(SyscallError) {
+        if Glibc.mount(source, target, type, flags.rawValue, nil) != 0 {
+            throw SyscallError.last("mount", type.map { "\($0) on \(target)" } ?? "\(source) on \(target)")
+        }
+    }
+
+    /// umount2(MNT_DETACH); the errno, or 0.
+    @discardableResult
+    public static func detach(_ target: String) -> Int32 {
+        umount2(target, Int32(MNT_DETACH)) == 0 ? 0 : Glibc.errno
+    }
+
+    /// Creates an empty file to bind a namespace onto; EEXIST when the name is taken.
+    public static func createExclusive(_ path: String) throws(SyscallError) {
+        let fd = retryingEINTR { Glibc.open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0) }
+        if fd < 0 { throw SyscallError.last("create", path) }
+        Glibc.close(fd)
+    }
+
+    public static func unlink(_ path: String) throws(SyscallError) {
+        if Glibc.unlink(path) != 0 { throw SyscallError.last("unlink", path) }
+    }
+
+    public static func mkdir(_ path: String, mode: mode_t) throws(SyscallError) {
+        if Glibc.mkdir(path, mode) != 0 && Glibc.errno != EEXIST { throw SyscallError.last("mkdir", path) }
+    }
+
+    /// An exclusive flock on a directory, held until the returned fd is closed.
+    public static func lockDirectory(_ path: String) -> Int32 {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 { _ = flock(fd, LOCK_EX) }
+        return fd
+    }
+
+    /// True when `path` is mounted read-only (statvfs ST_RDONLY).
+    public static func isReadOnly(_ path: String) -> Bool {
+        var s = statvfs()
+        return statvfs(path, &s) == 0 && s.f_flag & UInt(ST_RDONLY) != 0
+    }
+
+    /// A detached sysfs mount for the calling thread's current network namespace
+    /// (fsopen captures it), read-only, as an fd for move_mount.
+    public static func detachedSysfs() throws(SyscallError) -> Int32 {
+        let ctx = silo_fsopen("sysfs", 1 /* FSOPEN_CLOEXEC */)
+        if ctx < 0 { throw SyscallError.last("fsopen", "sysfs") }
+        defer { Glibc.close(ctx) }
+        if silo_fsconfig(ctx, 6 /* FSCONFIG_CMD_CREATE */, nil, nil, 0) != 0 { throw SyscallError.last("fsconfig", "sysfs") }
+        let attrs = MountAttr([.rdonly, .nosuid, .nodev, .noexec]).rawValue
+        let m = silo_fsmount(ctx, 1 /* FSMOUNT_CLOEXEC */, UInt32(attrs))
+        if m < 0 { throw SyscallError.last("fsmount", "sysfs") }
+        return m
+    }
+
+    /// execvp: PATH search as the shell does it. Returns only on failure.
+    public static func execvp(_ argv: [String]) -> SyscallError {
+        var code: Int32 = 0
+        CStringArray.with(argv) { cargv in
+            _ = Glibc.execvp(argv[0], cargv)
+            code = Glibc.errno
+        }
+        return SyscallError("exec", errno: code, object: argv[0])
+    }
+
+    /// Numeric entries of /proc.
+    public static func processIDs() -> [Int32] {
+        ((try? FileIO.list("/proc")) ?? []).compactMap { Int32($0) }
+    }
+
+    /// The short command name of a process (/proc/PID/comm), or "".
+    public static func command(of pid: Int32) -> String {
+        guard let s = try? FileIO.read("/proc/\(pid)/comm", limit: 64) else { return "" }
+        return s.hasSuffix("\n") ? String(s.dropLast()) : s
+    }
+}

@@ -1,0 +1,101 @@
+@testable import SiloKit
+import SiloSys
+
+/// A fake kernel: records every call in order and fails the Nth call that matches.
+final class RecordingSyscalls: Syscalls, @unchecked Sendable {
+    enum Call: Equatable {
+        case mount(String?, String, String?, MountFlags, String?)
+        case umount(String, Bool)
+        case moveMount(Int32, String)
+        case mountSetattr(String, Bool, MountAttr)
+        case mkdir(String)
+        case createFile(String)
+        case symlink(String, String)
+        case chdir(String)
+        case pivotRoot(String, String)
+        case sethostname(String)
+        case setresgid(UInt32)
+        case setresuid(UInt32)
+        case setgroups([UInt32])
+        case unshare(CloneFlags)
+        case writeFile(String, String)
+        case linkUp(Int32)
+        case setsid
+        case setrlimit(Int32, UInt64, UInt64)
+        case dropBounding(Int32)
+        case keepCaps(Bool)
+        case clearAmbient
+        case capset(UInt64, UInt64, UInt64)
+        case dumpable(Bool)
+        case noNewPrivs
+        case pdeathsig(Int32)
+        case resetSignals
+        case closeOnExec(Int32)
+        case seccomp(Int)
+        case execve(String)
+    }
+
+    var calls: [Call] = []
+    var existing: [String: FileKind] = [:]
+    var cwd = "/"
+    var cwdOverride: String?
+    /// (matcher, errno): the first matching call fails with errno, once.
+    var failures: [(match: (Call) -> Bool, errno: Int32)] = []
+    /// Paths whose execve fails, with errno; any other path fails with ENOENT.
+    var execErrors: [String: Int32] = [:]
+
+    private func record(_ c: Call, _ name: String, _ object: String = "") throws {
+        calls.append(c)
+        if let i = failures.firstIndex(where: { $0.match(c) }) {
+            let e = failures.remove(at: i).errno
+            throw SyscallError(name, errno: e, object: object)
+        }
+    }
+
+    func mount(source: String?, target: String, type: String?, flags: MountFlags, data: String?) throws {
+        try record(.mount(source, target, type, flags, data), "mount", target)
+    }
+    func umount(_ target: String, detach: Bool) throws { try record(.umount(target, detach), "umount", target) }
+    func moveMount(fd: Int32, to target: String) throws { try record(.moveMount(fd, target), "move_mount", target) }
+    func mountSetattr(_ path: String, recursive: Bool, set: MountAttr, clear: MountAttr) throws {
+        try record(.mountSetattr(path, recursive, set), "mount_setattr", path)
+    }
+    func mkdir(_ path: String, mode: UInt32) throws {
+        try record(.mkdir(path), "mkdir", path)
+        existing[path] = .directory
+    }
+    func createFile(_ path: String) throws { try record(.createFile(path), "create", path) }
+    func fileKind(_ path: String) -> FileKind? { existing[path] }
+    func symlink(_ target: String, at path: String) throws { try record(.symlink(target, path), "symlink", path) }
+    func chdir(_ path: String) throws {
+        try record(.chdir(path), "chdir", path)
+        cwd = path == "." ? cwd : path
+    }
+    func getcwd() throws -> String { cwdOverride ?? cwd }
+    func pivotRoot(newRoot: String, putOld: String) throws { try record(.pivotRoot(newRoot, putOld), "pivot_root", newRoot) }
+    func sethostname(_ name: String) throws { try record(.sethostname(name), "sethostname", name) }
+    func setresgid(_ gid: UInt32) throws { try record(.setresgid(gid), "setresgid") }
+    func setresuid(_ uid: UInt32) throws { try record(.setresuid(uid), "setresuid") }
+    func setgroups(_ groups: [UInt32]) throws { try record(.setgroups(groups), "setgroups") }
+    func unshare(_ namespaces: CloneFlags) throws { try record(.unshare(namespaces), "unshare") }
+    func writeFile(_ path: String, _ contents: String) throws { try record(.writeFile(path, contents), "write", path) }
+    func setLinkUp(index: Int32) throws { try record(.linkUp(index), "RTM_NEWLINK", "lo") }
+    func setsid() throws { try record(.setsid, "setsid") }
+    func setrlimit(resource: Int32, soft: UInt64, hard: UInt64) throws { try record(.setrlimit(resource, soft, hard), "setrlimit") }
+    func dropBoundingCapability(_ cap: Int32) throws { try record(.dropBounding(cap), "prctl") }
+    func setKeepCaps(_ on: Bool) throws { try record(.keepCaps(on), "prctl") }
+    func clearAmbientCapabilities() throws { try record(.clearAmbient, "prctl") }
+    func capset(effective: UInt64, permitted: UInt64, inheritable: UInt64) throws {
+        try record(.capset(effective, permitted, inheritable), "capset")
+    }
+    func setDumpable(_ on: Bool) throws { try record(.dumpable(on), "prctl") }
+    func setNoNewPrivs() throws { try record(.noNewPrivs, "prctl") }
+    func setParentDeathSignal(_ signal: Int32) throws { try record(.pdeathsig(signal), "prctl") }
+    func resetSignals() throws { try record(.resetSignals, "sigprocmask") }
+    func closeOnExec(from first: Int32) throws { try record(.closeOnExec(first), "close_range") }
+    func loadSeccomp(filter: [UInt8]) throws { try record(.seccomp(filter.count), "seccomp") }
+    func execve(_ path: String, _ argv: [String], _ envp: [String]) -> SyscallError {
+        calls.append(.execve(path))
+        return SyscallError("exec", errno: execErrors[path] ?? 2, object: path)
+    }
+}
