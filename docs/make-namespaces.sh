@@ -22,8 +22,9 @@ root=$(dirname "$here")
 
 silo=${SILO:-}
 if [ -z "$silo" ]; then
-    for c in release debug; do
-        if [ -x "$root/.build/$c/silo" ]; then silo="$root/.build/$c/silo"; break; fi
+    # The newer of the release and debug builds.
+    for c in "$root/.build/release/silo" "$root/.build/debug/silo"; do
+        if [ -x "$c" ] && { [ -z "$silo" ] || [ "$c" -nt "$silo" ]; }; then silo=$c; fi
     done
 fi
 [ -n "$silo" ] && [ -x "$silo" ] || { echo "make-namespaces.sh: no silo binary (swift build, or set SILO)" >&2; exit 1; }

@@ -68,7 +68,7 @@ public enum DemoCommand {
         let json = r.flag("--json")
         let style = TextStyle.forStdout()
         let ctx = DemoContext(rootfs: rootfs, timeOffset: offset, shared: shared)
-        if !json {
+        if !json && chosen.count > 1 {
             var u = utsname()
             uname(&u)
             let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
@@ -108,7 +108,7 @@ public enum DemoCommand {
                 ("sections", .array(done.map(\.json))),
             ])
             Output.out(doc.encoded(pretty: true))
-        } else {
+        } else if done.count > 1 {
             Output.write(1, DemoReport.summary(done, style))
         }
         return ok ? 0 : 1

@@ -47,6 +47,7 @@ enum DemoUser {
         s.row("gid_map", "gid_map", host: mapLines(try? FileIO.read("/proc/self/gid_map")), container: b["gid_map"].map { $0.map { $0.split(separator: " ").joined(separator: " ") } })
         s.row("cap_eff", "CapEff", host: capabilities(me["CapEff"]), container: capabilities(inside["CapEff"]))
         s.row("cap_bnd", "CapBnd", host: capabilities(me["CapBnd"]), container: capabilities(inside["CapBnd"]))
+        s.notes.append("The demo gives its containers every capability (--cap-add ALL) and no seccomp filter, so that they can try to change things; silo run's default is Docker's set of 14.")
         if let hostUID, hostUID != "0" {
             s.notes.append("Root inside is uid \(hostUID) outside: files it creates on the host's disks belong to that unprivileged uid, and its capabilities count only in the namespaces its user namespace owns, not over the host's.")
         }
