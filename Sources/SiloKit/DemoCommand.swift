@@ -54,11 +54,11 @@ public enum DemoCommand {
             }
             offset = v
         }
-        var rootfs = r.last("--rootfs") ?? getenvString("SILO_ROOTFS") ?? RunConfig.defaultRootfs
-        rootfs = try Rootfs.resolve(rootfs, readWrite: false)
         guard HostIdentity.isRealRoot else {
             throw RuntimeError(.runtime, "demo: needs root, as silo run does for now")
         }
+        var rootfs = r.last("--rootfs") ?? getenvString("SILO_ROOTFS") ?? RunConfig.defaultRootfs
+        rootfs = try Rootfs.resolve(rootfs, readWrite: false)
         guard ThreadCount.current() == 1 else {
             throw RuntimeError(.runtime, "demo: must be single-threaded to start containers")
         }

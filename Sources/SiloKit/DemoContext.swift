@@ -47,7 +47,7 @@ struct DemoContext {
         defer { container.release() }
         guard container.waitUntilReady(), let pid = container.pid else {
             let status = container.finish(seconds: 5)
-            section.fail(DemoContext.failure(container, status: status, what: "ended before it reported its view"))
+            section.fail(DemoContext.failure(container, status: status, what: "did not report its view"))
             return nil
         }
         let fromHost = ProcFS.namespace(section.about.kind, of: "\(pid)")
