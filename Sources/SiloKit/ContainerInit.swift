@@ -25,6 +25,7 @@ public struct ContainerInit<S: Syscalls> {
         if plan.bringLoopbackUp { try step(.network) { try sys.setLinkUp(index: 1) } }
         for s in plan.mounts.beforePivot { try step(s.stage) { try apply(s.op) } }
         try step(.pivotRoot) {
+            guard !plan.mounts.newRoot.isEmpty else { return }  // --share mnt: the host's root stays
             try sys.chdir(plan.mounts.newRoot)
             try sys.pivotRoot(newRoot: ".", putOld: ".")
             try sys.umount(".", detach: true)
@@ -34,7 +35,8 @@ public struct ContainerInit<S: Syscalls> {
         if let t = plan.timeOffsets {
             try step(.timeNamespace) {
                 try sys.unshare(.newTime)
-                try sys.writeFile("/proc/self/timens_offsets", "monotonic \(t.monotonic) 0\nboottime \(t.boottime) 0\n")
+                // Zero is the kernel's default; skipping it also spares a read-only /proc (--share pid).
+                if t != (0, 0) { try sys.writeFile("/proc/self/timens_offsets", "monotonic \(t.monotonic) 0\nboottime \(t.boottime) 0\n") }
             }
         }
         try step(.workdir) {

@@ -1,6 +1,116 @@
-/// `silo demo` (not implemented yet).
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloSys
+
+/// `silo demo`: each namespace shown live, the host's view beside a fresh container's, with a
+/// verdict. It is also a self-test of the host: the exit status is 0 only when every section
+/// shown is ISOLATED.
 public enum DemoCommand {
+    public static let parser = ArgumentParser(command: "silo demo", options: [
+        .init(["--json"], help: "The same evidence as JSON"),
+        .init(["--share"], value: "KIND", help: "Run KIND's container in the host's namespace of KIND (repeatable)"),
+        .init(["--rootfs"], value: "DIR", help: "Root file system (default \(RunConfig.defaultRootfs))"),
+        .init(["--time-offset"], value: "SECS", help: "CLOCK_MONOTONIC/BOOTTIME offset of the time section (default 864000, 10 days)"),
+    ], stopAtPositional: false)
+
+    public static let usage = "silo demo [KIND...] [--json] [--share KIND]"
+    public static let summary = """
+    Show each namespace live: for every KIND (mnt, uts, ipc, pid, net, user, cgroup, and time where
+    the kernel has it) start a fresh container and print the host's view beside the container's,
+    measured now, with a verdict. Exits 1 unless every section shown is ISOLATED.
+    """
+
+    typealias Section = (kind: String, run: @Sendable (DemoContext) -> DemoSection)
+
+    static let sections: [Section] = [
+        ("mnt", DemoMount.run), ("uts", DemoUTS.run), ("ipc", DemoIPC.run), ("pid", DemoPID.run),
+        ("net", DemoNet.run), ("user", DemoUser.run), ("cgroup", DemoCgroup.run), ("time", DemoTime.run),
+    ]
+
     public static func main(_ args: [String]) throws(RuntimeError) -> Int32 {
-        throw RuntimeError(.usage, "demo: not implemented yet")
+        let r = try parser.parse(args)
+        if r.has("--help") {
+            Output.out(parser.help(usage: usage, summary: summary))
+            return 0
+        }
+        let known = sections.map(\.kind)
+        let present = known.filter { $0 != "time" || HostIdentity.hasTimeNamespaces }
+        for k in r.positionals + r.all("--share") where !known.contains(k) {
+            throw RuntimeError(.usage, "demo: unknown namespace `\(k)` (expected \(known.joined(separator: ", ")))")
+        }
+        for k in r.positionals + r.all("--share") where !present.contains(k) {
+            throw RuntimeError(.usage, "demo: this kernel has no \(k) namespaces")
+        }
+        let chosen = r.positionals.isEmpty ? present : present.filter { r.positionals.contains($0) }
+        let shared = Set(r.all("--share"))
+        for k in shared where !chosen.contains(k) {
+            throw RuntimeError(.usage, "demo: --share \(k): the \(k) section is not among those shown")
+        }
+        var offset: Int64 = 864_000
+        if let t = r.last("--time-offset") {
+            guard let v = Int64(t), v != 0, abs(v) <= 100 * 365 * 86400 else {
+                throw RuntimeError(.usage, "demo: time offset `\(t)`: expected whole seconds, not 0")
+            }
+            offset = v
+        }
+        guard HostIdentity.isRealRoot else {
+            throw RuntimeError(.runtime, "demo: needs root, as silo run does for now")
+        }
+        var rootfs = r.last("--rootfs") ?? getenvString("SILO_ROOTFS") ?? RunConfig.defaultRootfs
+        rootfs = try Rootfs.resolve(rootfs, readWrite: false)
+        guard ThreadCount.current() == 1 else {
+            throw RuntimeError(.runtime, "demo: must be single-threaded to start containers")
+        }
+        // A container that ends early must not kill the demo through its pipes.
+        signal(SIGPIPE, SIG_IGN)
+
+        let json = r.flag("--json")
+        let style = TextStyle.forStdout()
+        let ctx = DemoContext(rootfs: rootfs, timeOffset: offset, shared: shared)
+        if !json && chosen.count > 1 {
+            var u = utsname()
+            uname(&u)
+            let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            Output.out(style.bold("silo demo") + ": the namespaces of Linux \(release), on \(DemoUTS.hostname()), as they are now.")
+            Output.out(TextStyle.wrap("Each section starts a fresh container (busybox from \(rootfs)) and shows, side by side, what silo reads on the host and what the container reports from inside." + (shared.isEmpty ? "" : " With --share \(shared.sorted().joined(separator: ", ")), that section's container stays in the host's namespace of that kind."), style.width, indent: ""))
+        }
+        // Ctrl-C waits for the current section to end: a section always removes what it made
+        // on the host (a shared memory segment, a message queue) and reaps its container.
+        let interrupts = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        for sig in interrupts { sigaddset(&blocked, sig) }
+        sigprocmask(SIG_BLOCK, &blocked, nil)
+        var done: [DemoSection] = []
+        for (kind, run) in sections where chosen.contains(kind) {
+            let s = run(ctx)
+            done.append(s)
+            if !json { Output.write(1, DemoReport.text(s, style)) }
+            var pending = sigset_t()
+            sigpending(&pending)
+            if let sig = interrupts.first(where: { sigismember(&pending, $0) == 1 }) {
+                Output.error("silo: demo: interrupted")
+                return 128 + sig
+            }
+        }
+        let ok = done.allSatisfy { $0.verdict == .isolated }
+        if json {
+            var u = utsname()
+            uname(&u)
+            let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let doc = JSONValue.object([
+                ("kernel", .string(release)),
+                ("hostname", .string(DemoUTS.hostname())),
+                ("rootfs", .string(rootfs)),
+                ("shared", .array(shared.sorted().map { .string($0) })),
+                ("ok", .bool(ok)),
+                ("sections", .array(done.map(\.json))),
+            ])
+            Output.out(doc.encoded(pretty: true))
+        } else if done.count > 1 {
+            Output.write(1, DemoReport.summary(done, style))
+        }
+        return ok ? 0 : 1
     }
 }

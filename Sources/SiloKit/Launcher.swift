@@ -185,6 +185,7 @@ struct Preparation {
             var flags: CloneFlags = [.newUser, .newNS, .newPID, .newUTS, .newIPC, .newCgroup]
             if network.newNamespace { flags.insert(.newNet) }
             plan.bringLoopbackUp = network.newNamespace
+            try SharePlan(config.share).apply(to: &plan, flags: &flags, trees: &trees, config: config)
             return Preparation(plan: plan, cloneFlags: flags, idmap: idmap, privileged: privileged,
                                treeFDs: trees, rootfsFD: rootFD, rootfsPath: rootfs, idSlotLock: slotLock, network: network)
         } catch {
@@ -196,6 +197,7 @@ struct Preparation {
     /// The parent's half of the handshake: maps first, then the idmapped rootfs, which needs
     /// the child's user namespace to exist and to have its maps.
     mutating func configureChild(pid: pid_t) throws(SyscallError) {
+        if !SharePlan.hasUserNamespace(cloneFlags) { return try network.configure(childPID: pid) }
         if !privileged { try FileIO.write("/proc/\(pid)/setgroups", "deny") }
         try FileIO.write("/proc/\(pid)/uid_map", IDMap.render(idmap.uids))
         try FileIO.write("/proc/\(pid)/gid_map", IDMap.render(idmap.gids))

@@ -1,6 +1,158 @@
-/// `silo ns` (not implemented yet).
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloSys
+
+/// `silo ns [PID]`: the namespaces of a process, as `lsns -p PID` lists them, with the other
+/// processes in each, whether each is the initial namespace of its kind, and whether it is the
+/// caller's.
 public enum NsCommand {
+    public static let parser = ArgumentParser(command: "silo ns", options: [
+        .init(["--json"], help: "The same as JSON"),
+    ], stopAtPositional: false)
+
+    public static let usage = "silo ns [PID] [--json]"
+    public static let summary = """
+    List the namespaces of process PID (default: silo itself, hence those of the shell that runs it):
+    for each kind its inode, the other processes in it, whether it is the initial namespace, and
+    whether it is the caller's.
+    """
+
+    /// The inode numbers the kernel gives its initial namespaces (include/linux/proc_ns.h:
+    /// PROC_*_INIT_INO). ipc, uts, user and pid have had them since Linux 3.8, cgroup and time
+    /// since they exist; net and mnt got them only lately (6.18 has them, as /proc/self/ns of a
+    /// process on the host shows), so for those an older kernel falls back to kthreadd below.
+    public static let initialInodes: [String: UInt64] = [
+        "ipc": 0xEFFF_FFFF, "uts": 0xEFFF_FFFE, "user": 0xEFFF_FFFD, "pid": 0xEFFF_FFFC,
+        "cgroup": 0xEFFF_FFFB, "time": 0xEFFF_FFFA, "net": 0xEFFF_FFF9, "mnt": 0xEFFF_FFF8,
+    ]
+
+    public struct Entry: Sendable {
+        public var kind: String
+        public var link: String
+        public var inode: UInt64
+        /// nil when this kernel gives no way to tell.
+        public var initial: Bool?
+        public var callers: Bool
+        /// Every process in this namespace, the target included, ascending.
+        public var processes: [pid_t]
+    }
+
+    public struct Report: Sendable {
+        public var pid: pid_t
+        public var command: String
+        public var entries: [Entry]
+        /// Processes whose namespaces could not be read (another user namespace's, or gone).
+        public var unreadable: [pid_t]
+    }
+
+    /// kthreadd (PID 2, parent 0) runs in every initial namespace; it serves as the reference
+    /// where no fixed inode number does, if it is visible from here.
+    static func kthreaddNamespace(_ kind: String) -> UInt64? {
+        guard ProcFS.comm(2) == "kthreadd", ProcFS.status("2")?["PPid"] == "0" else { return nil }
+        return ProcFS.namespace(kind, of: "2").flatMap(ProcFS.inode)
+    }
+
+    public static func isInitial(_ kind: String, inode: UInt64) -> Bool? {
+        if initialInodes[kind] == inode { return true }
+        if let k = kthreaddNamespace(kind) { return k == inode }
+        // The fixed numbers of ipc, uts, user, pid, cgroup and time are reliable on any kernel.
+        return kind == "net" || kind == "mnt" ? nil : false
+    }
+
+    public static func report(pid: pid_t) throws(RuntimeError) -> Report {
+        var entries: [Entry] = []
+        for kind in ProcFS.namespaceKinds {
+            let path = "/proc/\(pid)/ns/\(kind)"
+            let link: String
+            do { link = try FileIO.readlink(path) } catch {
+                if error.errno == ENOENT && kind != "time" && !FileIO.exists("/proc/\(pid)") {
+                    throw RuntimeError(.usage, "ns: process \(pid): No such process")
+                }
+                if error.errno == ENOENT { continue }  // a kernel without this kind
+                throw RuntimeError(.runtime, "ns: \(path): \(error.reason)")
+            }
+            guard let inode = ProcFS.inode(link) else { continue }
+            entries.append(Entry(kind: kind, link: link, inode: inode, initial: isInitial(kind, inode: inode),
+                                 callers: ProcFS.namespace(kind) == link, processes: []))
+        }
+        if entries.isEmpty { throw RuntimeError(.usage, "ns: process \(pid): No such process") }
+        var unreadable: [pid_t] = []
+        for p in ProcFS.pids() {
+            var any = false
+            for i in entries.indices {
+                guard let l = ProcFS.namespace(entries[i].kind, of: "\(p)") else { continue }
+                any = true
+                if l == entries[i].link { entries[i].processes.append(p) }
+            }
+            if !any && FileIO.exists("/proc/\(p)") { unreadable.append(p) }
+        }
+        return Report(pid: pid, command: ProcFS.comm(pid) ?? "?", entries: entries, unreadable: unreadable)
+    }
+
     public static func main(_ args: [String]) throws(RuntimeError) -> Int32 {
-        throw RuntimeError(.usage, "ns: not implemented yet")
+        let r = try parser.parse(args)
+        if r.has("--help") {
+            Output.out(parser.help(usage: usage, summary: summary))
+            return 0
+        }
+        guard r.positionals.count <= 1 else { throw RuntimeError(.usage, "ns: one PID at most (usage: \(usage))") }
+        var pid = getpid()
+        if let a = r.positionals.first {
+            guard let p = pid_t(a), p > 0 else { throw RuntimeError(.usage, "ns: `\(a)`: expected a process ID") }
+            pid = p
+        }
+        let report = try report(pid: pid)
+        if r.flag("--json") {
+            Output.out(json(report).encoded(pretty: true))
+        } else {
+            Output.write(1, text(report, TextStyle.forStdout()))
+        }
+        return 0
+    }
+
+    static func yesNo(_ b: Bool?) -> String { b.map { $0 ? "yes" : "no" } ?? "unknown" }
+
+    static func text(_ report: Report, _ style: TextStyle) -> String {
+        let me = getpid()
+        var out = style.bold("Namespaces of PID \(report.pid) (\(report.command))") + (report.pid == me ? ", silo itself" : "") + "\n\n"
+        let head = TextStyle.pad("KIND", 8) + TextStyle.pad("INODE", 13) + TextStyle.pad("INITIAL", 9) + TextStyle.pad("CALLER'S", 10) + TextStyle.pad("NPROCS", 8) + "OTHER PROCESSES IN IT"
+        out += style.bold(head) + "\n"
+        let room = max(20, style.width - 48)
+        for e in report.entries {
+            let others = e.processes.filter { $0 != report.pid && $0 != me }
+            var list = others.prefix(4).map { "\($0) \(ProcFS.comm($0) ?? "?")" }.joined(separator: ", ")
+            if others.count > 4 { list += ", … \(others.count - 4) more" }
+            if others.isEmpty { list = "none" }
+            out += TextStyle.pad(e.kind, 8) + TextStyle.pad(String(e.inode), 13) + TextStyle.pad(yesNo(e.initial), 9)
+                + TextStyle.pad(e.callers ? "yes" : "no", 10) + TextStyle.pad(String(e.processes.count), 8) + TextStyle.fit(list, room) + "\n"
+        }
+        out += "\n"
+        out += TextStyle.wrap("INITIAL: the namespace the kernel started with (the initial namespaces have fixed inode numbers, 0xEFFFFFFF = 4026531839 for ipc downwards). CALLER'S: the same namespace as this silo process (PID \(me)), which is counted in NPROCS but not listed.", style.width, indent: "")
+        if !report.unreadable.isEmpty {
+            out += TextStyle.wrap("Not counted: \(report.unreadable.count) process(es) whose namespaces cannot be read from here (\(report.unreadable.prefix(5).map(String.init).joined(separator: ", "))).", style.width, indent: "")
+        }
+        return out
+    }
+
+    static func json(_ report: Report) -> JSONValue {
+        let me = getpid()
+        return .object([
+            ("pid", .int(Int64(report.pid))),
+            ("command", .string(report.command)),
+            ("caller", .int(Int64(me))),
+            ("namespaces", .array(report.entries.map { e in
+                .object([
+                    ("kind", .string(e.kind)),
+                    ("inode", .int(Int64(e.inode))),
+                    ("link", .string(e.link)),
+                    ("initial", e.initial.map { .bool($0) } ?? .null),
+                    ("callers", .bool(e.callers)),
+                    ("nprocs", .int(Int64(e.processes.count))),
+                    ("processes", .array(e.processes.map { .int(Int64($0)) })),
+                ])
+            })),
+            ("unreadable", .array(report.unreadable.map { .int(Int64($0)) })),
+        ])
     }
 }

@@ -98,6 +98,7 @@ public enum RunCommand {
             guard kinds.contains(k) else { throw RuntimeError(.usage, "share `\(k)`: expected one of \(kinds.joined(separator: ", "))") }
             c.share.insert(k)
         }
+        if c.share.contains("user") { throw RuntimeError(.usage, "share user: root inside would be the host's root; only `silo demo user --share user` does that") }
         return c
     }
 }

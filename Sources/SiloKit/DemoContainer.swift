@@ -1,0 +1,233 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSiloShim
+import SiloSys
+
+/// One container of `silo demo`: silo's own Launcher, run in a forked child (the demo stays
+/// single-threaded, so the child may run Swift and clone again), with the container's
+/// stdin, stdout and stderr on pipes.
+///
+/// The container runs a busybox script in two phases. It prints its evidence as blocks
+/// (`@@name` then lines), prints `@@ready` and waits on stdin; meanwhile the demo measures the
+/// host's side and looks at the container's process from outside (/proc/PID); then it writes
+/// one line and the script finishes.
+struct DemoContainer {
+    static let ready = "@@ready"
+
+    let launcher: pid_t
+    private var stdinFD: Int32
+    private var stdoutFD: Int32
+    private var stderrFD: Int32
+    private var out: [UInt8] = []
+    private var err: [UInt8] = []
+    private var outClosed = false
+    private var errClosed = false
+    private var reaped = false
+    /// The container's first process, as the host numbers it (a child of the launcher).
+    private(set) var pid: pid_t?
+
+    /// Forks; the child runs `Launcher(config).run()` with the pipes as fds 0-2.
+    static func start(_ config: RunConfig) throws(RuntimeError) -> DemoContainer {
+        var fds: [Int32] = []
+        func pipePair() throws(RuntimeError) -> (Int32, Int32) {
+            do throws(SyscallError) {
+                let p = try PipePair.make("demo container")
+                fds += [p.read, p.write]
+                return p
+            } catch {
+                throw RuntimeError(error)
+            }
+        }
+        do throws(RuntimeError) {
+            let (inR, inW) = try pipePair()
+            let (outR, outW) = try pipePair()
+            let (errR, errW) = try pipePair()
+            let pid = fork()
+            if pid < 0 { throw RuntimeError(SyscallError.last("fork", "demo container")) }
+            if pid == 0 {
+                // dup2 clears close-on-exec on the copies; every other pipe end closes here, so
+                // that the demo sees EOF when the container and this launcher are gone.
+                dup2(inR, 0)
+                dup2(outW, 1)
+                dup2(errW, 2)
+                for fd in fds { Glibc.close(fd) }
+                signal(SIGPIPE, SIG_DFL)
+                do throws(RuntimeError) {
+                    silo_exit(try Launcher(config).run())
+                } catch {
+                    Output.error("silo: \(error.message)")
+                    silo_exit(error.exitStatus)
+                }
+            }
+            Glibc.close(inR)
+            Glibc.close(outW)
+            Glibc.close(errW)
+            return DemoContainer(launcher: pid, stdinFD: inW, stdoutFD: outR, stderrFD: errR)
+        } catch {
+            for fd in fds { Glibc.close(fd) }
+            throw error
+        }
+    }
+
+    /// Reads until the script reports `@@ready` (true), or ends or times out (false).
+    mutating func waitUntilReady(seconds: Int32 = 20) -> Bool {
+        let deadline = DemoClock.monotonicMillis() + Int64(seconds) * 1000
+        while !text.contains("\n\(DemoContainer.ready)\n") && !text.hasPrefix("\(DemoContainer.ready)\n") {
+            if outClosed || !pump(until: deadline) { return false }
+        }
+        if let child = ProcFS.children(of: launcher).first { pid = child }
+        return pid != nil
+    }
+
+    /// Lets the script go on, reads to the end and reaps the launcher: silo's exit status.
+    mutating func finish(seconds: Int32 = 20) -> Int32 {
+        var line: UInt8 = 0x0A
+        _ = write(stdinFD, &line, 1)
+        Glibc.close(stdinFD)
+        stdinFD = -1
+        let deadline = DemoClock.monotonicMillis() + Int64(seconds) * 1000
+        while !(outClosed && errClosed) {
+            if !pump(until: deadline) {
+                terminate()
+                break
+            }
+        }
+        reaped = true
+        return ProcessWait.status(of: launcher)
+    }
+
+    /// SIGKILL to the container and its launcher, by PID, while they are still ours: the
+    /// launcher is not reaped yet (so its PID cannot be reused) and the container is still its
+    /// child.
+    mutating func terminate() {
+        guard !reaped else { return }
+        if let pid, ProcFS.children(of: launcher).contains(pid) { Glibc.kill(pid, SIGKILL) }
+        Glibc.kill(launcher, SIGKILL)
+    }
+
+    /// Releases everything, whatever state the container is in.
+    mutating func release() {
+        if !reaped {
+            terminate()
+            reaped = true
+            _ = ProcessWait.status(of: launcher)
+        }
+        for fd in [stdinFD, stdoutFD, stderrFD] where fd >= 0 { Glibc.close(fd) }
+        stdinFD = -1
+        stdoutFD = -1
+        stderrFD = -1
+    }
+
+    var text: String { String(decoding: out, as: UTF8.self) }
+    var errorText: String { String(decoding: err, as: UTF8.self) }
+
+    /// The script's blocks: `@@name` starts one, every following line belongs to it.
+    var blocks: DemoBlocks { DemoBlocks(parsing: text) }
+
+    /// One poll round over stdout and stderr; false on timeout.
+    private mutating func pump(until deadline: Int64) -> Bool {
+        let left = deadline - DemoClock.monotonicMillis()
+        if left <= 0 { return false }
+        var pfds = [pollfd(fd: outClosed ? -1 : stdoutFD, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: errClosed ? -1 : stderrFD, events: Int16(POLLIN), revents: 0)]
+        let r = poll(&pfds, 2, Int32(min(left, 1000)))
+        if r < 0 { return errno == EINTR }
+        if r == 0 { return true }
+        var chunk = [UInt8](repeating: 0, count: 8192)
+        for (i, p) in pfds.enumerated() where p.fd >= 0 && p.revents != 0 {
+            let n = chunk.withUnsafeMutableBytes { read(p.fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                if i == 0 { out += chunk[0..<n] } else { err += chunk[0..<n] }
+            } else if n == 0 || errno != EINTR {
+                if i == 0 { outClosed = true } else { errClosed = true }
+            }
+        }
+        return true
+    }
+}
+
+/// What a demo script printed, by block.
+struct DemoBlocks {
+    private(set) var blocks: [String: [String]] = [:]
+
+    init(parsing text: String) {
+        var current = ""
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = String(raw)
+            if line.hasPrefix("@@") {
+                current = String(line.dropFirst(2))
+                if blocks[current] == nil { blocks[current] = [] }
+            } else if !current.isEmpty {
+                blocks[current, default: []].append(line)
+            }
+        }
+        for (k, v) in blocks {
+            var lines = v
+            while lines.last?.isEmpty == true { lines.removeLast() }
+            blocks[k] = lines
+        }
+    }
+
+    subscript(_ name: String) -> [String]? { blocks[name] }
+
+    /// The block's first line, or nil when the block is missing or empty.
+    func first(_ name: String) -> String? { blocks[name]?.first }
+}
+
+/// A tiny script builder: each block echoes its marker, then runs its command with stderr
+/// on stdout, so that a refusal (`Operation not permitted`) is evidence too.
+struct DemoScript {
+    private(set) var text = "exec 2>&1\n"
+
+    mutating func block(_ name: String, _ command: String) {
+        text += "echo @@\(name)\n\(command)\n"
+    }
+
+    /// Everything after this runs once the host has measured its side.
+    mutating func waitForHost() {
+        text += "echo \(DemoContainer.ready)\nread -r _ || true\n"
+    }
+}
+
+enum DemoClock {
+    static func monotonicMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// (CLOCK_MONOTONIC, CLOCK_BOOTTIME) in nanoseconds, as the calling process sees them.
+    static func now() -> (monotonic: Int64, boottime: Int64) {
+        var m = timespec(), b = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &m)
+        clock_gettime(CLOCK_BOOTTIME, &b)
+        return (Int64(m.tv_sec) * 1_000_000_000 + Int64(m.tv_nsec), Int64(b.tv_sec) * 1_000_000_000 + Int64(b.tv_nsec))
+    }
+}
+
+/// A short-lived forked child of the demo that does one thing in namespaces of its own
+/// (unshare, setns) and reports bytes back through a pipe; the demo itself never changes
+/// namespace.
+enum DemoProbe {
+    static func run(_ body: () -> [UInt8]) -> [UInt8]? {
+        guard let (r, w) = try? PipePair.make("probe") else { return nil }
+        let p = [r, w]
+        let pid = fork()
+        if pid < 0 {
+            Glibc.close(p[0])
+            Glibc.close(p[1])
+            return nil
+        }
+        if pid == 0 {
+            Glibc.close(p[0])
+            try? FileIO.writeAll(fd: p[1], body())
+            silo_exit(0)
+        }
+        Glibc.close(p[1])
+        let bytes = try? FileIO.readAll(fd: p[0])
+        Glibc.close(p[0])
+        let status = ProcessWait.status(of: pid)
+        return status == 0 ? bytes : nil
+    }
+}

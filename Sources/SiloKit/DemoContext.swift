@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloSys
+
+/// What every section of `silo demo` shares: the options, and how a section's container runs.
+struct DemoContext {
+    var rootfs: String
+    var timeOffset: Int64
+    var shared: Set<String>
+    /// Names silo makes on the host or in containers carry this, so they cannot clash with
+    /// anything else and are easy to find and remove.
+    let tag = "silo-demo-\(getpid())"
+
+    /// The container's command: the rootfs's busybox, by absolute path. busybox's shell runs its
+    /// applets itself, so the script works even without the rootfs (`--share mnt`, where
+    /// /bin/busybox is the host's, which the default rootfs was copied from).
+    func config(kind: String, script: DemoScript) -> RunConfig {
+        var c = RunConfig(argv: ["/bin/busybox", "sh", "-c", script.text])
+        c.rootfs = rootfs
+        c.hostname = "silo-demo"
+        // The demo changes things inside its own namespaces (the hostname, a mount) to show
+        // they stay there: it needs the capabilities of container root, and no filter.
+        c.capAdd = ["ALL"]
+        c.seccomp = .unconfined
+        if shared.contains(kind) { c.share = [kind] }
+        return c
+    }
+
+    /// Starts the section's container, lets `whileRunning` measure the host's side while the
+    /// script waits (it gets the container's PID as the host numbers it, and what the script
+    /// printed so far), and returns everything the script printed. On any failure the section
+    /// is marked FAILED with the reason and nil is returned.
+    func run(_ section: inout DemoSection, _ script: DemoScript,
+             configure: (inout RunConfig) -> Void = { _ in },
+             whileRunning: (pid_t, DemoBlocks) -> Void = { _, _ in }) -> DemoRun? {
+        section.script = script.text
+        var config = self.config(kind: section.about.kind, script: script)
+        configure(&config)
+        var container: DemoContainer
+        do {
+            container = try DemoContainer.start(config)
+        } catch {
+            section.fail("could not start the container: \(error.message)")
+            return nil
+        }
+        defer { container.release() }
+        guard container.waitUntilReady(), let pid = container.pid else {
+            let status = container.finish(seconds: 5)
+            section.fail(DemoContext.failure(container, status: status, what: "did not report its view"))
+            return nil
+        }
+        let fromHost = ProcFS.namespace(section.about.kind, of: "\(pid)")
+        whileRunning(pid, container.blocks)
+        let status = container.finish()
+        if status != 0 {
+            section.fail(DemoContext.failure(container, status: status, what: "failed"))
+            return nil
+        }
+        return DemoRun(blocks: container.blocks, pid: pid, namespaceFromHost: fromHost)
+    }
+
+    static func failure(_ c: DemoContainer, status: Int32, what: String) -> String {
+        let err = c.errorText.split(separator: "\n").first.map(String.init)
+        let out = c.text.split(separator: "\n").filter { !$0.hasPrefix("@@") }.suffix(2).joined(separator: " / ")
+        var s = "the container \(what) (exit status \(status))"
+        if let err { s += ": " + err } else if !out.isEmpty { s += ": " + out }
+        return s
+    }
+
+    /// The caller's own namespace of `kind`, the host's side of every section.
+    static func hostNamespace(_ kind: String) -> String? { ProcFS.namespace(kind) }
+}
+
+/// What a section's container left: its blocks, its PID as the host numbered it, and its
+/// namespace as the host saw it (/proc/PID/ns/KIND) while it ran.
+struct DemoRun {
+    var blocks: DemoBlocks
+    var pid: pid_t
+    var namespaceFromHost: String?
+}
+
+/// Short readable forms for the tables.
+enum DemoFormat {
+    /// "12345.67 s (3 h 25 min)"
+    static func seconds(_ ns: Int64) -> String {
+        let s = Double(ns) / 1e9
+        let whole = Int64(s)
+        let days = whole / 86400, hours = (whole % 86400) / 3600, mins = (whole % 3600) / 60
+        var human = days > 0 ? "\(days) d \(hours) h" : (hours > 0 ? "\(hours) h \(mins) min" : "\(mins) min \(whole % 60) s")
+        if whole < 60 { human = "\(whole) s" }
+        return "\(fixed(s, 2)) s (\(human))"
+    }
+
+    static func fixed(_ v: Double, _ digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let n = Int64((abs(v) * scale).rounded())
+        let int = n / Int64(scale), frac = n % Int64(scale)
+        var f = String(frac)
+        while f.count < digits { f = "0" + f }
+        return (v < 0 ? "-" : "") + "\(int)" + (digits > 0 ? ".\(f)" : "")
+    }
+
+    /// The first `first` and last `last` lines, with "… N more" between them.
+    static func ends(_ lines: [String], first: Int, last: Int) -> [String] {
+        lines.count <= first + last + 1 ? lines : Array(lines.prefix(first)) + ["… \(lines.count - first - last) more"] + Array(lines.suffix(last))
+    }
+
+    /// At most `max` lines, then "… N more".
+    static func head(_ lines: [String], _ max: Int) -> [String] {
+        lines.count <= max ? lines : Array(lines.prefix(max)) + ["… \(lines.count - max) more"]
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs.
+    func strippingBlanks() -> String { String(Substring(self).trimmingCharacters(in: " \t")) }
+}
