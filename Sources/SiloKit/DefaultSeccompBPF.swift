@@ -73,27 +73,4 @@ enum DefaultSeccompBPF {
         060000000000ff7f0600000000000080
         """
 
-    static func bytes() -> [UInt8]? {
-        hex.withUTF8Buffer { text -> [UInt8]? in
-            var out: [UInt8] = []
-            out.reserveCapacity(text.count / 2)
-            var high: UInt8?
-            for c in text {
-                let v: UInt8
-                switch c {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c - UInt8(ascii: "a") + 10
-                case UInt8(ascii: " "), UInt8(ascii: "\n"): continue
-                default: return nil
-                }
-                if let h = high {
-                    out.append(h << 4 | v)
-                    high = nil
-                } else {
-                    high = v
-                }
-            }
-            return high == nil && !out.isEmpty && out.count % 8 == 0 ? out : nil
-        }
-    }
 }

@@ -147,9 +147,34 @@ public enum DefaultSeccompProfile {
     public static func bpf() throws(RuntimeError) -> [UInt8] {
         if Seccomp.libraryVersion == DefaultSeccompBPF.libseccompVersion,
            Seccomp.nativeArchitecture == DefaultSeccompBPF.architecture,
-           let bytes = DefaultSeccompBPF.bytes() {
+           let bytes = decodeHex(DefaultSeccompBPF.hex) {
             return bytes
         }
         return try profile().compile(source: "(default)")
+    }
+
+    /// The shipped filter's hex back to struct sock_filter bytes; nil if it is malformed.
+    static func decodeHex(_ hex: StaticString) -> [UInt8]? {
+        hex.withUTF8Buffer { text -> [UInt8]? in
+            var out: [UInt8] = []
+            out.reserveCapacity(text.count / 2)
+            var high: UInt8?
+            for c in text {
+                let v: UInt8
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c - UInt8(ascii: "a") + 10
+                case UInt8(ascii: " "), UInt8(ascii: "\n"): continue
+                default: return nil
+                }
+                if let h = high {
+                    out.append(h << 4 | v)
+                    high = nil
+                } else {
+                    high = v
+                }
+            }
+            return high == nil && !out.isEmpty && out.count % 8 == 0 ? out : nil
+        }
     }
 }

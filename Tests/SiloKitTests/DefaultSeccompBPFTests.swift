@@ -32,29 +32,6 @@ import Testing
         \(lines.joined(separator: "\n"))
                 \"\"\"
 
-            static func bytes() -> [UInt8]? {
-                hex.withUTF8Buffer { text -> [UInt8]? in
-                    var out: [UInt8] = []
-                    out.reserveCapacity(text.count / 2)
-                    var high: UInt8?
-                    for c in text {
-                        let v: UInt8
-                        switch c {
-                        case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0")
-                        case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c - UInt8(ascii: "a") + 10
-                        case UInt8(ascii: " "), UInt8(ascii: "\\n"): continue
-                        default: return nil
-                        }
-                        if let h = high {
-                            out.append(h << 4 | v)
-                            high = nil
-                        } else {
-                            high = v
-                        }
-                    }
-                    return high == nil && !out.isEmpty && out.count % 8 == 0 ? out : nil
-                }
-            }
         }
 
         """
@@ -71,7 +48,7 @@ import Testing
             // Another libseccomp: silo compiles at run time instead; nothing to compare.
             return
         }
-        #expect(DefaultSeccompBPF.bytes() == compiled,
+        #expect(DefaultSeccompProfile.decodeHex(DefaultSeccompBPF.hex) == compiled,
                 "DefaultSeccompBPF.swift is stale: SILO_REGENERATE_SECCOMP=1 swift test --filter DefaultSeccompBPF")
         #expect(try DefaultSeccompProfile.bpf() == compiled)
     }
