@@ -142,14 +142,15 @@ public enum NetnsCommand {
         let r = try parse(args, "list", options: [.init(["--json", "-j"], help: "JSON output")], positionals: [])
         let entries = NamedNetns.list()
         if r.flag("--json") {
-            let items = entries.map { e in
-                var fields = ["\"name\":\(JSONText.string(e.name))"]
-                if let id = e.nsid { fields.append("\"id\":\(id)") }
-                let procs = e.pids.map { "{\"pid\":\($0),\"command\":\(JSONText.string(NetNamespace.command(of: $0)))}" }
-                fields.append("\"processes\":[\(procs.joined(separator: ","))]")
-                return "{" + fields.joined(separator: ",") + "}"
+            let items: [JSONValue] = entries.map { e in
+                var fields: [(String, JSONValue)] = [("name", .string(e.name))]
+                if let id = e.nsid { fields.append(("id", .int(Int64(id)))) }
+                fields.append(("processes", .array(e.pids.map {
+                    .object([("pid", .int(Int64($0))), ("command", .string(NetNamespace.command(of: $0)))])
+                })))
+                return .object(fields)
             }
-            Output.out("[" + items.joined(separator: ",") + "]")
+            Output.out(JSONValue.array(items).encoded())
             return 0
         }
         var out = ""
@@ -217,26 +218,3 @@ public enum NetnsCommand {
     }
 }
 
-/// Just enough JSON for silo's listings.
-enum JSONText {
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if u.value < 0x20 {
-                    let hex = Array("0123456789abcdef")
-                    out += "\\u00" + String(hex[Int(u.value >> 4)]) + String(hex[Int(u.value & 15)])
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
-}

@@ -86,7 +86,7 @@ import Glibc
     }
 
     @Test func jsonStrings() {
-        #expect(JSONText.string("a\"b\\c\nd\u{1}") == "\"a\\\"b\\\\c\\nd\\u0001\"")
+        #expect(JSONValue.string("a\"b\\c\nd\u{1}").encoded() == "\"a\\\"b\\\\c\\nd\\u0001\"")
     }
 }
 
