@@ -20,14 +20,16 @@ enum DemoNet {
 
     /// The caller's network namespace, read through rtnetlink.
     static func hostView() throws(SyscallError) -> View {
-        let links = try NetlinkDump.links()
+        let nl = try Netlink()
+        defer { nl.close() }
+        let links = try nl.links()
         let name = Dictionary(links.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
         var v = View()
         v.links = links.map { "\($0.name) \($0.isUp ? "UP" : "DOWN")" }
         v.linkNames = links.map(\.name)
         v.loUp = links.first { $0.name == "lo" }?.isUp
-        v.addresses = try NetlinkDump.addresses().map { "\(name[$0.index] ?? "#\($0.index)") \($0.address)/\($0.prefixLength)" }
-        v.routes = try NetlinkDump.routes().map { r in
+        v.addresses = try nl.addresses().map { "\(name[$0.index] ?? "#\($0.index)") \($0.network)" }
+        v.routes = try nl.routes().map { r in
             var s = r.destination.map { "\($0)/\(r.prefixLength)" } ?? "default"
             if let g = r.gateway { s += " via \(g)" }
             if let o = r.outputIndex { s += " dev \(name[o] ?? "#\(o)")" }
@@ -64,7 +66,7 @@ enum DemoNet {
     /// looks (the demo itself stays where it is).
     static func bareNamespaceLinks() -> [String]? {
         let bytes = DemoProbe.run {
-            guard silo_unshare(CloneFlags.newNet.rawValue) == 0, let links = try? NetlinkDump.links() else { return [] }
+            guard silo_unshare(CloneFlags.newNet.rawValue) == 0, let nl = try? Netlink(), let links = try? nl.links() else { return [] }
             return Array(links.map { "\($0.name) \($0.isUp ? "UP" : "DOWN")" }.joined(separator: "\n").utf8)
         }
         guard let bytes, !bytes.isEmpty else { return nil }

@@ -29,6 +29,15 @@ public struct AddressInfo: Equatable, Sendable {
     public var network: IPNetwork
 }
 
+/// A unicast route: `destination/prefixLength` (nil: default), `via gateway`, `dev outputIndex`.
+public struct RouteInfo: Equatable, Sendable {
+    public var destination: IPAddress?
+    public var prefixLength: Int
+    public var gateway: IPAddress?
+    public var outputIndex: Int32?
+    public var table: UInt32
+}
+
 /// rtnetlink numbers (linux/rtnetlink.h, linux/if_link.h, linux/if_addr.h, linux/netlink.h).
 public enum RT {
     public static let newLink: UInt16 = 16, delLink: UInt16 = 17, getLink: UInt16 = 18
@@ -177,6 +186,12 @@ public final class Netlink {
             .compactMap { NetlinkParse.address($0) }
         guard let index else { return all }
         return all.filter { $0.index == index }
+    }
+
+    /// Unicast routes of every table but `local` (255), which holds the addresses' own routes.
+    public func routes() throws(SyscallError) -> [RouteInfo] {
+        try transact(NetlinkRequest.dumpRoutes(), call: "RTM_GETROUTE", object: "dump", dump: true)
+            .compactMap { NetlinkParse.route($0) }.filter { $0.table != 255 }
     }
 
     /// RTM_NEWROUTE in the main table: via `gateway`, or on-link (scope link) without one.
@@ -355,6 +370,13 @@ public enum NetlinkRequest {
         return msg
     }
 
+    /// RTM_GETROUTE dump of both families (struct rtmsg, all zero).
+    public static func dumpRoutes() -> NetlinkMessage {
+        var msg = NetlinkMessage(type: 26 /* RTM_GETROUTE */, flags: RT.request | RT.dump)
+        msg.appendRaw([UInt8](repeating: 0, count: 12))
+        return msg
+    }
+
     public static func dumpAddresses(family: UInt8) -> NetlinkMessage {
         var msg = NetlinkMessage(type: RT.getAddr, flags: RT.request | RT.dump)
         msg.appendRaw([family, 0, 0, 0, 0, 0, 0, 0])
@@ -431,6 +453,23 @@ public enum NetlinkParse {
                 for inner in attributes(b, from: start, to: a.payload.endIndex) where inner.type == RT.infoKind {
                     info.kind = string(inner.payload)
                 }
+            default: break
+            }
+        }
+        return info
+    }
+
+    /// An RTM_NEWROUTE reply of type RTN_UNICAST as a `RouteInfo`.
+    public static func route(_ r: NetlinkReply) -> RouteInfo? {
+        guard r.type == RT.newRoute, r.bytes.count >= 28, r.bytes[23] == 1 /* RTN_UNICAST */ else { return nil }
+        let b = r.bytes
+        var info = RouteInfo(destination: nil, prefixLength: Int(b[17]), gateway: nil, outputIndex: nil, table: UInt32(b[20]))
+        for a in attributes(b, from: 28) {
+            switch a.type {
+            case 1 /* RTA_DST */: info.destination = IPAddress(bytes: Array(a.payload))
+            case 4 /* RTA_OIF */ where a.payload.count >= 4: info.outputIndex = Int32(bitPattern: Array(a.payload).loadLE(UInt32.self, at: 0))
+            case 5 /* RTA_GATEWAY */: info.gateway = IPAddress(bytes: Array(a.payload))
+            case 15 /* RTA_TABLE */ where a.payload.count >= 4: info.table = Array(a.payload).loadLE(UInt32.self, at: 0)
             default: break
             }
         }
