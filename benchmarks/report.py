@@ -101,6 +101,20 @@ def load(out):
     return rows
 
 
+def ordered_labels(out, rows):
+    """The order of OUT/commands.tsv (the rounds themselves are shuffled), then any others."""
+    labels = []
+    p = os.path.join(out, "commands.tsv")
+    if os.path.exists(p):
+        labels = [line.split("\t", 1)[0] for line in open(p) if line.strip() and not line.startswith("#")]
+    present = {r["label"] for r in rows}
+    labels = [l for l in labels if l in present]
+    for r in rows:
+        if r["label"] not in labels:
+            labels.append(r["label"])
+    return labels
+
+
 def ms(ns):
     return ns / 1e6
 
@@ -111,10 +125,7 @@ def fmt(x, digits=2):
 
 def table(out):
     rows = load(out)
-    labels = []
-    for r in rows:
-        if r["kind"] == "start" and r["mode"] == "warm" and r["label"] not in labels:
-            labels.append(r["label"])
+    labels = [l for l in ordered_labels(out, rows) if any(r["label"] == l and r["mode"] == "warm" for r in rows)]
     base = next((l for l in labels if l == "lowerbound"), None)
     crun = next((l for l in labels if l == "crun"), None)
     bursts = sorted({int(r["mode"]) for r in rows if r["kind"] == "burst"})
@@ -182,18 +193,22 @@ def table(out):
 def plot(out, svg):
     """A strip plot per runtime (log time axis): every warm start a dot, the median a bar."""
     rows = [r for r in load(out) if r["kind"] == "start" and r["mode"] in ("warm", "cold") and r["status"] == 0]
-    labels = []
-    for r in rows:
-        if r["label"] not in labels:
-            labels.append(r["label"])
+    labels = ordered_labels(out, rows)
     modes = [m for m in ("warm", "cold") if any(r["mode"] == m for r in rows)]
     values = [ms(r["ns"]) for r in rows]
     if not values:
         return
-    lo, hi = min(values) * 0.8, max(values) * 1.2
-    lo = 10 ** math.floor(math.log10(lo))
-    hi = 10 ** math.ceil(math.log10(hi))
-    W, left, right, row_h, top = 900, 190, 30, 34, 40
+    def tick_below(v):
+        d = 10 ** math.floor(math.log10(v))
+        return max(m * d for m in (1, 2, 5) if m * d <= v)
+
+    def tick_above(v):
+        d = 10 ** math.floor(math.log10(v))
+        return min(m * d for m in (1, 2, 5, 10) if m * d >= v)
+
+    lo, hi = tick_below(min(values)), tick_above(max(values))
+    longest = max(len(f"{l} (cold)") for l in labels)
+    W, left, right, row_h, top = 960, 20 + 7 * longest, 30, 30, 40
     H = top + row_h * len(labels) * len(modes) + 50
 
     def x(v):
@@ -205,11 +220,11 @@ def plot(out, svg):
              f'<text x="{W / 2}" y="20" text-anchor="middle" font-size="14">Start-up of /bin/true in a busybox rootfs '
              f'(every run a dot, median a bar; log scale)</text>']
     # Grid: 1-2-5 ticks.
-    t = lo
+    t = 10 ** math.floor(math.log10(lo))
     while t <= hi * 1.0001:
         for m in (1, 2, 5):
             v = t * m
-            if lo <= v <= hi:
+            if lo * 0.999 <= v <= hi * 1.001:
                 parts.append(f'<line x1="{x(v):.1f}" y1="{top - 5}" x2="{x(v):.1f}" y2="{H - 40}" stroke="#ddd"/>')
                 parts.append(f'<text x="{x(v):.1f}" y="{H - 25}" text-anchor="middle">{v:g}</text>')
         t *= 10
