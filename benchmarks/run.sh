@@ -111,6 +111,7 @@ nsdir=/run/silo-bench
 cleanup() {
     umount "$nsdir/crun.mnt" 2>/dev/null || true
     umount "$nsdir" 2>/dev/null || true
+    rm -f "$nsdir/crun.mnt"
     rmdir "$nsdir" 2>/dev/null || true
     for n in $(ip netns list 2>/dev/null | awk '/^bench-/ {print $1}'); do ip netns delete "$n" 2>/dev/null || true; done
 }
