@@ -249,6 +249,15 @@ def plot(out, svg):
         f.write("\n".join(parts) + "\n")
 
 
+PHASES = [
+    ("process start (spawn to main)", "(spawn)", "fork + exec + runtime start-up (to main)"),
+    ("planning before clone (main to clone)", "fork + exec + runtime start-up (to main)", "socketpair, signals blocked"),
+    ("clone to the container's execve", "socketpair, signals blocked", "child: execve"),
+    ("execve, /bin/true, its exit and reaping", "child: execve", "container exited"),
+    ("runtime exit", "container exited", "process exits, driver's wait4 returns"),
+]
+
+
 def stages_of(path):
     """Per-stage medians (ns) of the runs in one `driver trace` output, in order of first
     appearance. A stage is the time from the previous mark to the mark that names it;
@@ -273,8 +282,15 @@ def stages_of(path):
                 label = "parse `run` arguments"
             cur.append((int(f[1]), label))
     stages, order, totals = {}, [], []
+    phases = {name: [] for name, _, _ in PHASES}
     for run in runs:
         run.sort(key=lambda m: m[0])  # parent and child write concurrently
+        at = {}
+        for t, label in run:
+            at.setdefault(label, t)
+        for name, a, b in PHASES:
+            if a in at and b in at:
+                phases[name].append(at[b] - at[a])
         per = {}
         for (t0, _), (t1, label) in zip(run, run[1:]):
             if label not in per:
@@ -285,7 +301,8 @@ def stages_of(path):
         for k, v in per.items():
             stages.setdefault(k, []).append(v)
         totals.append(run[-1][0] - run[0][0])
-    return {k: statistics.median(stages[k]) for k in order}, statistics.median(totals), len(runs)
+    return ({k: statistics.median(stages[k]) for k in order}, statistics.median(totals), len(runs),
+            {k: statistics.median(v) for k, v in phases.items() if v})
 
 
 def breakdown(paths, names):
@@ -310,6 +327,15 @@ def breakdown(paths, names):
         if len(results) > 1:
             d = (vals[0] or 0) - (vals[1] or 0)
             line += f" {d / 1e3:+.0f} |"
+        print(line)
+    print()
+    print("| phase | " + " | ".join(names) + " |" + (f" {names[0]} − {names[1]} |" if len(results) > 1 else ""))
+    print("|---|" + "---:|" * (len(results) + (1 if len(results) > 1 else 0)))
+    for name, _, _ in PHASES:
+        vals = [r[3].get(name) for r in results]
+        line = f"| {name} | " + " | ".join("" if v is None else f"{v / 1e3:.0f}" for v in vals) + " |"
+        if len(results) > 1 and None not in vals[:2]:
+            line += f" {(vals[0] - vals[1]) / 1e3:+.0f} |"
         print(line)
     tot = [r[1] for r in results]
     line = "| **total (median of run totals)** | " + " | ".join(f"**{t / 1e3:.0f}**" for t in tot) + " |"
