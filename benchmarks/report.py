@@ -102,11 +102,12 @@ def load(out):
 
 
 def ordered_labels(out, rows):
-    """The order of OUT/commands.tsv (the rounds themselves are shuffled), then any others."""
+    """The order of OUT/*.tsv (the rounds themselves are shuffled), then any others."""
     labels = []
-    p = os.path.join(out, "commands.tsv")
-    if os.path.exists(p):
-        labels = [line.split("\t", 1)[0] for line in open(p) if line.strip() and not line.startswith("#")]
+    for name in ("commands.tsv", "startup.tsv", "netns.tsv"):
+        p = os.path.join(out, name)
+        if os.path.exists(p):
+            labels += [line.split("\t", 1)[0] for line in open(p) if line.strip() and not line.startswith("#")]
     present = {r["label"] for r in rows}
     labels = [l for l in labels if l in present]
     for r in rows:

@@ -35,7 +35,7 @@ say() { printf '\n== %s\n' "$*"; }
 if [ $quick = 1 ]; then
     rounds=3 cold_rounds=1 loop_count=5 loop_reps=1 burst_small=3 burst_large=5 burst_reps=1 trace_runs=3 netns_rounds=2
 else
-    rounds=300 cold_rounds=40 loop_count=100 loop_reps=3 burst_small=10 burst_large=50 burst_reps=5 trace_runs=300 netns_rounds=100
+    rounds=300 cold_rounds=40 loop_count=100 loop_reps=5 burst_small=10 burst_large=50 burst_reps=5 trace_runs=300 netns_rounds=100
 fi
 
 say "packages"
