@@ -176,11 +176,7 @@ def table(out):
             others.append(r["mode"])
     for mode in others:
         lines += ["", f"**{mode}**", "", "| command | median | min | max | peak RSS | failed runs |", "|---|---:|---:|---:|---:|---:|"]
-        seen = []
-        for r in rows:
-            if r["kind"] == "start" and r["mode"] == mode and r["label"] not in seen:
-                seen.append(r["label"])
-        for l in seen:
+        for l in ordered_labels(out, [r for r in rows if r["kind"] == "start" and r["mode"] == mode]):
             s = [r for r in rows if r["kind"] == "start" and r["mode"] == mode and r["label"] == l]
             ok = [r["ns"] for r in s if r["status"] == 0]
             if not ok:
