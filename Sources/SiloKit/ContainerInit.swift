@@ -34,7 +34,10 @@ public struct ContainerInit<S: Syscalls> {
         if let t = plan.timeOffsets {
             try step(.timeNamespace) {
                 try sys.unshare(.newTime)
-                try sys.writeFile("/proc/self/timens_offsets", "monotonic \(t.monotonic) 0\nboottime \(t.boottime) 0\n")
+                // A new time namespace starts at zero offsets: the default needs no write.
+                if t.monotonic != 0 || t.boottime != 0 {
+                    try sys.writeFile("/proc/self/timens_offsets", "monotonic \(t.monotonic) 0\nboottime \(t.boottime) 0\n")
+                }
             }
         }
         try step(.workdir) {
