@@ -145,6 +145,7 @@ cmds=$out/commands.tsv
 sed "s/$tab/ /g" "$cmds" | sed 's/^/  /'
 
 rm -f "$out"/*.csv "$out/stderr.log"
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 export DRIVER_STDERR="$out/stderr.log"
 fail=0
 run_driver() {  # run_driver CSV ARGS...: a driver run whose failures are reported, not fatal at once
@@ -228,6 +229,7 @@ $py benchmarks/report.py table "$out" | tee "$out/table.md"
 $py benchmarks/report.py plot "$out" "$out/startup.svg"
 [ -n "$plot" ] && cp "$out/startup.svg" "$plot"
 echo "plot: $out/startup.svg"
+echo "load average at the start of the timings: $load_start; at the end: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
 echo "crun ran in a private mount namespace where /sys/fs/cgroup/unified is detached (hybrid cgroups)."
 if [ -s "$out/stderr.log" ]; then
     echo "runtime messages (first lines of $out/stderr.log):"
