@@ -39,7 +39,7 @@ else
 fi
 
 say "packages"
-pkgs="bubblewrap crun runc hyperfine util-linux strace busybox-static iproute2 gcc libc6-dev libseccomp-dev libcap-dev python3"
+pkgs="bubblewrap crun runc util-linux strace busybox-static iproute2 gcc libc6-dev libseccomp-dev libcap-dev python3"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
