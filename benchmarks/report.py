@@ -234,9 +234,11 @@ def plot(out, svg):
                 continue
             cy = y + row_h / 2
             parts.append(f'<text x="{left - 8}" y="{cy + 4:.1f}" text-anchor="end">{l} ({mode})</text>')
+            parts.append(f'<g fill="{colors[mode]}" fill-opacity="0.45">')
             for i, v in enumerate(s):
                 jitter = ((i * 7919) % 17 - 8) / 8 * (row_h * 0.3)
-                parts.append(f'<circle cx="{x(v):.1f}" cy="{cy + jitter:.1f}" r="2" fill="{colors[mode]}" fill-opacity="0.45"/>')
+                parts.append(f'<circle cx="{x(v):.0f}" cy="{cy + jitter:.0f}" r="2"/>')
+            parts.append('</g>')
             m = statistics.median(s)
             parts.append(f'<line x1="{x(m):.1f}" y1="{cy - row_h * 0.42:.1f}" x2="{x(m):.1f}" y2="{cy + row_h * 0.42:.1f}" stroke="black" stroke-width="2"/>')
             parts.append(f'<text x="{x(m) + 4:.1f}" y="{cy - row_h * 0.25:.1f}" font-size="10">{m:.2f}</text>')
