@@ -1,6 +1,6 @@
 #!/bin/sh
 # silo's benchmark, one command (as root, on Debian 12):
-#   benchmarks/run.sh            the full run (~4 minutes): builds, then times silo, the C lower
+#   benchmarks/run.sh            the full run (~3 minutes): builds, then times silo, the C lower
 #                                bound, bubblewrap, crun, runc and unshare side by side
 #   benchmarks/run.sh --quick    CI's check that everything builds and runs (well under a minute
 #                                with packages installed); asserts no time, only that nothing fails
