@@ -101,6 +101,21 @@ def load(out):
     return rows
 
 
+def ordered_labels(out, rows):
+    """The order of OUT/*.tsv (the rounds themselves are shuffled), then any others."""
+    labels = []
+    for name in ("commands.tsv", "startup.tsv", "netns.tsv"):
+        p = os.path.join(out, name)
+        if os.path.exists(p):
+            labels += [line.split("\t", 1)[0] for line in open(p) if line.strip() and not line.startswith("#")]
+    present = {r["label"] for r in rows}
+    labels = [l for l in labels if l in present]
+    for r in rows:
+        if r["label"] not in labels:
+            labels.append(r["label"])
+    return labels
+
+
 def ms(ns):
     return ns / 1e6
 
@@ -111,10 +126,7 @@ def fmt(x, digits=2):
 
 def table(out):
     rows = load(out)
-    labels = []
-    for r in rows:
-        if r["kind"] == "start" and r["mode"] == "warm" and r["label"] not in labels:
-            labels.append(r["label"])
+    labels = [l for l in ordered_labels(out, rows) if any(r["label"] == l and r["mode"] == "warm" for r in rows)]
     base = next((l for l in labels if l == "lowerbound"), None)
     crun = next((l for l in labels if l == "crun"), None)
     bursts = sorted({int(r["mode"]) for r in rows if r["kind"] == "burst"})
@@ -164,11 +176,7 @@ def table(out):
             others.append(r["mode"])
     for mode in others:
         lines += ["", f"**{mode}**", "", "| command | median | min | max | peak RSS | failed runs |", "|---|---:|---:|---:|---:|---:|"]
-        seen = []
-        for r in rows:
-            if r["kind"] == "start" and r["mode"] == mode and r["label"] not in seen:
-                seen.append(r["label"])
-        for l in seen:
+        for l in ordered_labels(out, [r for r in rows if r["kind"] == "start" and r["mode"] == mode]):
             s = [r for r in rows if r["kind"] == "start" and r["mode"] == mode and r["label"] == l]
             ok = [r["ns"] for r in s if r["status"] == 0]
             if not ok:
@@ -182,18 +190,22 @@ def table(out):
 def plot(out, svg):
     """A strip plot per runtime (log time axis): every warm start a dot, the median a bar."""
     rows = [r for r in load(out) if r["kind"] == "start" and r["mode"] in ("warm", "cold") and r["status"] == 0]
-    labels = []
-    for r in rows:
-        if r["label"] not in labels:
-            labels.append(r["label"])
+    labels = ordered_labels(out, rows)
     modes = [m for m in ("warm", "cold") if any(r["mode"] == m for r in rows)]
     values = [ms(r["ns"]) for r in rows]
     if not values:
         return
-    lo, hi = min(values) * 0.8, max(values) * 1.2
-    lo = 10 ** math.floor(math.log10(lo))
-    hi = 10 ** math.ceil(math.log10(hi))
-    W, left, right, row_h, top = 900, 190, 30, 34, 40
+    def tick_below(v):
+        d = 10 ** math.floor(math.log10(v))
+        return max(m * d for m in (1, 2, 5) if m * d <= v)
+
+    def tick_above(v):
+        d = 10 ** math.floor(math.log10(v))
+        return min(m * d for m in (1, 2, 5, 10) if m * d >= v)
+
+    lo, hi = tick_below(min(values)), tick_above(max(values))
+    longest = max(len(f"{l} (cold)") for l in labels)
+    W, left, right, row_h, top = 960, 20 + 7 * longest, 30, 30, 40
     H = top + row_h * len(labels) * len(modes) + 50
 
     def x(v):
@@ -205,11 +217,11 @@ def plot(out, svg):
              f'<text x="{W / 2}" y="20" text-anchor="middle" font-size="14">Start-up of /bin/true in a busybox rootfs '
              f'(every run a dot, median a bar; log scale)</text>']
     # Grid: 1-2-5 ticks.
-    t = lo
+    t = 10 ** math.floor(math.log10(lo))
     while t <= hi * 1.0001:
         for m in (1, 2, 5):
             v = t * m
-            if lo <= v <= hi:
+            if lo * 0.999 <= v <= hi * 1.001:
                 parts.append(f'<line x1="{x(v):.1f}" y1="{top - 5}" x2="{x(v):.1f}" y2="{H - 40}" stroke="#ddd"/>')
                 parts.append(f'<text x="{x(v):.1f}" y="{H - 25}" text-anchor="middle">{v:g}</text>')
         t *= 10
@@ -222,9 +234,11 @@ def plot(out, svg):
                 continue
             cy = y + row_h / 2
             parts.append(f'<text x="{left - 8}" y="{cy + 4:.1f}" text-anchor="end">{l} ({mode})</text>')
+            parts.append(f'<g fill="{colors[mode]}" fill-opacity="0.45">')
             for i, v in enumerate(s):
                 jitter = ((i * 7919) % 17 - 8) / 8 * (row_h * 0.3)
-                parts.append(f'<circle cx="{x(v):.1f}" cy="{cy + jitter:.1f}" r="2" fill="{colors[mode]}" fill-opacity="0.45"/>')
+                parts.append(f'<circle cx="{x(v):.0f}" cy="{cy + jitter:.0f}" r="2"/>')
+            parts.append('</g>')
             m = statistics.median(s)
             parts.append(f'<line x1="{x(m):.1f}" y1="{cy - row_h * 0.42:.1f}" x2="{x(m):.1f}" y2="{cy + row_h * 0.42:.1f}" stroke="black" stroke-width="2"/>')
             parts.append(f'<text x="{x(m) + 4:.1f}" y="{cy - row_h * 0.25:.1f}" font-size="10">{m:.2f}</text>')
@@ -232,6 +246,15 @@ def plot(out, svg):
     parts.append("</svg>")
     with open(svg, "w") as f:
         f.write("\n".join(parts) + "\n")
+
+
+PHASES = [
+    ("process start (spawn to main)", "(spawn)", "fork + exec + runtime start-up (to main)"),
+    ("planning before clone (main to clone)", "fork + exec + runtime start-up (to main)", "socketpair, signals blocked"),
+    ("clone to the container's execve", "socketpair, signals blocked", "child: execve"),
+    ("execve, /bin/true, its exit and reaping", "child: execve", "container exited"),
+    ("runtime exit", "container exited", "process exits, driver's wait4 returns"),
+]
 
 
 def stages_of(path):
@@ -258,8 +281,15 @@ def stages_of(path):
                 label = "parse `run` arguments"
             cur.append((int(f[1]), label))
     stages, order, totals = {}, [], []
+    phases = {name: [] for name, _, _ in PHASES}
     for run in runs:
         run.sort(key=lambda m: m[0])  # parent and child write concurrently
+        at = {}
+        for t, label in run:
+            at.setdefault(label, t)
+        for name, a, b in PHASES:
+            if a in at and b in at:
+                phases[name].append(at[b] - at[a])
         per = {}
         for (t0, _), (t1, label) in zip(run, run[1:]):
             if label not in per:
@@ -270,7 +300,8 @@ def stages_of(path):
         for k, v in per.items():
             stages.setdefault(k, []).append(v)
         totals.append(run[-1][0] - run[0][0])
-    return {k: statistics.median(stages[k]) for k in order}, statistics.median(totals), len(runs)
+    return ({k: statistics.median(stages[k]) for k in order}, statistics.median(totals), len(runs),
+            {k: statistics.median(v) for k, v in phases.items() if v})
 
 
 def breakdown(paths, names):
@@ -295,6 +326,15 @@ def breakdown(paths, names):
         if len(results) > 1:
             d = (vals[0] or 0) - (vals[1] or 0)
             line += f" {d / 1e3:+.0f} |"
+        print(line)
+    print()
+    print("| phase | " + " | ".join(names) + " |" + (f" {names[0]} − {names[1]} |" if len(results) > 1 else ""))
+    print("|---|" + "---:|" * (len(results) + (1 if len(results) > 1 else 0)))
+    for name, _, _ in PHASES:
+        vals = [r[3].get(name) for r in results]
+        line = f"| {name} | " + " | ".join("" if v is None else f"{v / 1e3:.0f}" for v in vals) + " |"
+        if len(results) > 1 and None not in vals[:2]:
+            line += f" {(vals[0] - vals[1]) / 1e3:+.0f} |"
         print(line)
     tot = [r[1] for r in results]
     line = "| **total (median of run totals)** | " + " | ".join(f"**{t / 1e3:.0f}**" for t in tot) + " |"

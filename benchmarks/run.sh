@@ -1,6 +1,6 @@
 #!/bin/sh
 # silo's benchmark, one command (as root, on Debian 12):
-#   benchmarks/run.sh            the full run (~4 minutes): builds, then times silo, the C lower
+#   benchmarks/run.sh            the full run (~3 minutes): builds, then times silo, the C lower
 #                                bound, bubblewrap, crun, runc and unshare side by side
 #   benchmarks/run.sh --quick    CI's check that everything builds and runs (well under a minute
 #                                with packages installed); asserts no time, only that nothing fails
@@ -35,11 +35,11 @@ say() { printf '\n== %s\n' "$*"; }
 if [ $quick = 1 ]; then
     rounds=3 cold_rounds=1 loop_count=5 loop_reps=1 burst_small=3 burst_large=5 burst_reps=1 trace_runs=3 netns_rounds=2
 else
-    rounds=300 cold_rounds=40 loop_count=100 loop_reps=3 burst_small=10 burst_large=50 burst_reps=5 trace_runs=300 netns_rounds=100
+    rounds=300 cold_rounds=40 loop_count=100 loop_reps=5 burst_small=10 burst_large=50 burst_reps=5 trace_runs=300 netns_rounds=100
 fi
 
 say "packages"
-pkgs="bubblewrap crun runc hyperfine util-linux strace busybox-static iproute2 gcc libc6-dev libseccomp-dev libcap-dev python3"
+pkgs="bubblewrap crun runc util-linux strace busybox-static iproute2 gcc libc6-dev libseccomp-dev libcap-dev python3"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -111,6 +111,7 @@ nsdir=/run/silo-bench
 cleanup() {
     umount "$nsdir/crun.mnt" 2>/dev/null || true
     umount "$nsdir" 2>/dev/null || true
+    rm -f "$nsdir/crun.mnt"
     rmdir "$nsdir" 2>/dev/null || true
     for n in $(ip netns list 2>/dev/null | awk '/^bench-/ {print $1}'); do ip netns delete "$n" 2>/dev/null || true; done
 }
@@ -144,6 +145,7 @@ cmds=$out/commands.tsv
 sed "s/$tab/ /g" "$cmds" | sed 's/^/  /'
 
 rm -f "$out"/*.csv "$out/stderr.log"
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 export DRIVER_STDERR="$out/stderr.log"
 fail=0
 run_driver() {  # run_driver CSV ARGS...: a driver run whose failures are reported, not fatal at once
@@ -227,6 +229,7 @@ $py benchmarks/report.py table "$out" | tee "$out/table.md"
 $py benchmarks/report.py plot "$out" "$out/startup.svg"
 [ -n "$plot" ] && cp "$out/startup.svg" "$plot"
 echo "plot: $out/startup.svg"
+echo "load average at the start of the timings: $load_start; at the end: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
 echo "crun ran in a private mount namespace where /sys/fs/cgroup/unified is detached (hybrid cgroups)."
 if [ -s "$out/stderr.log" ]; then
     echo "runtime messages (first lines of $out/stderr.log):"

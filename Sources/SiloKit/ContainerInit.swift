@@ -35,8 +35,11 @@ public struct ContainerInit<S: Syscalls> {
         if let t = plan.timeOffsets {
             try step(.timeNamespace) {
                 try sys.unshare(.newTime)
-                // Zero is the kernel's default; skipping it also spares a read-only /proc (--share pid).
-                if t != (0, 0) { try sys.writeFile("/proc/self/timens_offsets", "monotonic \(t.monotonic) 0\nboottime \(t.boottime) 0\n") }
+                // A new time namespace starts at zero offsets: the default needs no write, which
+                // also spares a read-only /proc (--share pid).
+                if t.monotonic != 0 || t.boottime != 0 {
+                    try sys.writeFile("/proc/self/timens_offsets", "monotonic \(t.monotonic) 0\nboottime \(t.boottime) 0\n")
+                }
             }
         }
         try step(.workdir) {
