@@ -122,8 +122,7 @@ struct Preparation {
             preparedNetwork?.release()
         }
         do throws(RuntimeError) {
-            let rootFD = silo_open_tree(AT_FDCWD, rootfs, OpenTreeFlags.clone | OpenTreeFlags.cloexec | AtFlags.recursive)
-            if rootFD < 0 { throw RuntimeError(SyscallError.last("open_tree", "rootfs \(rootfs)")) }
+            let rootFD = try detachedCopy(of: rootfs, readOnly: false, what: "rootfs")
             trees.append(rootFD)
             Trace.mark("prepare: open_tree rootfs")
             var volumes: [TreeMount] = []
@@ -132,15 +131,9 @@ struct Preparation {
                 guard v.target.hasPrefix("/"), !v.target.split(separator: "/").contains("..") else {
                     throw RuntimeError(.usage, "volume \(v.source):\(v.target): the container path must be absolute and without ..")
                 }
-                let fd = silo_open_tree(AT_FDCWD, src, OpenTreeFlags.clone | OpenTreeFlags.cloexec | AtFlags.recursive)
-                if fd < 0 { throw RuntimeError(SyscallError.last("open_tree", "volume \(src)")) }
+                // Read-only on the detached copy, as host root: no locked flags get in the way.
+                let fd = try detachedCopy(of: src, readOnly: v.readOnly, what: "volume")
                 trees.append(fd)
-                if v.readOnly {
-                    // On the detached tree, as host root: no locked flags get in the way.
-                    if silo_mount_setattr(fd, "", AtFlags.emptyPath | AtFlags.recursive, MountAttr.rdonly.rawValue, 0, 0, 0) != 0 {
-                        throw RuntimeError(SyscallError.last("mount_setattr", "volume \(src)"))
-                    }
-                }
                 volumes.append(TreeMount(fd: fd, target: v.target, isFile: !FileIO.isDirectory(src)))
             }
             var tmpfs: [(target: String, options: String)] = []
@@ -191,6 +184,13 @@ struct Preparation {
         } catch {
             closeTrees()
             throw error
+        }
+    }
+
+    /// DetachedTree.clone, with the error naming what the tree is for ("rootfs /x: ...").
+    static func detachedCopy(of path: String, readOnly: Bool, what: String) throws(RuntimeError) -> Int32 {
+        do { return try DetachedTree.clone(path, readOnly: readOnly) } catch {
+            throw RuntimeError(SyscallError(error.call, errno: error.errno, object: "\(what) \(error.object)"))
         }
     }
 

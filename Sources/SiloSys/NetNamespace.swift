@@ -92,14 +92,7 @@ public enum NetNamespace {
     /// A detached sysfs mount for the calling thread's current network namespace
     /// (fsopen captures it), read-only, as an fd for move_mount.
     public static func detachedSysfs() throws(SyscallError) -> Int32 {
-        let ctx = silo_fsopen("sysfs", 1 /* FSOPEN_CLOEXEC */)
-        if ctx < 0 { throw SyscallError.last("fsopen", "sysfs") }
-        defer { Glibc.close(ctx) }
-        if silo_fsconfig(ctx, 6 /* FSCONFIG_CMD_CREATE */, nil, nil, 0) != 0 { throw SyscallError.last("fsconfig", "sysfs") }
-        let attrs = MountAttr([.rdonly, .nosuid, .nodev, .noexec]).rawValue
-        let m = silo_fsmount(ctx, 1 /* FSMOUNT_CLOEXEC */, UInt32(attrs))
-        if m < 0 { throw SyscallError.last("fsmount", "sysfs") }
-        return m
+        try DetachedTree.fresh("sysfs", attributes: [.rdonly, .nosuid, .nodev, .noexec])
     }
 
     /// execvp: PATH search as the shell does it. Returns only on failure.
