@@ -57,7 +57,8 @@ enum Hardening {
     }
 
     /// Per-CPU thermal throttle counters leak what the host's other tenants do (Docker masks
-    /// them since GHSA-6fw5-f8r9-fgfm); only the ones this machine has.
+    /// them since GHSA-6fw5-f8r9-fgfm). One per possible CPU: the child's `.mask` skips the
+    /// ones this machine lacks, so the parent stats nothing here.
     static func thermalThrottlePaths() -> [String] {
         guard let possible = try? FileIO.read("/sys/devices/system/cpu/possible") else { return [] }
         var out: [String] = []
@@ -65,8 +66,7 @@ enum Hardening {
             let ends = range.split(separator: "-").compactMap { Int($0) }
             guard let first = ends.first, let last = ends.last, first <= last, last < 65536 else { continue }
             for cpu in first...last {
-                let p = "/sys/devices/system/cpu/cpu\(cpu)/thermal_throttle"
-                if FileIO.exists(p) { out.append(p) }
+                out.append("/sys/devices/system/cpu/cpu\(cpu)/thermal_throttle")
             }
         }
         return out
