@@ -54,6 +54,10 @@ pid_t silo_clone(unsigned long flags) {
 #endif
 }
 
+pid_t silo_clone_vm(unsigned long flags, void *stack_top, int (*fn)(void *), void *arg) {
+    return clone(fn, stack_top, (int)(flags | CLONE_VM | SIGCHLD), arg);
+}
+
 void silo_exit(int status) { _exit(status); }
 
 int silo_pivot_root(const char *new_root, const char *put_old) {

@@ -43,6 +43,65 @@ public struct Launcher {
         defer { sigprocmask(SIG_SETMASK, &previousMask, nil) }
 
         Trace.mark("socketpair, signals blocked")
+        // --init keeps a reaper running in the child after the parent resumes, so that child
+        // gets its own (copy-on-write) memory; every other child borrows the parent's.
+        if prepared.plan.useInit {
+            return try runForked(&prepared, parentEnd: parentEnd, childEnd: childEnd, blocked: blocked)
+        }
+        return try runSharingMemory(&prepared, parentEnd: parentEnd, childEnd: childEnd, blocked: blocked)
+    }
+
+    /// The child shares the parent's memory (CLONE_VM) until its execve, so neither pays a
+    /// copy-on-write fault for every page it writes, and the execve drops a reference to the
+    /// parent's address space instead of tearing down a copy of it (docs/architecture.md,
+    /// docs/performance.md). The two never run at once: the child waits for the ack before it
+    /// touches memory; the parent, after the ack, waits for the socket's EOF (the child's exec
+    /// or exit) without touching any.
+    private func runSharingMemory(_ prepared: inout Preparation, parentEnd: Int32, childEnd: Int32,
+                                  blocked: sigset_t) throws(RuntimeError) -> Int32 {
+        var child: SharedMemoryChild
+        do throws(SyscallError) {
+            child = try SharedMemoryChild(plan: prepared.plan, parentEnd: parentEnd)
+        } catch {
+            close(parentEnd)
+            close(childEnd)
+            throw RuntimeError(error)
+        }
+        defer { child.release() }
+        let pid = child.clone(flags: prepared.cloneFlags)
+        close(childEnd)
+        defer { close(parentEnd) }
+        if pid < 0 { throw RuntimeError(SyscallError("clone", errno: child.cloneErrno)) }
+        Trace.mark("clone")
+
+        do throws(SyscallError) {
+            try prepared.configureChild(pid: pid)
+            Trace.mark("id maps, idmapped rootfs")
+        } catch {
+            kill(pid, SIGKILL)
+            _ = ProcessWait.status(of: pid)
+            throw RuntimeError(error)
+        }
+        let recordLength = child.acknowledgeAndAwaitExec(fd: parentEnd)
+        if recordLength < 0 {
+            kill(pid, SIGKILL)
+            _ = ProcessWait.status(of: pid)
+            throw RuntimeError(SyscallError("write", errno: Int32(-recordLength), object: "sync socket"))
+        }
+        prepared.closeTrees()
+        if recordLength > 0 {
+            _ = ProcessWait.status(of: pid)
+            throw child.record(length: recordLength).runtimeError
+        }
+        Trace.mark("child exec'd (sync socket EOF)")
+        let status = ProcessWait.forwardingSignals(to: pid, blocked: blocked)
+        Trace.mark("container exited")
+        return status
+    }
+
+    /// A fork-like clone: the child gets a copy-on-write copy of the parent's memory.
+    private func runForked(_ prepared: inout Preparation, parentEnd: Int32, childEnd: Int32,
+                           blocked: sigset_t) throws(RuntimeError) -> Int32 {
         let pid = silo_clone(UInt(prepared.cloneFlags.rawValue))
         if pid < 0 {
             let e = SyscallError.last("clone")
@@ -52,6 +111,7 @@ public struct Launcher {
         }
         if pid == 0 {
             close(parentEnd)
+            ChildMain.awaitMaps(syncFD: prepared.plan.syncFD)
             ChildMain.run(plan: prepared.plan)
         }
         close(childEnd)
@@ -227,10 +287,17 @@ struct Preparation {
 /// The child right after clone: wait for the maps, prepare, exec; on any failure send one
 /// error record to the parent and _exit. Never returns, never throws across the boundary.
 enum ChildMain {
-    static func run(plan: ContainerPlan) -> Never {
+    /// The child's first step: nothing before it may touch memory, which a CLONE_VM child
+    /// shares with the still-running parent.
+    @inline(__always)
+    static func awaitMaps(syncFD: Int32) {
         var ack: UInt8 = 0
-        let n = retryingEINTR { read(plan.syncFD, &ack, 1) }
+        var n: Int
+        repeat { n = read(syncFD, &ack, 1) } while n < 0 && errno == EINTR
         if n != 1 { silo_exit(125) }  // the parent died or gave up: it reports the error
+    }
+
+    static func run(plan: ContainerPlan) -> Never {
         Trace.mark("child: maps received")
         let initProcess = ContainerInit(plan: plan, sys: LinuxSyscalls())
         var failure: StageError

@@ -13,6 +13,9 @@
 // Fork-like clone(2): returns 0 in the child, the child's pid in the parent, -1 and errno on error.
 // SIGCHLD is always the exit signal. Safe only while the caller has exactly one thread.
 pid_t silo_clone(unsigned long flags);
+// clone(2) with CLONE_VM, as vfork's child but without suspending the caller: the child runs
+// fn(arg) on `stack_top` in the caller's memory until it execs or exits. SIGCHLD is the exit signal.
+pid_t silo_clone_vm(unsigned long flags, void *stack_top, int (*fn)(void *), void *arg);
 void silo_exit(int status) __attribute__((noreturn));
 
 int silo_pivot_root(const char *new_root, const char *put_old);

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSiloShim
+import SiloSys
+
+/// What a CLONE_VM child is handed: trivial fields only, so that reading them before the ack
+/// touches no reference count.
+struct SharedMemoryChildContext {
+    var syncFD: Int32
+    var parentEnd: Int32
+    var plan: UnsafeMutablePointer<ContainerPlan>
+}
+
+/// A child cloned with CLONE_VM: it runs on its own stack in the parent's address space until
+/// its execve. Everything it needs is allocated before clone; afterwards the two take turns and
+/// never run at once (the memory allocator and the Swift runtime believe the process has one
+/// thread, and it does have one at a time):
+///
+///     parent: clone, write maps, idmap rootfs, ack ─┐          ┌─ sees EOF, resumes
+///     child:  read(ack) ............................└─ mounts, pivot_root, … execve (or record, _exit)
+///
+/// The child's stack and any memory it allocates are never freed by the child; the stack is
+/// unmapped by the parent once the child has left (its heap allocations stay: a few KiB).
+struct SharedMemoryChild {
+    static let stackSize = 1 << 20
+    static let recordCapacity = 1024
+
+    private let stack: UnsafeMutableRawPointer
+    private let context: UnsafeMutablePointer<SharedMemoryChildContext>
+    private let plan: UnsafeMutablePointer<ContainerPlan>
+    private let record: UnsafeMutableRawBufferPointer
+    private(set) var cloneErrno: Int32 = 0
+
+    init(plan: ContainerPlan, parentEnd: Int32) throws(SyscallError) {
+        // A guard page below the stack turns an overflow into SIGSEGV rather than a write into
+        // whatever mapping lies below.
+        let guardSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard let base = mmap(nil, Self.stackSize + guardSize, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0),
+              base != MAP_FAILED else { throw SyscallError.last("mmap", "child stack") }
+        if mprotect(base, guardSize, PROT_NONE) != 0 {
+            let e = SyscallError.last("mprotect", "child stack guard")
+            munmap(base, Self.stackSize + guardSize)
+            throw e
+        }
+        stack = base
+        self.plan = .allocate(capacity: 1)
+        self.plan.initialize(to: plan)
+        context = .allocate(capacity: 1)
+        context.initialize(to: SharedMemoryChildContext(syncFD: plan.syncFD, parentEnd: parentEnd, plan: self.plan))
+        record = .allocate(byteCount: Self.recordCapacity, alignment: 8)
+    }
+
+    /// Returns the child's pid, or -1 with `cloneErrno` set.
+    mutating func clone(flags: CloneFlags) -> pid_t {
+        let guardSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let top = stack + guardSize + Self.stackSize
+        let pid = silo_clone_vm(UInt(flags.rawValue), top, sharedMemoryChildEntry, context)
+        if pid < 0 { cloneErrno = errno }
+        return pid
+    }
+
+    /// Sends the ack, then blocks until the child has left the shared memory: EOF on the sync
+    /// socket, which its execve (CLOEXEC) or its exit causes. Returns the length of the error
+    /// record the child sent (0 after a successful execve), or -errno if the ack failed. From
+    /// the ack to the EOF nothing here allocates or touches shared state.
+    func acknowledgeAndAwaitExec(fd: Int32) -> Int {
+        var ack: UInt8 = 1
+        if write(fd, &ack, 1) != 1 { return -Int(errno) }
+        // Only the child runs now. Its errno lives in the same thread-local storage as ours:
+        // read ours only where the child cannot be running (after EOF).
+        var length = 0
+        while true {
+            let room = Self.recordCapacity - length
+            let n = read(fd, record.baseAddress! + length, room > 0 ? room : 1)
+            if n == 0 { break }
+            if n < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            if room > 0 { length += n }
+        }
+        return length
+    }
+
+    func record(length: Int) -> ErrorRecord {
+        let bytes = Array(UnsafeRawBufferPointer(rebasing: record[0..<length]))
+        return ErrorRecord.decode(bytes) ?? ErrorRecord(stage: .exec, error: SyscallError("child", errno: EPROTO, object: "error record"))
+    }
+
+    /// After the child has exec'd or exited.
+    func release() {
+        let guardSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        munmap(stack, Self.stackSize + guardSize)
+        plan.deinitialize(count: 1)
+        plan.deallocate()
+        context.deallocate()
+        record.deallocate()
+    }
+}
+
+/// The child's first frame. It must not touch memory before the ack: the parent is still
+/// running in the same address space.
+private let sharedMemoryChildEntry: @convention(c) (UnsafeMutableRawPointer) -> Int32 = { raw in
+    let context = raw.assumingMemoryBound(to: SharedMemoryChildContext.self)
+    close(context.pointee.parentEnd)  // so that the parent's death reads as EOF here
+    ChildMain.awaitMaps(syncFD: context.pointee.syncFD)
+    ChildMain.run(plan: context.pointee.plan.pointee)
+}
