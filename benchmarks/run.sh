@@ -56,9 +56,8 @@ py=/usr/bin/python3
 
 say "build"
 if [ -z "$silo" ]; then
-    if swift build -c release -Xswiftc -static-executable >"$out/build.log" 2>&1; then
-        silo=$(swift build -c release -Xswiftc -static-executable --show-bin-path)/silo
-        echo "silo: static executable ($silo)"
+    if silo=$(scripts/build-release 2>"$out/build.log" | tail -n 1) && [ -x "$silo" ]; then
+        echo "silo: static executable, as shipped by scripts/build-release ($silo)"
     else
         tail -5 "$out/build.log"
         echo "silo: the static-executable link failed (above); trying --static-swift-stdlib"
@@ -170,9 +169,14 @@ su=$out/startup.tsv
     printf '/bin/true\t-\t/bin/true\n'
 } >"$su"
 if [ $quick = 0 ]; then
-    # The same silo dynamically linked, and with only the Swift stdlib static, for comparison.
-    for v in dynamic:"" static-stdlib:--static-swift-stdlib; do
-        name=${v%%:*} flag=${v#*:}
+    # The same silo dynamically linked, with only the Swift stdlib static, and as a static
+    # executable without scripts/build-release's metadata flag and link order, for comparison.
+    for name in dynamic static-stdlib static-unordered; do
+        case $name in
+            dynamic) flag="" ;;
+            static-stdlib) flag=--static-swift-stdlib ;;
+            static-unordered) flag="-Xswiftc -static-executable" ;;
+        esac
         # shellcheck disable=SC2086
         if swift build -c release $flag --scratch-path ".build-bench-$name" >"$out/build-$name.log" 2>&1; then
             bin=$(swift build -c release $flag --scratch-path ".build-bench-$name" --show-bin-path)/silo

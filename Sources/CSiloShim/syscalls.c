@@ -60,6 +60,11 @@ pid_t silo_clone_vm(unsigned long flags, void *stack_top, int (*fn)(void *), voi
 
 void silo_exit(int status) { _exit(status); }
 
+int silo_signal_default(int sig) {
+    struct { void *handler; unsigned long flags; void *restorer; unsigned long mask; } act = { SIG_DFL, 0, 0, 0 };
+    return (int)syscall(SYS_rt_sigaction, sig, &act, 0, sizeof act.mask);
+}
+
 int silo_pivot_root(const char *new_root, const char *put_old) {
     return (int)syscall(SYS_pivot_root, new_root, put_old);
 }

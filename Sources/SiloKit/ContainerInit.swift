@@ -66,7 +66,7 @@ public struct ContainerInit<S: Syscalls> {
         if !plan.noNewPrivs, let f = plan.seccompFilter { try step(.seccomp) { try sys.loadSeccomp(filter: f) } }
         try step(.capabilities) { try switchUserAndCapabilities() }
         try step(.parentDeath) { try sys.setParentDeathSignal(9 /* SIGKILL */) }
-        if !plan.useInit { try step(.signals) { try sys.resetSignals() } }
+        if !plan.useInit { try step(.signals) { try sys.resetSignals(ignored: plan.ignoredSignals) } }
         try step(.closeFds) { try sys.closeOnExec(from: 3) }
         if plan.noNewPrivs { try step(.noNewPrivs) { try sys.setNoNewPrivs() } }
         if plan.noNewPrivs, let f = plan.seccompFilter { try step(.seccomp) { try sys.loadSeccomp(filter: f) } }

@@ -52,6 +52,9 @@ public struct ContainerPlan: Sendable {
     /// A compiled BPF program (struct sock_filter[]), nil for none.
     public var seccompFilter: [UInt8]?
     public var useInit = false
+    /// The signals silo itself was started with ignored (SigIgn of /proc/self/status), which
+    /// the child restores to their defaults before execve.
+    public var ignoredSignals: UInt64 = 0
     public var argv: [String]
     public var env: [String]
     /// Directories searched for argv[0] when it has no slash (the container's PATH).

@@ -59,7 +59,7 @@ public enum DemoCommand {
         }
         var rootfs = r.last("--rootfs") ?? getenvString("SILO_ROOTFS") ?? RunConfig.defaultRootfs
         rootfs = try Rootfs.resolve(rootfs, readWrite: false)
-        guard ThreadCount.current() == 1 else {
+        guard ProcessStatus.current().threads == 1 else {
             throw RuntimeError(.runtime, "demo: must be single-threaded to start containers")
         }
         // A container that ends early must not kill the demo through its pipes.

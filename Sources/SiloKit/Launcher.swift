@@ -23,9 +23,11 @@ public struct Launcher {
         var prepared = try Preparation.make(config)
         defer { prepared.closeAll() }
 
-        guard ThreadCount.current() == 1 else {
+        let status = ProcessStatus.current()
+        guard status.threads == 1 else {
             throw RuntimeError(.runtime, "run: the launcher must be single-threaded to clone safely")
         }
+        prepared.plan.ignoredSignals = status.ignoredSignals
         Trace.mark("thread count checked")
 
         var socks: [Int32] = [-1, -1]
@@ -304,7 +306,7 @@ enum ChildMain {
         do throws(StageError) {
             try initProcess.prepare()
             if plan.useInit {
-                do { try Reaper.start(syncFD: plan.syncFD) } catch { throw StageError(.initFork, error) }
+                do { try Reaper.start(syncFD: plan.syncFD, ignoredSignals: plan.ignoredSignals) } catch { throw StageError(.initFork, error) }
             }
             failure = initProcess.exec()
         } catch {
@@ -315,36 +317,64 @@ enum ChildMain {
     }
 }
 
-public enum ThreadCount {
-    /// "Threads:" of /proc/self/status.
-    public static func current() -> Int {
+/// The two lines of /proc/self/status the launcher needs, from one read of the file.
+public struct ProcessStatus: Equatable {
+    /// "Threads:": clone is safe only with one.
+    public var threads = 0
+    /// "SigIgn:": the signals this process ignores, bit n-1 for signal n; all of them when the
+    /// line is missing or unreadable, so that the child then resets every disposition.
+    public var ignoredSignals: UInt64 = .max
+
+    public static func current() -> ProcessStatus {
         let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
-        if fd < 0 { return 0 }
+        if fd < 0 { return ProcessStatus() }
         defer { close(fd) }
-        guard let bytes = try? FileIO.readAll(fd: fd) else { return 0 }
+        guard let bytes = try? FileIO.readAll(fd: fd) else { return ProcessStatus() }
         return parse(bytes)
     }
 
     /// Scans bytes: splitting the 1.4 KB file into String lines cost ~0.1 ms of every run.
-    static func parse(_ status: [UInt8]) -> Int {
-        let key = Array("Threads:".utf8)
-        var i = 0
-        while i + key.count <= status.count {
-            if (i == 0 || status[i - 1] == 0x0a) && status[i..<(i + key.count)].elementsEqual(key) {
-                var j = i + key.count
-                while j < status.count && (status[j] == 0x20 || status[j] == 0x09) { j += 1 }
-                var n = 0
-                var digits = 0
-                while j < status.count, status[j] >= 0x30, status[j] <= 0x39 {
-                    n = n * 10 + Int(status[j] - 0x30)
-                    digits += 1
-                    j += 1
-                }
-                return digits > 0 ? n : 0
+    static func parse(_ status: [UInt8]) -> ProcessStatus {
+        var result = ProcessStatus()
+        var lineStart = 0
+        while lineStart < status.count {
+            var end = lineStart
+            while end < status.count && status[end] != 0x0a { end += 1 }
+            let line = status[lineStart..<end]
+            if let value = Self.value(of: "Threads:", in: line) {
+                result.threads = Int(clamping: Self.number(value, radix: 10) ?? 0)
+            } else if let value = Self.value(of: "SigIgn:", in: line) {
+                result.ignoredSignals = Self.number(value, radix: 16) ?? .max
             }
-            i += 1
+            lineStart = end + 1
         }
-        return 0
+        return result
+    }
+
+    private static func value(of key: StaticString, in line: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        let k = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        guard line.count >= k.count, line.prefix(k.count).elementsEqual(k) else { return nil }
+        return line.dropFirst(k.count).drop { $0 == 0x20 || $0 == 0x09 }
+    }
+
+    /// The leading digits, nil if there are none or they overflow.
+    private static func number(_ digits: ArraySlice<UInt8>, radix: UInt64) -> UInt64? {
+        var n: UInt64 = 0
+        var count = 0
+        for c in digits {
+            let d: UInt64
+            switch c {
+            case 0x30...0x39: d = UInt64(c - 0x30)
+            case 0x61...0x66 where radix == 16: d = UInt64(c - 0x61 + 10)
+            default: return count > 0 ? n : nil
+            }
+            let (m, o1) = n.multipliedReportingOverflow(by: radix)
+            let (sum, o2) = m.addingReportingOverflow(d)
+            if o1 || o2 { return nil }
+            n = sum
+            count += 1
+        }
+        return count > 0 ? n : nil
     }
 }
 

@@ -8,11 +8,11 @@ import SiloSys
 /// reach the command (a PID 1 without handlers ignores them) and orphans are reaped.
 enum Reaper {
     /// Returns in the command's process; never returns in the reaper.
-    static func start(syncFD: Int32) throws(SyscallError) {
+    static func start(syncFD: Int32, ignoredSignals: UInt64) throws(SyscallError) {
         let pid = fork()
         if pid < 0 { throw SyscallError.last("fork", "init") }
         if pid == 0 {
-            do { try LinuxSyscalls().resetSignals() } catch let e as SyscallError { throw e } catch { throw SyscallError("sigprocmask", errno: 0) }
+            do { try LinuxSyscalls().resetSignals(ignored: ignoredSignals) } catch let e as SyscallError { throw e } catch { throw SyscallError("sigprocmask", errno: 0) }
             return
         }
         close(syncFD)  // the command's exec alone now decides what the parent reads

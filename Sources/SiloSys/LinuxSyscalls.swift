@@ -152,9 +152,14 @@ public struct LinuxSyscalls: Syscalls {
         if silo_prctl(Prctl.setPdeathsig, UInt(signal), 0, 0, 0) != 0 { throw SyscallError.last("prctl(Prctl.setPdeathsig)") }
     }
 
-    public func resetSignals() throws {
-        for sig in 1..<Int32(65) where sig != SIGKILL && sig != SIGSTOP {
-            Glibc.signal(sig, SIG_DFL)
+    public func resetSignals(ignored: UInt64) throws {
+        var rest = ignored
+        while rest != 0 {
+            let sig = Int32(rest.trailingZeroBitCount) + 1
+            rest &= rest - 1
+            if sig != SIGKILL && sig != SIGSTOP && silo_signal_default(sig) != 0 {
+                throw SyscallError.last("rt_sigaction", "signal \(sig)")
+            }
         }
         var empty = sigset_t()
         sigemptyset(&empty)

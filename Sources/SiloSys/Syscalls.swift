@@ -34,8 +34,10 @@ public protocol Syscalls {
     func setDumpable(_ on: Bool) throws
     func setNoNewPrivs() throws
     func setParentDeathSignal(_ signal: Int32) throws
-    /// Unblocks every signal and restores default dispositions, so the command starts clean.
-    func resetSignals() throws
+    /// Unblocks every signal and restores the default disposition of the `ignored` ones (bit
+    /// n-1 for signal n), so the command starts clean: execve itself resets caught signals,
+    /// but keeps ignored ones ignored.
+    func resetSignals(ignored: UInt64) throws
     /// Marks every fd from `first` up close-on-exec.
     func closeOnExec(from first: Int32) throws
     func loadSeccomp(filter: [UInt8]) throws

@@ -154,6 +154,19 @@ struct RunTests {
         #expect(p.wait() == 128 + SIGTERM)
     }
 
+    @Test(arguments: [[], ["--init"]])
+    func signalsIgnoredBySilosCallerAreDefaultInTheContainer(_ options: [String]) throws {
+        // execve keeps ignored signals ignored; the container must not inherit that from silo's caller.
+        let script = "trap '' PIPE INT USR1; grep SigIgn /proc/self/status; root=$1; shift; exec \"$0\" run --rootfs \"$root\" \"$@\" -- grep SigIgn /proc/self/status"
+        let r = try Silo.exec("/bin/sh", ["-c", script, Silo.binary, Silo.rootfs] + options)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(r.status == 0 && lines.count == 2, "\(r)")
+        // The control: the caller ignores PIPE, INT and USR1 (bits 0x1202; the test runner may add more).
+        let callers = lines.first.flatMap { UInt64($0.dropFirst("SigIgn:\t".count), radix: 16) } ?? 0
+        #expect(callers & 0x1202 == 0x1202, "\(r)")
+        #expect(lines.last == "SigIgn:\t0000000000000000", "\(r)")
+    }
+
     @Test func ifSiloDiesTheContainerDiesWithIt() throws {
         let p = try Background(["run", "--rootfs", Silo.rootfs, "--", "sh", "-c", "echo ready; sleep 30"])
         try p.waitFor("ready")

@@ -91,7 +91,7 @@ final class RecordingSyscalls: Syscalls, @unchecked Sendable {
     func setDumpable(_ on: Bool) throws { try record(.dumpable(on), "prctl") }
     func setNoNewPrivs() throws { try record(.noNewPrivs, "prctl") }
     func setParentDeathSignal(_ signal: Int32) throws { try record(.pdeathsig(signal), "prctl") }
-    func resetSignals() throws { try record(.resetSignals, "sigprocmask") }
+    func resetSignals(ignored: UInt64) throws { try record(.resetSignals, "sigprocmask") }
     func closeOnExec(from first: Int32) throws { try record(.closeOnExec(first), "close_range") }
     func loadSeccomp(filter: [UInt8]) throws { try record(.seccomp(filter.count), "seccomp") }
     func execve(_ path: String, _ argv: [String], _ envp: [String]) -> SyscallError {

@@ -40,6 +40,9 @@ int silo_setresuid(uid_t r, uid_t e, uid_t s);
 int silo_setresgid(gid_t r, gid_t e, gid_t s);
 int silo_setgroups(size_t n, const gid_t *_Nullable groups);
 
+// rt_sigaction(sig, SIG_DFL) without glibc's wrapper, which refuses glibc's own internal signals
+// (32 and 33): a caller may have left those ignored, and an exec'd command must not inherit that.
+int silo_signal_default(int sig);
 int silo_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
 int silo_seccomp_set_filter(unsigned int flags, const void *bpf, unsigned short len);
 int silo_ioctl_int(int fd, unsigned long request, int arg);
