@@ -84,16 +84,16 @@ public struct Launcher {
             _ = ProcessWait.status(of: pid)
             throw RuntimeError(error)
         }
-        let recordLength = child.acknowledgeAndAwaitExec(fd: parentEnd)
-        if recordLength < 0 {
-            kill(pid, SIGKILL)
-            _ = ProcessWait.status(of: pid)
-            throw RuntimeError(SyscallError("write", errno: Int32(-recordLength), object: "sync socket"))
-        }
+        let outcome = child.acknowledgeAndAwaitExec(fd: parentEnd, pid: pid)
         prepared.closeTrees()
-        if recordLength > 0 {
+        switch outcome {
+        case .execed:
+            break
+        case .failed(let length):
             _ = ProcessWait.status(of: pid)
-            throw child.record(length: recordLength).runtimeError
+            throw child.record(length: length).runtimeError
+        case .lost(let call, let e):
+            throw RuntimeError(SyscallError(call, errno: e, object: "sync socket"))
         }
         Trace.mark("child exec'd (sync socket EOF)")
         let status = ProcessWait.forwardingSignals(to: pid, blocked: blocked)

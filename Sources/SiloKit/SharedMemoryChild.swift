@@ -61,27 +61,50 @@ struct SharedMemoryChild {
         return pid
     }
 
+    enum Outcome: Equatable {
+        /// EOF without a record: the command runs.
+        case execed
+        /// The child sent an error record of this length and exited.
+        case failed(recordLength: Int)
+        /// The ack could not be sent, or the socket broke: the child was killed and reaped.
+        case lost(call: String, errno: Int32)
+    }
+
     /// Sends the ack, then blocks until the child has left the shared memory: EOF on the sync
-    /// socket, which its execve (CLOEXEC) or its exit causes. Returns the length of the error
-    /// record the child sent (0 after a successful execve), or -errno if the ack failed. From
-    /// the ack to the EOF nothing here allocates or touches shared state.
-    func acknowledgeAndAwaitExec(fd: Int32) -> Int {
+    /// socket, which its execve (CLOEXEC) or its exit causes. From the ack to the EOF nothing
+    /// here allocates, and errno is not trusted: the child's lives in the same thread-local
+    /// storage. Any surprise kills the child first, since that is the one way to be sure it no
+    /// longer runs.
+    func acknowledgeAndAwaitExec(fd: Int32, pid: pid_t) -> Outcome {
         var ack: UInt8 = 1
-        if write(fd, &ack, 1) != 1 { return -Int(errno) }
-        // Only the child runs now. Its errno lives in the same thread-local storage as ours:
-        // read ours only where the child cannot be running (after EOF).
+        if write(fd, &ack, 1) != 1 {
+            let e = errno  // the child is still blocked in its read: errno is ours
+            return killed(pid, "write", errno: e)
+        }
         var length = 0
+        var scratch: UInt8 = 0
+        var failures = 0
         while true {
             let room = Self.recordCapacity - length
-            let n = read(fd, record.baseAddress! + length, room > 0 ? room : 1)
+            let n = room > 0 ? read(fd, record.baseAddress! + length, room) : read(fd, &scratch, 1)
             if n == 0 { break }
             if n < 0 {
-                if errno == EINTR { continue }
-                break
+                // EINTR cannot happen with every signal blocked, but an error cannot be told
+                // from it without errno: retry a few times, then stop the child.
+                failures += 1
+                if failures > 3 { return killed(pid, "read", errno: EIO) }
+                continue
             }
             if room > 0 { length += n }
         }
-        return length
+        return length == 0 ? .execed : .failed(recordLength: length)
+    }
+
+    private func killed(_ pid: pid_t, _ call: String, errno e: Int32) -> Outcome {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return .lost(call: call, errno: e)
     }
 
     func record(length: Int) -> ErrorRecord {
