@@ -66,6 +66,13 @@ if [ -z "$silo" ]; then
     fi
 fi
 if ldd "$silo" >/dev/null 2>&1; then echo "silo is dynamically linked: $(ldd "$silo" | wc -l) libraries"; else echo "silo is statically linked"; fi
+# How current scripts/silo.order is: listed functions the binary no longer has are ignored by the
+# linker; many of them mean the run path changed and benchmarks/link-order.sh should run again.
+if [ -s scripts/silo.order ]; then
+    sort -u scripts/silo.order >"$out/order.sorted"
+    present=$(nm --defined-only "$silo" 2>/dev/null | awk '{print $3}' | sort -u | comm -12 - "$out/order.sorted" | wc -l)
+    echo "link order: $present of $(wc -l <scripts/silo.order) functions of scripts/silo.order are in this binary"
+fi
 gcc -O2 -Wall -static -o "$out/lowerbound" benchmarks/lowerbound.c
 gcc -O2 -Wall -o "$out/driver" benchmarks/driver.c
 gcc -O2 -Wall -o "$out/seccomp-gen" benchmarks/seccomp-gen.c -lseccomp
