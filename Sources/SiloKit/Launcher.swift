@@ -294,8 +294,7 @@ enum ChildMain {
     @inline(__always)
     static func awaitMaps(syncFD: Int32) {
         var ack: UInt8 = 0
-        var n: Int
-        repeat { n = read(syncFD, &ack, 1) } while n < 0 && errno == EINTR
+        let n = retryingEINTR { read(syncFD, &ack, 1) }
         if n != 1 { silo_exit(125) }  // the parent died or gave up: it reports the error
     }
 

@@ -26,7 +26,8 @@ struct SharedMemoryChild {
     static let stackSize = 1 << 20
     static let recordCapacity = 1024
 
-    private let stack: UnsafeMutableRawPointer
+    /// The guard page and the stack above it, one mapping.
+    private let stack: UnsafeMutableRawBufferPointer
     private let context: UnsafeMutablePointer<SharedMemoryChildContext>
     private let plan: UnsafeMutablePointer<ContainerPlan>
     private let record: UnsafeMutableRawBufferPointer
@@ -36,15 +37,16 @@ struct SharedMemoryChild {
         // A guard page below the stack turns an overflow into SIGSEGV rather than a write into
         // whatever mapping lies below.
         let guardSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-        guard let base = mmap(nil, Self.stackSize + guardSize, PROT_READ | PROT_WRITE,
+        let size = Self.stackSize + guardSize
+        guard let base = mmap(nil, size, PROT_READ | PROT_WRITE,
                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0),
               base != MAP_FAILED else { throw SyscallError.last("mmap", "child stack") }
         if mprotect(base, guardSize, PROT_NONE) != 0 {
             let e = SyscallError.last("mprotect", "child stack guard")
-            munmap(base, Self.stackSize + guardSize)
+            munmap(base, size)
             throw e
         }
-        stack = base
+        stack = UnsafeMutableRawBufferPointer(start: base, count: size)
         self.plan = .allocate(capacity: 1)
         self.plan.initialize(to: plan)
         context = .allocate(capacity: 1)
@@ -54,8 +56,7 @@ struct SharedMemoryChild {
 
     /// Returns the child's pid, or -1 with `cloneErrno` set.
     mutating func clone(flags: CloneFlags) -> pid_t {
-        let guardSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let top = stack + guardSize + Self.stackSize
+        let top = stack.baseAddress! + stack.count  // the stack grows down from the end
         let pid = silo_clone_vm(UInt(flags.rawValue), top, sharedMemoryChildEntry, context)
         if pid < 0 { cloneErrno = errno }
         return pid
@@ -102,8 +103,7 @@ struct SharedMemoryChild {
 
     private func killed(_ pid: pid_t, _ call: String, errno e: Int32) -> Outcome {
         kill(pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        _ = ProcessWait.status(of: pid)
         return .lost(call: call, errno: e)
     }
 
@@ -114,8 +114,7 @@ struct SharedMemoryChild {
 
     /// After the child has exec'd or exited.
     func release() {
-        let guardSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-        munmap(stack, Self.stackSize + guardSize)
+        munmap(stack.baseAddress, stack.count)
         plan.deinitialize(count: 1)
         plan.deallocate()
         context.deallocate()
