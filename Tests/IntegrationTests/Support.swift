@@ -73,6 +73,10 @@ enum Silo {
         }
         p.waitUntilExit()
         group.wait()
+        // Closed here rather than whenever Dispatch releases the reading blocks, so a run leaves
+        // this process with the descriptors it had before.
+        try? out.fileHandleForReading.close()
+        try? err.fileHandleForReading.close()
         let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
         return Result(status: status, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
