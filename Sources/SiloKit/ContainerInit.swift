@@ -22,7 +22,7 @@ public struct ContainerInit<S: Syscalls> {
             try sys.setDumpable(true)
         }
         if let hostname = plan.hostname { try step(.hostname) { try sys.sethostname(hostname) } }
-        if plan.bringLoopbackUp { try step(.network) { try sys.setLinkUp(index: 1) } }
+        if plan.bringLoopbackUp { try step(.network) { try sys.setLoopbackUp() } }
         for s in plan.mounts.beforePivot { try step(s.stage) { try apply(s.op) } }
         try step(.pivotRoot) {
             guard !plan.mounts.newRoot.isEmpty else { return }  // --share mnt: the host's root stays

@@ -8,7 +8,7 @@ import SiloSys
 enum DemoNet {
     static let about = DemoSection.About(
         kind: "net", title: "Network namespace: the network stack", cloneFlag: "CLONE_NEWNET", since: "2.6.24 (2008), complete in 2.6.29",
-        text: "The network namespace isolates the network stack: interfaces, addresses, routes, firewall rules, sockets and port numbers. A new one holds a loopback device only, and even that is down until someone brings it up; silo brings it up, through rtnetlink, before the command starts.")
+        text: "The network namespace isolates the network stack: interfaces, addresses, routes, firewall rules, sockets and port numbers. A new one holds a loopback device only, and even that is down until someone brings it up; silo brings it up (the SIOCSIFFLAGS ioctl, as ifconfig does) before the command starts.")
 
     struct View {
         var links: [String] = []

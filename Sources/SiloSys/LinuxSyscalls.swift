@@ -95,10 +95,21 @@ public struct LinuxSyscalls: Syscalls {
         try FileIO.write(path, contents)
     }
 
-    public func setLinkUp(index: Int32) throws {
-        let nl = try Netlink()
-        defer { nl.close() }
-        try nl.setLink(index: index, up: true, name: index == 1 ? "lo" : "#\(index)")
+    /// SIOCSIFFLAGS rather than RTM_NEWLINK: the same change to the link, but with an ifreq on
+    /// the stack, where a netlink exchange needs a message and a receive buffer on the heap, and
+    /// this runs in the child that shares the parent's memory (docs/architecture.md).
+    public func setLoopbackUp() throws {
+        let s = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if s < 0 { throw SyscallError.last("socket(AF_INET)", "lo") }
+        defer { close(s) }
+        var request = ifreq()
+        withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { name in
+            name[0] = UInt8(ascii: "l")
+            name[1] = UInt8(ascii: "o")
+        }
+        if silo_ioctl_ptr(s, UInt(SIOCGIFFLAGS), &request) != 0 { throw SyscallError.last("SIOCGIFFLAGS", "lo") }
+        request.ifr_ifru.ifru_flags |= Int16(IFF_UP)
+        if silo_ioctl_ptr(s, UInt(SIOCSIFFLAGS), &request) != 0 { throw SyscallError.last("SIOCSIFFLAGS", "lo") }
     }
 
     public func setsid() throws {

@@ -23,8 +23,8 @@ public protocol Syscalls {
     func setgroups(_ groups: [UInt32]) throws
     func unshare(_ namespaces: CloneFlags) throws
     func writeFile(_ path: String, _ contents: String) throws
-    /// Brings a link in the current network namespace up, by index (1 is `lo`).
-    func setLinkUp(index: Int32) throws
+    /// Brings `lo` up in the current network namespace.
+    func setLoopbackUp() throws
     func setsid() throws
     func setrlimit(resource: Int32, soft: UInt64, hard: UInt64) throws
     func dropBoundingCapability(_ cap: Int32) throws

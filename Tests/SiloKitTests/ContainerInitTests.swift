@@ -55,7 +55,22 @@ import SiloSys
         let u = try #require(sys.calls.firstIndex(of: .unshare(.newTime)))
         #expect(sys.calls[u + 1] == .writeFile("/proc/self/timens_offsets", "monotonic 10 0\nboottime 20 0\n"))
         #expect(sys.calls.contains(.sethostname("box")))
-        #expect(sys.calls.contains(.linkUp(1)))
+        #expect(sys.calls.contains(.loopbackUp))
+    }
+
+    /// The child resets the signals silo's caller ignored (execve keeps those), and only those:
+    /// the mask read in the parent reaches the call unchanged.
+    @Test func theCallersIgnoredSignalsAreResetBeforeExec() throws {
+        var p = plan()
+        p.ignoredSignals = 0x1202
+        let sys = RecordingSyscalls()
+        let initProcess = ContainerInit(plan: p, sys: sys)
+        try initProcess.prepare()
+        _ = initProcess.exec()
+        let reset = sys.calls.filter { if case .resetSignals = $0 { true } else { false } }
+        #expect(reset == [.resetSignals(ignored: 0x1202)])
+        let firstExec = try #require(sys.calls.firstIndex { if case .execve = $0 { true } else { false } })
+        #expect(try #require(sys.calls.firstIndex(of: .resetSignals(ignored: 0x1202))) < firstExec)
     }
 
     @Test func aFailingStepIsReportedWithItsStageAndStopsTheSequence() {

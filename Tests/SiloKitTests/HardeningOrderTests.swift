@@ -26,7 +26,7 @@ import Testing
         func setgroups(_ groups: [UInt32]) throws { calls.append("setgroups") }
         func unshare(_ namespaces: CloneFlags) throws {}
         func writeFile(_ path: String, _ contents: String) throws {}
-        func setLinkUp(index: Int32) throws {}
+        func setLoopbackUp() throws {}
         func setsid() throws { calls.append("setsid") }
         func setrlimit(resource: Int32, soft: UInt64, hard: UInt64) throws { calls.append("setrlimit \(resource) \(soft) \(hard)") }
         func dropBoundingCapability(_ cap: Int32) throws { calls.append("capbset_drop") }

@@ -19,7 +19,7 @@ final class RecordingSyscalls: Syscalls, @unchecked Sendable {
         case setgroups([UInt32])
         case unshare(CloneFlags)
         case writeFile(String, String)
-        case linkUp(Int32)
+        case loopbackUp
         case setsid
         case setrlimit(Int32, UInt64, UInt64)
         case dropBounding(Int32)
@@ -29,7 +29,7 @@ final class RecordingSyscalls: Syscalls, @unchecked Sendable {
         case dumpable(Bool)
         case noNewPrivs
         case pdeathsig(Int32)
-        case resetSignals
+        case resetSignals(ignored: UInt64)
         case closeOnExec(Int32)
         case seccomp(Int)
         case execve(String)
@@ -79,7 +79,7 @@ final class RecordingSyscalls: Syscalls, @unchecked Sendable {
     func setgroups(_ groups: [UInt32]) throws { try record(.setgroups(groups), "setgroups") }
     func unshare(_ namespaces: CloneFlags) throws { try record(.unshare(namespaces), "unshare") }
     func writeFile(_ path: String, _ contents: String) throws { try record(.writeFile(path, contents), "write", path) }
-    func setLinkUp(index: Int32) throws { try record(.linkUp(index), "RTM_NEWLINK", "lo") }
+    func setLoopbackUp() throws { try record(.loopbackUp, "SIOCSIFFLAGS", "lo") }
     func setsid() throws { try record(.setsid, "setsid") }
     func setrlimit(resource: Int32, soft: UInt64, hard: UInt64) throws { try record(.setrlimit(resource, soft, hard), "setrlimit") }
     func dropBoundingCapability(_ cap: Int32) throws { try record(.dropBounding(cap), "prctl") }
@@ -91,7 +91,7 @@ final class RecordingSyscalls: Syscalls, @unchecked Sendable {
     func setDumpable(_ on: Bool) throws { try record(.dumpable(on), "prctl") }
     func setNoNewPrivs() throws { try record(.noNewPrivs, "prctl") }
     func setParentDeathSignal(_ signal: Int32) throws { try record(.pdeathsig(signal), "prctl") }
-    func resetSignals(ignored: UInt64) throws { try record(.resetSignals, "sigprocmask") }
+    func resetSignals(ignored: UInt64) throws { try record(.resetSignals(ignored: ignored), "sigprocmask") }
     func closeOnExec(from first: Int32) throws { try record(.closeOnExec(first), "close_range") }
     func loadSeccomp(filter: [UInt8]) throws { try record(.seccomp(filter.count), "seccomp") }
     func execve(_ path: String, _ argv: [String], _ envp: [String]) -> SyscallError {
