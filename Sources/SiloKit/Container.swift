@@ -27,7 +27,7 @@ public struct ContainerResult: Sendable {
 /// A test runner is multi-threaded, and cloning into namespaces is only safe from a
 /// single-threaded process (docs/architecture.md), so this spawns the `silo` executable
 /// (SILO_PATH, else `silo` on PATH) with posix_spawn; a single-threaded program can call
-/// `Launcher(config).run()` directly, as the CLI does.
+/// `Launcher(config).run()` directly.
 public enum Container {
     public static func run(_ config: RunConfig, input: [UInt8] = [], silo: String? = nil) throws(RuntimeError) -> ContainerResult {
         let binary = silo ?? getenvString("SILO_PATH") ?? "silo"

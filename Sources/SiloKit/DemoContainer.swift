@@ -27,7 +27,7 @@ struct DemoContainer {
     /// The container's first process, as the host numbers it (a child of the launcher).
     private(set) var pid: pid_t?
 
-    /// Forks; the child runs `Launcher(config).run()` with the pipes as fds 0-2.
+    /// Forks; the child runs `Launcher(config).run()` with the pipes as fds 0-2, and exits after it.
     static func start(_ config: RunConfig) throws(RuntimeError) -> DemoContainer {
         var fds: [Int32] = []
         func pipePair() throws(RuntimeError) -> (Int32, Int32) {
@@ -54,7 +54,7 @@ struct DemoContainer {
                 for fd in fds { Glibc.close(fd) }
                 signal(SIGPIPE, SIG_DFL)
                 do throws(RuntimeError) {
-                    silo_exit(try Launcher(config).run())
+                    silo_exit(try Launcher(config, childMemory: .shared).run())
                 } catch {
                     Output.error("silo: \(error.message)")
                     silo_exit(error.exitStatus)

@@ -51,7 +51,7 @@ do throws(RuntimeError) {
             Output.out(RunCommand.parser.help(usage: RunCommand.usage, summary: RunCommand.summary))
             exit(0)
         }
-        exit(try Launcher(config).run())
+        exit(try Launcher(config, childMemory: .shared).run())
     case "-h", "--help", "help":
         Output.out(topHelp)
         exit(0)
