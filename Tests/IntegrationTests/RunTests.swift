@@ -362,3 +362,15 @@ extension RunConfig {
         return c
     }
 }
+
+struct ExecutableTests {
+    /// Top-level code in main.swift is main-actor isolated in Swift 6; a closure formed there
+    /// gets a runtime isolation check, which drags the concurrency runtime and libdispatch (and
+    /// libdispatch's initializer, run before main) into every start (Sources/silo/CLI.swift).
+    @Test func theExecutableDoesNotUseTheConcurrencyRuntime() throws {
+        let r = try Silo.host("nm '\(Silo.binary)' | grep -E ' (swift_task_[A-Za-z]+|libdispatch_init)$' || true")
+        #expect(r.status == 0 && r.stdout.isEmpty, "\(r)")
+        let symbols = try Silo.host("nm '\(Silo.binary)' | wc -l")
+        #expect((Int(symbols.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 1000, "nm read no symbols: \(symbols)")
+    }
+}
