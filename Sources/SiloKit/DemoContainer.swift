@@ -73,7 +73,10 @@ struct DemoContainer {
     /// Reads until the script reports `@@ready` (true), or ends or times out (false).
     mutating func waitUntilReady(seconds: Int32 = 20) -> Bool {
         let deadline = DemoClock.monotonicMillis() + Int64(seconds) * 1000
-        while !text.contains("\n\(DemoContainer.ready)\n") && !text.hasPrefix("\(DemoContainer.ready)\n") {
+        // Complete lines only (the part after the last newline is still being written). Not
+        // String.contains(String): that one is _StringProcessing's, and would link the regex
+        // engine into silo for this one call.
+        while !text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().contains(Substring(DemoContainer.ready)) {
             if outClosed || !pump(until: deadline) { return false }
         }
         if let child = ProcFS.children(of: launcher).first { pid = child }
