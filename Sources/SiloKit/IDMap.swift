@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SiloSys
 
 /// One line of /proc/PID/uid_map or gid_map: `container host size`.
@@ -123,8 +126,9 @@ public struct HostIDRange: Equatable, Sendable {
                     // The whole field must be a number, as UInt64(field) required.
                     if digits > 0 && (j == b.count || b[j] == 0x0a || blank(j)) { maxID = v }
                 }
-                while i < b.count && b[i] != 0x0a { i += 1 }
-                i += 1
+                // memchr to the line's end: a byte loop over the comments cost 25–30 µs a start.
+                guard let base = b.baseAddress, let end = memchr(base + i, 0x0a, b.count - i) else { break }
+                i = UnsafeRawPointer(end) - UnsafeRawPointer(base) + 1
             }
         }
         let slot = UInt64(slotSize)

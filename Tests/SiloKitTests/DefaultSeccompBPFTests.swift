@@ -53,6 +53,16 @@ import Testing
         #expect(try DefaultSeccompProfile.bpf() == compiled)
     }
 
+    @Test func hexDecoding() {
+        #expect(DefaultSeccompProfile.decodeHex("00 01 02 03\n0a 0b fe ff") == [0, 1, 2, 3, 10, 11, 254, 255])
+        #expect(DefaultSeccompProfile.decodeHex("0001020304050607") == [0, 1, 2, 3, 4, 5, 6, 7])
+        #expect(DefaultSeccompProfile.decodeHex("000102030405060") == nil)  // a digit short
+        #expect(DefaultSeccompProfile.decodeHex("00010203040506") == nil)  // not whole instructions
+        #expect(DefaultSeccompProfile.decodeHex("000102030405060G") == nil)
+        #expect(DefaultSeccompProfile.decodeHex("000102030405060A") == nil)  // the generator writes lowercase
+        #expect(DefaultSeccompProfile.decodeHex("") == nil)
+    }
+
     @Test func filterFitsTheKernelLimit() throws {
         let bpf = try DefaultSeccompProfile.bpf()
         #expect(bpf.count % 8 == 0)
