@@ -77,7 +77,9 @@ public enum Spawn {
     public static func run(_ argv: [String], input: [UInt8] = []) throws(RuntimeError) -> ContainerResult {
         var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         guard silo_pipe2(&inPipe, O_CLOEXEC) == 0, silo_pipe2(&outPipe, O_CLOEXEC) == 0, silo_pipe2(&errPipe, O_CLOEXEC) == 0 else {
-            throw RuntimeError(SyscallError.last("pipe2"))
+            let e = SyscallError.last("pipe2")
+            for fd in inPipe + outPipe + errPipe where fd >= 0 { close(fd) }
+            throw RuntimeError(e)
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -98,10 +100,13 @@ public enum Spawn {
         var fds = [pollfd(fd: outPipe[0], events: Int16(POLLIN), revents: 0),
                    pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0),
                    pollfd(fd: input.isEmpty ? -1 : inPipe[1], events: Int16(POLLOUT), revents: 0)]
-        if input.isEmpty { close(inPipe[1]) }
-        // Non-blocking, so that a write never waits for a container that is itself waiting for
-        // us to read its output: a blocking write of a large input deadlocks against it.
-        else { _ = fcntl(inPipe[1], F_SETFL, O_NONBLOCK) }
+        if input.isEmpty {
+            close(inPipe[1])
+        } else {
+            // Non-blocking, so that a write never waits for a container that is itself waiting
+            // for us to read its output: a blocking write of a large input deadlocks against it.
+            _ = fcntl(inPipe[1], F_SETFL, O_NONBLOCK)
+        }
         var written = 0
         var buf = [UInt8](repeating: 0, count: 65536)
         // A container that exits without reading its input makes our write raise SIGPIPE. It is

@@ -72,6 +72,12 @@ public enum ProcessWait {
         return decode(st)
     }
 
+    /// SIGKILL and reap: the one way to be sure a child that went wrong no longer runs.
+    static func killAndReap(_ pid: pid_t) {
+        kill(pid, SIGKILL)
+        _ = status(of: pid)
+    }
+
     public static func decode(_ st: Int32) -> Int32 {
         if silo_wifexited(st) != 0 { return silo_wexitstatus(st) }
         if silo_wifsignaled(st) != 0 { return 128 + silo_wtermsig(st) }

@@ -93,8 +93,7 @@ public struct Launcher {
             try prepared.configureChild(pid: pid)
             Trace.mark("id maps, idmapped rootfs")
         } catch {
-            kill(pid, SIGKILL)
-            _ = ProcessWait.status(of: pid)
+            ProcessWait.killAndReap(pid)
             throw RuntimeError(error)
         }
         let outcome = child.acknowledgeAndAwaitExec(fd: parentEnd, pid: pid)
@@ -108,6 +107,11 @@ public struct Launcher {
         case .lost(let call, let e):
             throw RuntimeError(SyscallError(call, errno: e, object: "sync socket"))
         }
+        return awaitExit(of: pid, blocked: blocked)
+    }
+
+    /// The container's command runs: forward signals to it until it exits.
+    private func awaitExit(of pid: pid_t, blocked: sigset_t) -> Int32 {
         Trace.mark("child exec'd (sync socket EOF)")
         let status = ProcessWait.forwardingSignals(to: pid, blocked: blocked)
         Trace.mark("container exited")
@@ -139,8 +143,7 @@ public struct Launcher {
             var ack: UInt8 = 1
             if write(parentEnd, &ack, 1) != 1 { throw SyscallError.last("write", "sync socket") }
         } catch {
-            kill(pid, SIGKILL)
-            _ = ProcessWait.status(of: pid)
+            ProcessWait.killAndReap(pid)
             throw RuntimeError(error)
         }
         prepared.closeTrees()
@@ -149,10 +152,7 @@ public struct Launcher {
             _ = ProcessWait.status(of: pid)
             throw failure.runtimeError
         }
-        Trace.mark("child exec'd (sync socket EOF)")
-        let status = ProcessWait.forwardingSignals(to: pid, blocked: blocked)
-        Trace.mark("container exited")
-        return status
+        return awaitExit(of: pid, blocked: blocked)
     }
 }
 
@@ -161,7 +161,6 @@ struct Preparation {
     var plan: ContainerPlan
     var cloneFlags: CloneFlags
     var idmap: IDMap
-    var privileged: Bool
     var treeFDs: [Int32]
     var rootfsFD: Int32
     var rootfsPath: String
@@ -172,8 +171,7 @@ struct Preparation {
         guard !config.argv.isEmpty else { throw RuntimeError(.usage, "run: no command given") }
         let rootfs = try Rootfs.resolve(config.rootfs, readWrite: config.rootfsReadWrite)
         Trace.mark("prepare: rootfs resolved")
-        let privileged = HostIdentity.isRealRoot
-        guard privileged else {
+        guard HostIdentity.isRealRoot else {
             throw RuntimeError(.runtime, "run: needs root for now (rootless containers are planned)")
         }
         let idmap: IDMap
@@ -254,7 +252,7 @@ struct Preparation {
             if network.newNamespace { flags.insert(.newNet) }
             plan.bringLoopbackUp = network.newNamespace
             try SharePlan(config.share).apply(to: &plan, flags: &flags, trees: &trees, config: config)
-            return Preparation(plan: plan, cloneFlags: flags, idmap: idmap, privileged: privileged,
+            return Preparation(plan: plan, cloneFlags: flags, idmap: idmap,
                                treeFDs: trees, rootfsFD: rootFD, rootfsPath: rootfs, idSlotLock: slotLock, network: network)
         } catch {
             closeTrees()
@@ -273,7 +271,6 @@ struct Preparation {
     /// the child's user namespace to exist and to have its maps.
     mutating func configureChild(pid: pid_t) throws(SyscallError) {
         if !SharePlan.hasUserNamespace(cloneFlags) { return try network.configure(childPID: pid) }
-        if !privileged { try FileIO.write("/proc/\(pid)/setgroups", "deny") }
         try FileIO.write("/proc/\(pid)/uid_map", IDMap.render(idmap.uids))
         try FileIO.write("/proc/\(pid)/gid_map", IDMap.render(idmap.gids))
         let nsPath = "/proc/\(pid)/ns/user"

@@ -12,7 +12,7 @@ enum Reaper {
         let pid = fork()
         if pid < 0 { throw SyscallError.last("fork", "init") }
         if pid == 0 {
-            do { try LinuxSyscalls().resetSignals(ignored: ignoredSignals) } catch let e as SyscallError { throw e } catch { throw SyscallError("sigprocmask", errno: 0) }
+            try LinuxSyscalls().resetSignals(ignored: ignoredSignals)
             return
         }
         close(syncFD)  // the command's exec alone now decides what the parent reads

@@ -85,12 +85,13 @@ public enum ContainerID {
 /// abstract unix socket, released by the kernel when silo exits, however it exits.
 public enum IDRangeLock {
     public static func hostRange() -> (uids: HostIDRange, gids: HostIDRange) {
-        let defs = (try? FileIO.read("/etc/login.defs")) ?? ""
         let u = (try? FileIO.read("/etc/subuid")).flatMap { HostIDRange.fromSubordinateFile($0) }
-            ?? HostIDRange.aboveLoginDefs(defs, key: "SUB_UID_MAX")
         let g = (try? FileIO.read("/etc/subgid")).flatMap { HostIDRange.fromSubordinateFile($0) }
-            ?? HostIDRange.aboveLoginDefs(defs, key: "SUB_GID_MAX")
-        return (u, g)
+        if let u, let g { return (u, g) }
+        // Read only when root has no subordinate range of its own: 12 KB on every start.
+        let defs = (try? FileIO.read("/etc/login.defs")) ?? ""
+        return (u ?? HostIDRange.aboveLoginDefs(defs, key: "SUB_UID_MAX"),
+                g ?? HostIDRange.aboveLoginDefs(defs, key: "SUB_GID_MAX"))
     }
 
     public static func acquire() throws(RuntimeError) -> (mapping: (uids: IDMapping, gids: IDMapping), fd: Int32) {

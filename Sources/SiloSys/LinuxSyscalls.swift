@@ -163,7 +163,7 @@ public struct LinuxSyscalls: Syscalls {
         if silo_prctl(Prctl.setPdeathsig, UInt(signal), 0, 0, 0) != 0 { throw SyscallError.last("prctl(Prctl.setPdeathsig)") }
     }
 
-    public func resetSignals(ignored: UInt64) throws {
+    public func resetSignals(ignored: UInt64) throws(SyscallError) {
         var rest = ignored
         while rest != 0 {
             let sig = Int32(rest.trailingZeroBitCount) + 1
