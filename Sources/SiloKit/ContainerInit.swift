@@ -47,10 +47,11 @@ public struct ContainerInit<S: Syscalls> {
                 for dir in MountPlan.parents(of: plan.workdir, includingSelf: true) { try sys.mkdir(dir, mode: 0o755) }
             }
             try sys.chdir(plan.workdir)
-            // The cwd must lie inside the new root: a leaked host fd as cwd (CVE-2024-21626)
-            // shows up here as a path that does not match.
-            let cwd = try sys.getcwd()
-            if cwd != plan.workdir { throw SyscallError("chdir", errno: 2 /* ENOENT */, object: plan.workdir) }
+            // The cwd must lie inside the new root (CVE-2024-21626): the kernel's path for it
+            // may differ through symlinks, but is never absolute when it lies outside.
+            let cwd: String
+            do { cwd = try sys.getcwd() } catch { throw SyscallError("chdir", errno: 2 /* ENOENT */, object: plan.workdir) }
+            if !Workdir.isInsideRoot(cwd: cwd) { throw SyscallError("chdir", errno: 2 /* ENOENT */, object: plan.workdir) }
         }
         for r in plan.rlimits {
             try step(.rlimits) {

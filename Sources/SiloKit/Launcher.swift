@@ -236,8 +236,10 @@ struct Preparation {
 
             var plan = ContainerPlan(mounts: mounts, argv: config.argv, env: env, searchPath: searchPath)
             plan.hostname = hostname
-            plan.workdir = config.workdir ?? "/"
-            guard plan.workdir.hasPrefix("/") else { throw RuntimeError(.usage, "workdir \(plan.workdir): must be an absolute path") }
+            if let w = config.workdir {
+                guard w.hasPrefix("/") else { throw RuntimeError(.usage, "workdir \(w): must be an absolute path") }
+                plan.workdir = Workdir.clean(w)
+            }
             plan.uid = user.uid
             plan.gid = user.gid
             plan.groups = user.groups
