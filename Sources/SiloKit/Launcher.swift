@@ -228,6 +228,7 @@ struct Preparation {
                                         sysfsFD: sysfsFD)
             Trace.mark("prepare: mount plan")
             let user = try UserSpec.resolve(config.user, rootfs: rootfs)
+            if let spec = config.user { try user.checkMapped(in: idmap, option: spec) }
             let hostname = config.hostname ?? ContainerID.random()
             let env = try Environment.make(config: config, hostname: hostname, home: user.home)
             Trace.mark("prepare: user, hostname, env")
