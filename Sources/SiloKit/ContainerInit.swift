@@ -49,9 +49,10 @@ public struct ContainerInit<S: Syscalls> {
             try sys.chdir(plan.workdir)
             // The cwd must lie inside the new root (CVE-2024-21626): the kernel's path for it
             // may differ through symlinks, but is never absolute when it lies outside.
-            let cwd: String
-            do { cwd = try sys.getcwd() } catch { throw SyscallError("chdir", errno: 2 /* ENOENT */, object: plan.workdir) }
-            if !Workdir.isInsideRoot(cwd: cwd) { throw SyscallError("chdir", errno: 2 /* ENOENT */, object: plan.workdir) }
+            let cwd = (try? sys.getcwd()) ?? ""
+            if !Workdir.isInsideRoot(cwd: cwd) {
+                throw SyscallError("chdir", errno: 2 /* ENOENT */, object: plan.workdir + " (outside the container's root)")
+            }
         }
         for r in plan.rlimits {
             try step(.rlimits) {

@@ -102,12 +102,12 @@ import SiloSys
         // "(unreachable)/...", which glibc turns into ENOENT; both are refused.
         let leaky = RecordingSyscalls()
         leaky.cwdOverride = "(unreachable)/sys/fs/cgroup"
-        #expect(throws: StageError(.workdir, SyscallError("chdir", errno: 2, object: "/srv"))) {
+        #expect(throws: StageError(.workdir, SyscallError("chdir", errno: 2, object: "/srv (outside the container's root)"))) {
             try ContainerInit(plan: p, sys: leaky).prepare()
         }
         let unreachable = RecordingSyscalls()
         unreachable.cwdErrno = 2
-        #expect(throws: StageError(.workdir, SyscallError("chdir", errno: 2, object: "/srv"))) {
+        #expect(throws: StageError(.workdir, SyscallError("chdir", errno: 2, object: "/srv (outside the container's root)"))) {
             try ContainerInit(plan: p, sys: unreachable).prepare()
         }
     }
