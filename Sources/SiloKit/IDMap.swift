@@ -75,7 +75,9 @@ public struct IDMap: Equatable, Sendable {
             if m.isEmpty { throw RuntimeError(.usage, "\(option): empty map") }
             // The kernel's limits: UID_GID_MAP_MAX_EXTENTS lines, in one write of less than a page.
             if m.count > 340 { throw RuntimeError(.usage, "\(option): \(m.count) lines, the kernel takes at most 340") }
-            if IDMap.render(m).utf8.count >= 4096 {
+            // A line is at most 33 bytes: up to 124 lines cannot reach a page, so the usual
+            // one-line map is not rendered here on every start.
+            if m.count > 124 && IDMap.render(m).utf8.count >= 4096 {
                 throw RuntimeError(.usage, "\(option): the map's text is longer than the kernel's 4095 bytes")
             }
             for (i, a) in m.enumerated() {
