@@ -64,7 +64,7 @@ public struct ContainerInit<S: Syscalls> {
         if plan.newSession { try step(.session) { try sys.setsid() } }
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the drop below takes
         // away: load it now; the profile must then allow what follows (prctl, capset, setres*id,
-        // setgroups, rt_sig*, close_range, execve).
+        // get*id, setgroups, rt_sig*, close_range, execve).
         if !plan.noNewPrivs, let f = plan.seccompFilter { try step(.seccomp) { try sys.loadSeccomp(filter: f) } }
         try step(.capabilities) { try switchUserAndCapabilities() }
         try step(.parentDeath) { try sys.setParentDeathSignal(9 /* SIGKILL */) }
