@@ -124,8 +124,9 @@ public struct HostIDRange: Equatable, Sendable {
         for line in text.split(separator: "\n") {
             let f = line.split(separator: ":")
             guard f.count == 3, f[0] == Substring(user) || f[0] == Substring(String(uid)),
-                  let s = UInt32(f[1]), let c = UInt32(f[2]), c > 0, s > 0 else { continue }
-            return HostIDRange(start: s, count: c)
+                  let s = UInt32(f[1]), let c = UInt32(f[2]), c > 0, s > 0, s < UInt32.max - 1 else { continue }
+            // Cut at (uid_t)-1: a range written past it would make slot arithmetic overflow.
+            return HostIDRange(start: s, count: min(c, UInt32.max - 1 - s))
         }
         return nil
     }

@@ -65,6 +65,16 @@ import SiloSys
         #expect(message { () throws(RuntimeError) in try map(fits).validate() } == nil)
     }
 
+    @Test func aSubordinateRangePastTheTopIsCutAndEverySlotIsAValidMap() throws {
+        let r = try #require(HostIDRange.fromSubordinateFile("root:4294000000:10000000\n"))
+        #expect(r.start == 4_294_000_000 && r.count == 967_294)
+        for slot in 0..<r.slots {
+            let m = r.mapping(slot: slot)
+            try IDMap(uids: [m], gids: [m]).validate()
+        }
+        #expect(HostIDRange.fromSubordinateFile("root:4294967295:1\n") == nil)
+    }
+
     @Test func hostLookupOfAnUnvalidatedMapDoesNotTrap() {
         #expect(IDMap.host(for: 5, in: [IDMapping(container: 0, host: 4_294_967_295, size: 10)]) != nil)
         #expect(IDMap.host(for: 4_294_967_295, in: [IDMapping(container: 0, host: 1, size: 4_294_967_295)]) == nil)
