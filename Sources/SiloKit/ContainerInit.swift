@@ -47,10 +47,12 @@ public struct ContainerInit<S: Syscalls> {
                 for dir in MountPlan.parents(of: plan.workdir, includingSelf: true) { try sys.mkdir(dir, mode: 0o755) }
             }
             try sys.chdir(plan.workdir)
-            // The cwd must lie inside the new root: a leaked host fd as cwd (CVE-2024-21626)
-            // shows up here as a path that does not match.
-            let cwd = try sys.getcwd()
-            if cwd != plan.workdir { throw SyscallError("chdir", errno: 2 /* ENOENT */, object: plan.workdir) }
+            // The cwd must lie inside the new root (CVE-2024-21626): the kernel's path for it
+            // may differ through symlinks, but is never absolute when it lies outside.
+            let cwd = (try? sys.getcwd()) ?? ""
+            if !Workdir.isInsideRoot(cwd: cwd) {
+                throw SyscallError("chdir", errno: 2 /* ENOENT */, object: plan.workdir + " (outside the container's root)")
+            }
         }
         for r in plan.rlimits {
             try step(.rlimits) {
@@ -62,7 +64,7 @@ public struct ContainerInit<S: Syscalls> {
         if plan.newSession { try step(.session) { try sys.setsid() } }
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the drop below takes
         // away: load it now; the profile must then allow what follows (prctl, capset, setres*id,
-        // setgroups, rt_sig*, close_range, execve).
+        // get*id, setgroups, rt_sig*, close_range, execve).
         if !plan.noNewPrivs, let f = plan.seccompFilter { try step(.seccomp) { try sys.loadSeccomp(filter: f) } }
         try step(.capabilities) { try switchUserAndCapabilities() }
         try step(.parentDeath) { try sys.setParentDeathSignal(9 /* SIGKILL */) }

@@ -15,13 +15,18 @@ public struct IDMapping: Equatable, Sendable, CustomStringConvertible {
         self.size = size
     }
 
-    /// Parses `CONTAINER:HOST:SIZE`, as `--uid-map` and `--gid-map` take it.
-    public init(parsing text: String) throws(RuntimeError) {
+    /// Parses `CONTAINER:HOST:SIZE`, as `--uid-map` and `--gid-map` take it, with the kernel's
+    /// rules for one line: SIZE > 0, and neither range may reach (uid_t)-1, which no map can
+    /// hold (the kernel answers a bare EINVAL when `start + size` wraps past 2^32-1).
+    public init(parsing text: String, option: String = "--uid-map") throws(RuntimeError) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 3, let c = UInt32(parts[0]), let h = UInt32(parts[1]), let s = UInt32(parts[2]), s > 0,
-              UInt64(c) + UInt64(s) <= UInt64(UInt32.max) + 1, UInt64(h) + UInt64(s) <= UInt64(UInt32.max) + 1
-        else {
-            throw RuntimeError(.usage, "id map `\(text)`: expected CONTAINER:HOST:SIZE with SIZE > 0")
+        guard parts.count == 3, let c = UInt32(parts[0]), let h = UInt32(parts[1]), let s = UInt32(parts[2]) else {
+            throw RuntimeError(.usage, "\(option) \(text): expected CONTAINER:HOST:SIZE, three numbers from 0 to 4294967295")
+        }
+        guard s > 0 else { throw RuntimeError(.usage, "\(option) \(text): SIZE must be at least 1") }
+        let last = UInt64(UInt32.max) - 1
+        for (name, start) in [("container", c), ("host", h)] where UInt64(start) + UInt64(s) - 1 > last {
+            throw RuntimeError(.usage, "\(option) \(text): \(name) ids \(start)+\(s) run past \(last), the highest id a map can hold")
         }
         self.init(container: c, host: h, size: s)
     }
@@ -50,23 +55,51 @@ public struct IDMap: Equatable, Sendable {
     /// Which host id a container id lands on, or nil when it is unmapped.
     public static func host(for id: UInt32, in m: [IDMapping]) -> UInt32? {
         for e in m where id >= e.container && UInt64(id) < UInt64(e.container) + UInt64(e.size) {
-            return e.host + (id - e.container)
+            return e.host &+ (id &- e.container)  // wrapping: an unvalidated map must not trap
         }
         return nil
     }
 
-    /// Rejects overlapping container ranges and maps that hand container ids to host root.
+    /// The map as the user wrote it, for messages: `0:600113152:65536,...`.
+    public static func summary(_ m: [IDMapping]) -> String {
+        var text = ""
+        for e in m { text += (text.isEmpty ? "" : ",") + "\(e.container):\(e.host):\(e.size)" }
+        return text
+    }
+
+    /// The kernel's rules for a whole map, checked here so that a bad one is named in the
+    /// user's terms instead of "write /proc/N/uid_map: Invalid argument"; and silo's own:
+    /// container root must be mapped (the child becomes it first), host root must not be.
     public func validate() throws(RuntimeError) {
-        for (name, m) in [("uid", uids), ("gid", gids)] {
-            if m.isEmpty { throw RuntimeError(.usage, "\(name) map: empty") }
-            if m.count > 340 { throw RuntimeError(.usage, "\(name) map: more than 340 lines") }
+        for (option, m) in [("--uid-map", uids), ("--gid-map", gids)] {
+            if m.isEmpty { throw RuntimeError(.usage, "\(option): empty map") }
+            // The kernel's limits: UID_GID_MAP_MAX_EXTENTS lines, in one write of less than a page.
+            if m.count > 340 { throw RuntimeError(.usage, "\(option): \(m.count) lines, the kernel takes at most 340") }
+            // A line is at most 33 bytes: up to 124 lines cannot reach a page, so the usual
+            // one-line map is not rendered here on every start.
+            if m.count > 124 && IDMap.render(m).utf8.count >= 4096 {
+                throw RuntimeError(.usage, "\(option): the map's text is longer than the kernel's 4095 bytes")
+            }
             for (i, a) in m.enumerated() {
-                if a.host == 0 { throw RuntimeError(.usage, "\(name) map `\(a.container):\(a.host):\(a.size)`: container ids must not map to host root") }
-                for b in m[(i + 1)...] {
-                    let overlapC = a.container < b.container + b.size && b.container < a.container + a.size
-                    let overlapH = a.host < b.host + b.size && b.host < a.host + a.size
-                    if overlapC || overlapH { throw RuntimeError(.usage, "\(name) map: ranges `\(a)` and `\(b)` overlap") }
+                if a.size == 0 { throw RuntimeError(.usage, "\(option) \(a.container):\(a.host):\(a.size): SIZE must be at least 1") }
+                let (aC, aH, aEnd) = (UInt64(a.container), UInt64(a.host), UInt64(a.size))
+                if aC + aEnd > UInt64(UInt32.max) || aH + aEnd > UInt64(UInt32.max) {
+                    throw RuntimeError(.usage, "\(option) \(a.container):\(a.host):\(a.size): runs past 4294967294, the highest id a map can hold")
                 }
+                if a.host == 0 {
+                    throw RuntimeError(.usage, "\(option) \(a.container):\(a.host):\(a.size): container ids must not map to host root")
+                }
+                for b in m[(i + 1)...] {
+                    // In 64 bits: a range may end at 2^32-1, one past which UInt32 traps.
+                    let (bC, bH, bEnd) = (UInt64(b.container), UInt64(b.host), UInt64(b.size))
+                    let side: String? = aC < bC + bEnd && bC < aC + aEnd ? "container" : aH < bH + bEnd && bH < aH + aEnd ? "host" : nil
+                    if let side {
+                        throw RuntimeError(.usage, "\(option): \(a.container):\(a.host):\(a.size) and \(b.container):\(b.host):\(b.size) overlap in \(side) ids")
+                    }
+                }
+            }
+            if IDMap.host(for: 0, in: m) == nil {
+                throw RuntimeError(.usage, "\(option) \(IDMap.summary(m)): container id 0 must be mapped (the container starts as its root)")
             }
         }
     }
@@ -74,7 +107,7 @@ public struct IDMap: Equatable, Sendable {
 
 /// Where container ids land on the host when silo runs as root: root's /etc/subuid range if it
 /// has one, else the space above SUB_UID_MAX of /etc/login.defs that useradd never hands out.
-/// Each running container takes one 65536-id slot, held by an abstract unix socket that the
+/// Each running container takes one 65536-id slot, held by a flock on a file (IDRangeLock) that the
 /// kernel releases when silo exits: no state file can go stale.
 public struct HostIDRange: Equatable, Sendable {
     public var start: UInt32
@@ -91,8 +124,9 @@ public struct HostIDRange: Equatable, Sendable {
         for line in text.split(separator: "\n") {
             let f = line.split(separator: ":")
             guard f.count == 3, f[0] == Substring(user) || f[0] == Substring(String(uid)),
-                  let s = UInt32(f[1]), let c = UInt32(f[2]), c > 0, s > 0 else { continue }
-            return HostIDRange(start: s, count: c)
+                  let s = UInt32(f[1]), let c = UInt32(f[2]), c > 0, s > 0, s < UInt32.max - 1 else { continue }
+            // Cut at (uid_t)-1: a range written past it would make slot arithmetic overflow.
+            return HostIDRange(start: s, count: min(c, UInt32.max - 1 - s))
         }
         return nil
     }

@@ -228,6 +228,7 @@ struct Preparation {
                                         sysfsFD: sysfsFD)
             Trace.mark("prepare: mount plan")
             let user = try UserSpec.resolve(config.user, rootfs: rootfs)
+            if let spec = config.user { try user.checkMapped(in: idmap, option: spec) }
             let hostname = config.hostname ?? ContainerID.random()
             let env = try Environment.make(config: config, hostname: hostname, home: user.home)
             Trace.mark("prepare: user, hostname, env")
@@ -236,8 +237,10 @@ struct Preparation {
 
             var plan = ContainerPlan(mounts: mounts, argv: config.argv, env: env, searchPath: searchPath)
             plan.hostname = hostname
-            plan.workdir = config.workdir ?? "/"
-            guard plan.workdir.hasPrefix("/") else { throw RuntimeError(.usage, "workdir \(plan.workdir): must be an absolute path") }
+            if let w = config.workdir {
+                guard w.hasPrefix("/") else { throw RuntimeError(.usage, "workdir \(w): must be an absolute path") }
+                plan.workdir = Workdir.clean(w)
+            }
             plan.uid = user.uid
             plan.gid = user.gid
             plan.groups = user.groups

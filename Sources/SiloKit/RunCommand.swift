@@ -57,7 +57,7 @@ public enum RunCommand {
         c.rootfsReadWrite = r.flag("--rootfs-rw")
         if c.readOnly && c.rootfsReadWrite { throw RuntimeError(.usage, "run: --read-only and --rootfs-rw contradict each other") }
         for m in r.all("--uid-map") { c.uidMaps.append(try IDMapping(parsing: m)) }
-        for m in r.all("--gid-map") { c.gidMaps.append(try IDMapping(parsing: m)) }
+        for m in r.all("--gid-map") { c.gidMaps.append(try IDMapping(parsing: m, option: "--gid-map")) }
         c.useInit = r.flag("--init")
         if let t = r.last("--time-offset") {
             guard let s = Int64(t) else { throw RuntimeError(.usage, "time offset `\(t)`: expected whole seconds") }

@@ -11,9 +11,30 @@ public struct UserSpec: Equatable, Sendable {
     public static func resolve(_ spec: String?, rootfs: String) throws(RuntimeError) -> UserSpec {
         // The default needs no lookup: don't read two files on every run.
         guard let spec, !spec.isEmpty else { return try resolve(nil, passwd: "", group: "") }
-        let passwd = (try? FileIO.read(rootfs + "/etc/passwd")) ?? ""
-        let group = (try? FileIO.read(rootfs + "/etc/group")) ?? ""
+        // Resolved inside the rootfs (RootfsFile): a missing file is an empty one, as before;
+        // a link out, a FIFO or a huge file is an error.
+        let passwd: String
+        let group: String
+        do {
+            passwd = try RootfsFile.read("etc/passwd", in: rootfs) ?? ""
+            group = try RootfsFile.read("etc/group", in: rootfs) ?? ""
+        } catch {
+            throw RuntimeError(error.code, "--user \(spec): \(error.message)", cause: error.cause)
+        }
         return try resolve(spec, passwd: passwd, group: group)
+    }
+
+    /// Refuses ids the container's maps do not cover: the kernel would refuse them too, except
+    /// (uid_t)-1, which setresuid and setresgid take as "leave unchanged", so that
+    /// `--user 4294967295` used to keep container root.
+    public func checkMapped(in idmap: IDMap, option: String) throws(RuntimeError) {
+        if IDMap.host(for: uid, in: idmap.uids) == nil {
+            throw RuntimeError(.usage, "--user \(option): uid \(uid) is not mapped in the container (uid map: \(IDMap.summary(idmap.uids)))")
+        }
+        for g in [gid] + groups where IDMap.host(for: g, in: idmap.gids) == nil {
+            let what = g == gid ? "gid" : "supplementary group"
+            throw RuntimeError(.usage, "--user \(option): \(what) \(g) is not mapped in the container (gid map: \(IDMap.summary(idmap.gids)))")
+        }
     }
 
     public static func resolve(_ spec: String?, passwd: String, group: String) throws(RuntimeError) -> UserSpec {

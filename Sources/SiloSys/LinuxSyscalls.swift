@@ -74,12 +74,18 @@ public struct LinuxSyscalls: Syscalls {
         if r != 0 { throw SyscallError.last("sethostname", name) }
     }
 
+    // (uid_t)-1 means "leave unchanged" to setres[ug]id: refused, and each change read back, so
+    // that no path can leave the process with ids it did not ask for.
     public func setresgid(_ gid: UInt32) throws {
+        if gid == UInt32.max { throw SyscallError("setresgid", errno: EINVAL, object: "\(gid)") }
         if silo_setresgid(gid, gid, gid) != 0 { throw SyscallError.last("setresgid", "\(gid)") }
+        if getgid() != gid || getegid() != gid { throw SyscallError("setresgid", errno: EPERM, object: "\(gid)") }
     }
 
     public func setresuid(_ uid: UInt32) throws {
+        if uid == UInt32.max { throw SyscallError("setresuid", errno: EINVAL, object: "\(uid)") }
         if silo_setresuid(uid, uid, uid) != 0 { throw SyscallError.last("setresuid", "\(uid)") }
+        if getuid() != uid || geteuid() != uid { throw SyscallError("setresuid", errno: EPERM, object: "\(uid)") }
     }
 
     public func setgroups(_ groups: [UInt32]) throws {

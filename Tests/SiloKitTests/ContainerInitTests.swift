@@ -98,12 +98,28 @@ import SiloSys
         let good = RecordingSyscalls()
         try ContainerInit(plan: p, sys: good).prepare()
         #expect(good.calls.contains(.mkdir("/srv")) && good.calls.contains(.chdir("/srv")))
-        // getcwd names another place: the cwd leaked from the host (CVE-2024-21626's class)
+        // The cwd leaked from the host (CVE-2024-21626's class): the kernel's getcwd answers
+        // "(unreachable)/...", which glibc turns into ENOENT; both are refused.
         let leaky = RecordingSyscalls()
-        leaky.cwdOverride = "/proc/self/fd/7"
-        #expect(throws: StageError(.workdir, SyscallError("chdir", errno: 2, object: "/srv"))) {
+        leaky.cwdOverride = "(unreachable)/sys/fs/cgroup"
+        #expect(throws: StageError(.workdir, SyscallError("chdir", errno: 2, object: "/srv (outside the container's root)"))) {
             try ContainerInit(plan: p, sys: leaky).prepare()
         }
+        let unreachable = RecordingSyscalls()
+        unreachable.cwdErrno = 2
+        #expect(throws: StageError(.workdir, SyscallError("chdir", errno: 2, object: "/srv (outside the container's root)"))) {
+            try ContainerInit(plan: p, sys: unreachable).prepare()
+        }
+    }
+
+    @Test func aWorkdirReachedThroughASymlinkIsAccepted() throws {
+        var p = plan()
+        p.workdir = "/etclink"
+        let sys = RecordingSyscalls()
+        sys.existing["/etclink"] = .symlink
+        sys.cwdOverride = "/etc"  // where the kernel's chdir landed
+        try ContainerInit(plan: p, sys: sys).prepare()
+        #expect(sys.calls.contains(.chdir("/etclink")) && !sys.calls.contains(.mkdir("/etclink")))
     }
 
     @Test func userSwitchKeepsCapabilitiesAcrossTheUidChange() throws {

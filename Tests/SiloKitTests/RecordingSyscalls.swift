@@ -39,6 +39,8 @@ final class RecordingSyscalls: Syscalls, @unchecked Sendable {
     var existing: [String: FileKind] = [:]
     var cwd = "/"
     var cwdOverride: String?
+    /// When set, getcwd fails with this errno (glibc's answer for an "(unreachable)" cwd).
+    var cwdErrno: Int32?
     /// (matcher, errno): the first matching call fails with errno, once.
     var failures: [(match: (Call) -> Bool, errno: Int32)] = []
     /// Paths whose execve fails, with errno; any other path fails with ENOENT.
@@ -71,7 +73,10 @@ final class RecordingSyscalls: Syscalls, @unchecked Sendable {
         try record(.chdir(path), "chdir", path)
         cwd = path == "." ? cwd : path
     }
-    func getcwd() throws -> String { cwdOverride ?? cwd }
+    func getcwd() throws -> String {
+        if let e = cwdErrno { throw SyscallError("getcwd", errno: e) }
+        return cwdOverride ?? cwd
+    }
     func pivotRoot(newRoot: String, putOld: String) throws { try record(.pivotRoot(newRoot, putOld), "pivot_root", newRoot) }
     func sethostname(_ name: String) throws { try record(.sethostname(name), "sethostname", name) }
     func setresgid(_ gid: UInt32) throws { try record(.setresgid(gid), "setresgid") }

@@ -33,6 +33,8 @@ int silo_pidfd_open(pid_t pid, unsigned int flags);
 ssize_t silo_getrandom(void *buf, size_t len);
 int silo_pipe2(int *fds, int flags);
 int silo_memfd_create(const char *name, unsigned int flags);
+// openat2(2) with a struct open_how of these three fields (RESOLVE_* in `resolve`).
+int silo_openat2(int dfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
 
 // Raw credential syscalls: glibc's wrappers broadcast to all threads (setxid), which
 // must not run in a freshly cloned child.
