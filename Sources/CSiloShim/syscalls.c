@@ -99,6 +99,11 @@ int silo_fsmount(int fd, unsigned int flags, unsigned int attr_flags) {
     return (int)syscall(SYS_fsmount, fd, flags, attr_flags);
 }
 
+int silo_openat2(int dfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve) {
+    uint64_t how[3] = {flags, mode, resolve};  // struct open_how
+    return (int)syscall(SYS_openat2, dfd, path, how, sizeof(how));
+}
+
 int silo_setns(int fd, int nstype) { return (int)syscall(SYS_setns, fd, nstype); }
 int silo_unshare(int flags) { return (int)syscall(SYS_unshare, flags); }
 int silo_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }

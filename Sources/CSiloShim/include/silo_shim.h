@@ -27,6 +27,8 @@ int silo_mount_setattr(int dfd, const char *path, unsigned int flags,
 int silo_fsopen(const char *fsname, unsigned int flags);
 int silo_fsconfig(int fd, unsigned int cmd, const char *_Nullable key, const void *_Nullable value, int aux);
 int silo_fsmount(int fd, unsigned int flags, unsigned int attr_flags);
+// openat2(2) with its struct open_how built from the three fields.
+int silo_openat2(int dfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
 int silo_setns(int fd, int nstype);
 int silo_unshare(int flags);
 int silo_pidfd_open(pid_t pid, unsigned int flags);
