@@ -102,13 +102,14 @@ int silo_fsmount(int fd, unsigned int flags, unsigned int attr_flags) {
     return (int)syscall(SYS_fsmount, fd, flags, attr_flags);
 }
 
+int silo_openat2(int dfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve) {
+    uint64_t how[3] = {flags, mode, resolve};  // struct open_how
+    return (int)syscall(SYS_openat2, dfd, path, how, sizeof(how));
+}
+
 int silo_setns(int fd, int nstype) { return (int)syscall(SYS_setns, fd, nstype); }
 int silo_unshare(int flags) { return (int)syscall(SYS_unshare, flags); }
 int silo_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
-int silo_openat2(int dfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve) {
-    struct { uint64_t flags, mode, resolve; } how = { flags, mode, resolve };  // struct open_how, v0
-    return (int)syscall(SYS_openat2, dfd, path, &how, sizeof how);
-}
 ssize_t silo_getrandom(void *buf, size_t len) { return syscall(SYS_getrandom, buf, len, 0); }
 int silo_pipe2(int *fds, int flags) { return pipe2(fds, flags); }
 int silo_memfd_create(const char *name, unsigned int flags) { return (int)syscall(SYS_memfd_create, name, flags); }

@@ -23,7 +23,7 @@ enum Hardening {
         }
 
         for path in thermalThrottlePaths() {
-            plan.mounts.beforePivot.append(MountStep(.maskPaths, .mask(plan.mounts.newRoot + path)))
+            plan.mounts.beforePivot.append(MountStep(.maskPaths, .mask(path)))
         }
 
         switch config.seccomp {

@@ -170,6 +170,7 @@ struct Preparation {
     static func make(_ config: RunConfig) throws(RuntimeError) -> Preparation {
         guard !config.argv.isEmpty else { throw RuntimeError(.usage, "run: no command given") }
         let rootfs = try Rootfs.resolve(config.rootfs, readWrite: config.rootfsReadWrite)
+        try Rootfs.checkMountPoints(rootfs)
         Trace.mark("prepare: rootfs resolved")
         guard HostIdentity.isRealRoot else {
             throw RuntimeError(.runtime, "run: needs root for now (rootless containers are planned)")
@@ -195,7 +196,9 @@ struct Preparation {
             preparedNetwork?.release()
         }
         do throws(RuntimeError) {
-            let rootFD = try detachedCopy(of: rootfs, readOnly: false, what: "rootfs")
+            // The overlay's lower layer is read-only as a mount: nothing in the child can write
+            // through it into the base rootfs, whatever path leads there.
+            let rootFD = try detachedCopy(of: rootfs, readOnly: !config.rootfsReadWrite, what: "rootfs")
             trees.append(rootFD)
             Trace.mark("prepare: open_tree rootfs")
             var volumes: [TreeMount] = []
@@ -203,6 +206,9 @@ struct Preparation {
                 let src = try Rootfs.realpath(v.source, what: "volume")
                 guard v.target.hasPrefix("/"), !v.target.split(separator: "/").contains("..") else {
                     throw RuntimeError(.usage, "volume \(v.source):\(v.target): the container path must be absolute and without ..")
+                }
+                guard v.target.contains(where: { $0 != "/" && $0 != "." }) else {
+                    throw RuntimeError(.usage, "volume \(v.source):\(v.target): cannot replace the container's root; give a directory below / (or use --rootfs)")
                 }
                 // Read-only on the detached copy, as host root: no locked flags get in the way.
                 let fd = try detachedCopy(of: src, readOnly: v.readOnly, what: "volume")
@@ -212,10 +218,13 @@ struct Preparation {
             var tmpfs: [(target: String, options: String)] = []
             for t in config.tmpfs {
                 let parts = t.split(separator: ":", maxSplits: 1)
-                guard let first = parts.first, first.hasPrefix("/") else {
-                    throw RuntimeError(.usage, "tmpfs `\(t)`: expected an absolute PATH[:OPTIONS]")
+                guard let first = parts.first, first.hasPrefix("/"), !first.split(separator: "/").contains("..") else {
+                    throw RuntimeError(.usage, "tmpfs `\(t)`: expected an absolute PATH[:OPTIONS], without ..")
                 }
-                tmpfs.append((String(first), parts.count > 1 ? String(parts[1]) : "mode=1777"))
+                guard first.contains(where: { $0 != "/" && $0 != "." }) else {
+                    throw RuntimeError(.usage, "tmpfs `\(t)`: cannot replace the container's root; give a directory below /")
+                }
+                tmpfs.append((String(first), MountPlan.tmpfsOptions(parts.count > 1 ? String(parts[1]) : nil)))
             }
             var network = try ContainerNetwork.prepare(config)
             let sysfsFD = network.sysfsFD
@@ -223,7 +232,8 @@ struct Preparation {
             network.sysfsFD = nil  // now owned by `trees`
             preparedNetwork = network  // released if anything below fails
             let mode: RootfsMode = config.readOnly ? .readOnly : (config.rootfsReadWrite ? .readWrite : .overlay)
-            let mounts = MountPlan.make(staging: try Rootfs.stagingDirectory(), rootfsFD: rootFD, mode: mode, volumes: volumes,
+            let mounts = MountPlan.make(attachAt: try Rootfs.stagingDirectory(), rootfsFD: rootFD, mode: mode,
+                                        rootfsSize: config.rootfsSize ?? MountPlan.defaultRootfsSize, volumes: volumes,
                                         tmpfs: tmpfs, maskPaths: true,
                                         sysfsFD: sysfsFD)
             Trace.mark("prepare: mount plan")

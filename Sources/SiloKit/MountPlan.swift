@@ -1,16 +1,28 @@
 import SiloSys
 
-/// One step of the container's file-system setup, as the kernel will see it.
+/// One step of the container's file-system setup, as the kernel will see it. Every target
+/// but the propagation change and `attachRoot`'s point is a path inside the new root,
+/// resolved there with RESOLVE_IN_ROOT by the child (never through the host's `/`).
 public enum MountOp: Equatable, Sendable {
+    /// A mount(2) on a path of the child's own mount namespace (only "/", for propagation).
     case mount(source: String?, target: String, type: String?, flags: MountFlags, data: String?)
-    case moveTree(fd: Int32, target: String)
+    /// Builds the new root as a detached mount, an overlay over the read-only `lowerFD` (with an
+    /// upper tmpfs made with `upperOptions`) or `lowerFD` itself, and attaches it at `at`: a
+    /// directory of the child's own mount namespace that nothing else resolves through.
+    case attachRoot(lowerFD: Int32, overlay: Bool, upperOptions: String, at: String)
+    /// A detached tree (open_tree/fsmount in the parent) moved onto `target`, made as a file
+    /// or a directory when missing.
+    case moveTree(fd: Int32, target: String, isFile: Bool)
+    /// A new file system instance (fsopen/fsmount) onto `target`, made with `mode` when missing.
+    case fresh(type: String, target: String, mode: UInt32, attributes: MountAttr, options: String?)
+    /// A bind of a host device node (opened before pivot_root) onto the file `target`.
+    case bindDevice(source: String, target: String)
+    /// After pivot_root: mount_setattr on a path of the container.
     case setattr(path: String, recursive: Bool, set: MountAttr)
-    case mkdir(String, mode: UInt32)
-    case createFile(String)
     case symlink(target: String, at: String)
     /// Hides a path that exists: /dev/null over a file, an empty read-only tmpfs over a directory.
     case mask(String)
-    /// Makes a path that exists read-only: a bind onto itself, then MOUNT_ATTR_RDONLY.
+    /// Makes a path that exists read-only: a recursive clone of it, MOUNT_ATTR_RDONLY, moved back on.
     case readonlyIfPresent(String)
 }
 
@@ -65,75 +77,70 @@ public struct MountPlan: Equatable, Sendable {
         "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
     ]
 
+    /// The writable layer's default size: bounded, so a container writing until ENOSPC pins at
+    /// most this much shared memory, not half the machine's RAM (tmpfs's own default); large
+    /// enough for package installs and builds in a throwaway container. `--rootfs-size` changes it.
+    public static let defaultRootfsSize = "1g"
+    /// Each `--tmpfs` mount's size unless its options give `size=`.
+    public static let defaultTmpfsSize = "256m"
+
     /// - Parameters:
-    ///   - staging: a directory that exists in the child's mount namespace; a tmpfs is mounted
-    ///     over it there (never on the host) to hold the layers.
-    ///   - rootfsFD: the detached, idmapped rootfs tree.
-    public static func make(staging: String, rootfsFD: Int32, mode: RootfsMode, volumes: [TreeMount],
-                            tmpfs: [(target: String, options: String)], maskPaths: Bool,
+    ///   - attachAt: a directory that exists in the child's mount namespace; the finished root
+    ///     is attached over it there (never on the host), only to be pivoted into.
+    ///   - rootfsFD: the detached, idmapped rootfs tree (read-only unless `.readWrite`).
+    public static func make(attachAt: String, rootfsFD: Int32, mode: RootfsMode, rootfsSize: String = defaultRootfsSize,
+                            volumes: [TreeMount], tmpfs: [(target: String, options: String)], maskPaths: Bool,
                             sysfsFD: Int32? = nil) -> MountPlan {
-        let root = staging + "/root"
-        var plan = MountPlan(newRoot: root)
+        var plan = MountPlan(newRoot: attachAt)
         func pre(_ s: InitStage, _ op: MountOp) { plan.beforePivot.append(MountStep(s, op)) }
 
         pre(.mountPropagation, .mount(source: nil, target: "/", type: nil, flags: [.rec, .slave], data: nil))
-        pre(.mountRootfs, .mount(source: "silo", target: staging, type: "tmpfs", flags: [.nosuid, .nodev], data: "mode=0700"))
-        pre(.mountRootfs, .mkdir(root, mode: 0o755))
-        if mode != .readWrite {
-            for d in ["lower", "upper", "work"] { pre(.mountRootfs, .mkdir(staging + "/" + d, mode: 0o755)) }
-            pre(.mountRootfs, .moveTree(fd: rootfsFD, target: staging + "/lower"))
-            pre(.mountRootfs, .mount(source: "overlay", target: root, type: "overlay", flags: [],
-                                      data: "lowerdir=\(staging)/lower,upperdir=\(staging)/upper,workdir=\(staging)/work,userxattr"))
-        } else {
-            pre(.mountRootfs, .moveTree(fd: rootfsFD, target: root))
-        }
+        pre(.mountRootfs, .attachRoot(lowerFD: rootfsFD, overlay: mode != .readWrite,
+                                      upperOptions: "mode=0700,size=\(rootfsSize)", at: attachAt))
         // Volumes go first so that /proc, /dev and /sys always win over a volume aimed at them.
         for v in volumes {
-            for dir in parents(of: v.target, includingSelf: !v.isFile) { pre(.mountVolumes, .mkdir(root + dir, mode: 0o755)) }
-            if v.isFile { pre(.mountVolumes, .createFile(root + v.target)) }
-            pre(.mountVolumes, .moveTree(fd: v.fd, target: root + v.target))
+            pre(.mountVolumes, .moveTree(fd: v.fd, target: v.target, isFile: v.isFile))
         }
-        pre(.mountProc, .mkdir(root + "/proc", mode: 0o555))
-        pre(.mountProc, .mount(source: "proc", target: root + "/proc", type: "proc", flags: [.nosuid, .nodev, .noexec], data: nil))
-        pre(.mountSys, .mkdir(root + "/sys", mode: 0o555))
+        pre(.mountProc, .fresh(type: "proc", target: "/proc", mode: 0o555, attributes: [.nosuid, .nodev, .noexec], options: nil))
         if let sysfsFD {
             // A sysfs made by the parent inside a network namespace the container's user
             // namespace does not own (the kernel refuses the child's own mount there).
-            pre(.mountSys, .moveTree(fd: sysfsFD, target: root + "/sys"))
+            pre(.mountSys, .moveTree(fd: sysfsFD, target: "/sys", isFile: false))
         } else {
-            pre(.mountSys, .mount(source: "sysfs", target: root + "/sys", type: "sysfs", flags: [.rdonly, .nosuid, .nodev, .noexec], data: nil))
+            pre(.mountSys, .fresh(type: "sysfs", target: "/sys", mode: 0o555, attributes: [.rdonly, .nosuid, .nodev, .noexec], options: nil))
         }
-        pre(.mountDev, .mkdir(root + "/dev", mode: 0o755))
-        pre(.mountDev, .mount(source: "tmpfs", target: root + "/dev", type: "tmpfs", flags: [.nosuid, .noexec], data: "mode=755,size=65536k"))
+        pre(.mountDev, .fresh(type: "tmpfs", target: "/dev", mode: 0o755, attributes: [.nosuid, .noexec], options: "mode=755,size=65536k"))
         for d in devices {
-            pre(.mountDev, .createFile(root + "/dev/" + d))
-            pre(.mountDev, .mount(source: "/dev/" + d, target: root + "/dev/" + d, type: nil, flags: [.bind], data: nil))
+            pre(.mountDev, .bindDevice(source: "/dev/" + d, target: "/dev/" + d))
         }
-        pre(.mountDev, .mkdir(root + "/dev/pts", mode: 0o755))
-        pre(.mountDev, .mount(source: "devpts", target: root + "/dev/pts", type: "devpts", flags: [.nosuid, .noexec],
-                              data: "newinstance,ptmxmode=0666,mode=0620,gid=5"))
-        pre(.mountDev, .symlink(target: "pts/ptmx", at: root + "/dev/ptmx"))
-        pre(.mountDev, .mkdir(root + "/dev/shm", mode: 0o1777))
-        pre(.mountDev, .mount(source: "shm", target: root + "/dev/shm", type: "tmpfs", flags: [.nosuid, .nodev, .noexec], data: "mode=1777,size=65536k"))
-        pre(.mountDev, .mkdir(root + "/dev/mqueue", mode: 0o755))
-        pre(.mountDev, .mount(source: "mqueue", target: root + "/dev/mqueue", type: "mqueue", flags: [.nosuid, .nodev, .noexec], data: nil))
+        pre(.mountDev, .fresh(type: "devpts", target: "/dev/pts", mode: 0o755, attributes: [.nosuid, .noexec],
+                              options: "ptmxmode=0666,mode=0620,gid=5"))
+        pre(.mountDev, .symlink(target: "pts/ptmx", at: "/dev/ptmx"))
+        pre(.mountDev, .fresh(type: "tmpfs", target: "/dev/shm", mode: 0o1777, attributes: [.nosuid, .nodev, .noexec], options: "mode=1777,size=65536k"))
+        pre(.mountDev, .fresh(type: "mqueue", target: "/dev/mqueue", mode: 0o755, attributes: [.nosuid, .nodev, .noexec], options: nil))
         for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
-            pre(.mountDev, .symlink(target: target, at: root + "/dev/" + name))
+            pre(.mountDev, .symlink(target: target, at: "/dev/" + name))
         }
         for t in tmpfs {
-            for dir in parents(of: t.target, includingSelf: true) { pre(.mountTmpfs, .mkdir(root + dir, mode: 0o755)) }
-            pre(.mountTmpfs, .mount(source: "tmpfs", target: root + t.target, type: "tmpfs", flags: [.nosuid, .nodev], data: t.options))
+            pre(.mountTmpfs, .fresh(type: "tmpfs", target: t.target, mode: 0o755, attributes: [.nosuid, .nodev], options: t.options))
         }
         if maskPaths {
             for p in maskedPaths {
-                pre(.maskPaths, .mask(root + p))
+                pre(.maskPaths, .mask(p))
             }
-            for p in readonlyPaths { pre(.maskPaths, .readonlyIfPresent(root + p)) }
+            for p in readonlyPaths { pre(.maskPaths, .readonlyIfPresent(p)) }
         }
         if mode == .readOnly {
             plan.afterPivot.append(MountStep(.readonlyRoot, .setattr(path: "/", recursive: false, set: .rdonly)))
         }
         return plan
+    }
+
+    /// Options of a `--tmpfs` mount: the default size added unless `size=` is given.
+    public static func tmpfsOptions(_ given: String?) -> String {
+        let options = given ?? "mode=1777"
+        if options.split(separator: ",").contains(where: { $0.hasPrefix("size=") }) { return options }
+        return options + ",size=" + defaultTmpfsSize
     }
 
     /// "/a/b/c" → ["/a", "/a/b"] (+ "/a/b/c").

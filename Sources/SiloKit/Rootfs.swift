@@ -26,7 +26,9 @@ public enum Rootfs {
     }
 
     /// A host directory that container root can reach (every component searchable by
-    /// others): the child mounts its staging tmpfs over it, in its own mount namespace only.
+    /// others): the child attaches its finished root over it, in its own mount namespace only,
+    /// just to pivot into it. Nothing is resolved through this path (targets are resolved
+    /// from the root's fd), so a rootfs link to it leads nowhere.
     public static func stagingDirectory() throws(RuntimeError) -> String {
         for candidate in ["/tmp", "/run", "/mnt", "/var/tmp"] {
             if let st = try? FileIO.lstat(candidate), st.st_mode & S_IFMT == S_IFDIR, st.st_mode & 0o001 != 0 {
@@ -34,6 +36,21 @@ public enum Rootfs {
             }
         }
         throw RuntimeError(.runtime, "staging: none of /tmp, /run, /mnt, /var/tmp is a directory others can search")
+    }
+
+    /// runc's rule: the rootfs's /proc, /dev and /sys are real directories or absent. silo
+    /// resolves mount targets inside the rootfs, so a link there could not lead out, but it
+    /// would put procfs or the device nodes somewhere else and leave the container without
+    /// them where programs look; refuse it with a message instead.
+    public static func checkMountPoints(_ rootfs: String) throws(RuntimeError) {
+        for name in ["proc", "dev", "sys"] {
+            guard let st = try? FileIO.lstat(rootfs + "/" + name) else { continue }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR: continue
+            case S_IFLNK: throw RuntimeError(.runtime, "rootfs \(rootfs): /\(name) is a symlink; it must be a directory (or absent), silo mounts \(name == "dev" ? "the device nodes" : name + "fs") there")
+            default: throw RuntimeError(.runtime, "rootfs \(rootfs): /\(name) is not a directory; it must be a directory (or absent)")
+            }
+        }
     }
 
     public static func realpath(_ path: String, what: String) throws(RuntimeError) -> String {

@@ -8,8 +8,9 @@ public enum RunCommand {
         .init(["--workdir", "-w"], value: "DIR", help: "Working directory inside the container"),
         .init(["--user", "-u"], value: "UID[:GID]", help: "User (number or name from the rootfs's /etc/passwd)"),
         .init(["--volume", "-v"], value: "SRC:DST[:ro]", help: "Bind-mount a host path"),
-        .init(["--tmpfs"], value: "PATH[:OPTS]", help: "Mount a tmpfs"),
+        .init(["--tmpfs"], value: "PATH[:OPTS]", help: "Mount a tmpfs (default size=256m, mode=1777)"),
         .init(["--read-only"], help: "Make the rootfs read-only (no writable layer)"),
+        .init(["--rootfs-size"], value: "SIZE", help: "Size of the writable layer, N[k|m|g] (default 1g)"),
         .init(["--rootfs-rw"], help: "Write into the base rootfs itself (it must be private to root)"),
         .init(["--uid-map"], value: "C:H:N", help: "uid map line (repeatable; default: a free 65536-id host range)"),
         .init(["--gid-map"], value: "C:H:N", help: "gid map line (repeatable)"),
@@ -55,6 +56,16 @@ public enum RunCommand {
         c.tmpfs = r.all("--tmpfs")
         c.readOnly = r.flag("--read-only")
         c.rootfsReadWrite = r.flag("--rootfs-rw")
+        if let size = r.last("--rootfs-size") {
+            let digits = size.last.map { "kKmMgG".contains($0) } == true ? size.dropLast() : Substring(size)
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), UInt64(digits).map({ $0 > 0 }) == true else {
+                throw RuntimeError(.usage, "rootfs-size `\(size)`: expected a size such as 512m or 2g (units k, m, g)")
+            }
+            if c.readOnly || c.rootfsReadWrite {
+                throw RuntimeError(.usage, "rootfs-size: --read-only and --rootfs-rw have no writable layer to size")
+            }
+            c.rootfsSize = size
+        }
         if c.readOnly && c.rootfsReadWrite { throw RuntimeError(.usage, "run: --read-only and --rootfs-rw contradict each other") }
         for m in r.all("--uid-map") { c.uidMaps.append(try IDMapping(parsing: m)) }
         for m in r.all("--gid-map") { c.gidMaps.append(try IDMapping(parsing: m, option: "--gid-map")) }

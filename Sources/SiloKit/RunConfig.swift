@@ -42,6 +42,8 @@ public struct RunConfig: Sendable {
     public var tmpfs: [String] = []
     public var readOnly = false
     public var rootfsReadWrite = false
+    /// Size of the writable layer's tmpfs, `N[k|m|g]`; nil: MountPlan.defaultRootfsSize.
+    public var rootfsSize: String?
     public var uidMaps: [IDMapping] = []
     public var gidMaps: [IDMapping] = []
     public var useInit = false

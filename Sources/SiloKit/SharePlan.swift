@@ -106,8 +106,8 @@ extension MountPlan {
     /// the same place.
     mutating func replaceMount(ofType type: String, withTree fd: Int32) {
         for i in beforePivot.indices {
-            if case let .mount(_, target, t, _, _) = beforePivot[i].op, t == type {
-                beforePivot[i] = MountStep(beforePivot[i].stage, .moveTree(fd: fd, target: target))
+            if case let .fresh(t, target, _, _, _) = beforePivot[i].op, t == type {
+                beforePivot[i] = MountStep(beforePivot[i].stage, .moveTree(fd: fd, target: target, isFile: false))
             }
         }
     }

@@ -55,4 +55,5 @@ public enum OpenTreeFlags {
 
 public enum MoveMountFlags {
     public static let fEmptyPath: UInt32 = 0x4
+    public static let tEmptyPath: UInt32 = 0x40
 }

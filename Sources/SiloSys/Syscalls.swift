@@ -7,6 +7,26 @@ public protocol Syscalls {
     /// move_mount(2) of a detached tree (an fd from open_tree) onto `target`.
     func moveMount(fd: Int32, to target: String) throws
     func mountSetattr(_ path: String, recursive: Bool, set: MountAttr, clear: MountAttr) throws
+    // The fd-based calls that assemble the container's root: every target inside it is
+    // resolved with openat2(RESOLVE_IN_ROOT) and mounted on by fd, never by a path string,
+    // so a symlink in the rootfs cannot lead a mount or a mkdir out of it (CVE-2021-30465).
+    /// The new root as a detached mount: overlayfs over `lower` (a read-only tree), its upper
+    /// and work dirs on a fresh tmpfs made with `upperOptions`.
+    func overlayRoot(lower: Int32, upperOptions: String) throws -> Int32
+    /// `path` resolved inside `root` (RESOLVE_IN_ROOT, symlinks followed as if `root` were
+    /// `/`), missing components made as `create` says; nil when missing and not to be made.
+    func resolveInRoot(_ root: Int32, _ path: String, create: Creation) throws -> ResolvedPath?
+    /// move_mount(2) of a detached tree onto an fd (MOVE_MOUNT_T_EMPTY_PATH); `name` is for errors.
+    func moveMount(fd: Int32, onto target: Int32, name: String) throws
+    /// A new file system instance as a detached mount (fsopen, fsconfig, fsmount); `options`
+    /// is the comma-separated list mount(8) takes.
+    func freshMount(_ type: String, options: String?, attributes: MountAttr) throws -> Int32
+    /// open_tree(OPEN_TREE_CLONE) of `path` relative to `dir` (AT_FDCWD: -100; "" for `dir` itself).
+    func cloneTree(_ dir: Int32, _ path: String, recursive: Bool) throws -> Int32
+    func mountSetattr(fd: Int32, recursive: Bool, set: MountAttr) throws
+    func symlink(_ target: String, in dir: Int32, name: String) throws
+    func fchdir(_ fd: Int32) throws
+    func close(_ fd: Int32)
     /// mkdir that accepts an existing directory.
     func mkdir(_ path: String, mode: UInt32) throws
     /// Creates an empty regular file to bind-mount onto, when none is there.
@@ -47,4 +67,22 @@ public protocol Syscalls {
 
 public enum FileKind: Sendable, Equatable {
     case directory, regular, symlink, other
+}
+
+/// What `resolveInRoot` makes of a missing path: nothing, directories, or directories and a
+/// final empty regular file.
+public enum Creation: Sendable, Equatable {
+    case none
+    case directory(mode: UInt32)
+    case file
+}
+
+/// An O_PATH fd of a resolved path, and what it is.
+public struct ResolvedPath: Sendable, Equatable {
+    public var fd: Int32
+    public var kind: FileKind
+    public init(fd: Int32, kind: FileKind) {
+        self.fd = fd
+        self.kind = kind
+    }
 }

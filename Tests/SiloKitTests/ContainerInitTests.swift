@@ -4,7 +4,7 @@ import SiloSys
 
 @Suite struct ContainerInitTests {
     func plan(mode: RootfsMode = .overlay, argv: [String] = ["sh"]) -> ContainerPlan {
-        let mounts = MountPlan.make(staging: "/tmp", rootfsFD: 5, mode: mode, volumes: [], tmpfs: [], maskPaths: true)
+        let mounts = MountPlan.make(attachAt: "/tmp", rootfsFD: 5, mode: mode, volumes: [], tmpfs: [], maskPaths: true)
         var p = ContainerPlan(mounts: mounts, argv: argv, env: ["PATH=/bin"], searchPath: ["/usr/bin", "/bin"])
         p.hostname = "box"
         p.seccompFilter = [UInt8](repeating: 0, count: 16)
@@ -23,12 +23,13 @@ import SiloSys
         let sys = RecordingSyscalls()
         try ContainerInit(plan: plan(), sys: sys).prepare()
         let i = try #require(sys.calls.firstIndex(of: .pivotRoot(".", ".")))
-        #expect(sys.calls[i - 1] == .chdir("/tmp/root"))
+        // into the new root by its fd (the overlay's), not by the attach point's path
+        #expect(sys.calls[i - 1] == .fchdir(100))
         #expect(sys.calls[i + 1] == .umount(".", true))
         // /proc and /sys are mounted before the old root goes away (the kernel refuses after).
-        let proc = try #require(sys.calls.firstIndex(of: .mount("proc", "/tmp/root/proc", "proc", [.nosuid, .nodev, .noexec], nil)))
+        let proc = try #require(sys.calls.firstIndex(of: .moveOnto(sys.fdOf(.fresh("proc", nil, [.nosuid, .nodev, .noexec])), "/proc")))
         #expect(proc < i)
-        let sysfs = try #require(sys.calls.firstIndex { if case .mount(_, "/tmp/root/sys", "sysfs", _, _) = $0 { true } else { false } })
+        let sysfs = try #require(sys.calls.firstIndex { if case .moveOnto(_, "/sys") = $0 { true } else { false } })
         #expect(sysfs < i)
     }
 
@@ -75,11 +76,55 @@ import SiloSys
 
     @Test func aFailingStepIsReportedWithItsStageAndStopsTheSequence() {
         let sys = RecordingSyscalls()
-        sys.failures = [({ if case .mount(_, _, "proc", _, _) = $0 { true } else { false } }, 1)]
-        #expect(throws: StageError(.mountProc, SyscallError("mount", errno: 1, object: "/tmp/root/proc"))) {
+        sys.failures = [({ if case .moveOnto(_, "/proc") = $0 { true } else { false } }, 1)]
+        #expect(throws: StageError(.mountProc, SyscallError("move_mount", errno: 1, object: "/proc"))) {
             try ContainerInit(plan: plan(), sys: sys).prepare()
         }
         #expect(!sys.calls.contains(.pivotRoot(".", ".")))
+    }
+
+    /// The root is assembled from fds: the read-only lower goes under the attach point, the
+    /// overlay on top, and each target is resolved inside the root (the overlay's fd, 100)
+    /// before anything is mounted on it.
+    @Test func everyMountTargetIsResolvedInsideTheRootAndMountedOnByFD() throws {
+        var p = plan()
+        p.mounts = MountPlan.make(attachAt: "/tmp", rootfsFD: 5, mode: .overlay,
+                                  volumes: [TreeMount(fd: 9, target: "/x/sub", isFile: false)],
+                                  tmpfs: [("/x/t", "size=1m")], maskPaths: true)
+        let sys = RecordingSyscalls()
+        sys.existing = ["/proc/kcore": .regular, "/proc/acpi": .directory, "/proc/sys": .directory]
+        try ContainerInit(plan: p, sys: sys).prepare()
+        let c = sys.calls
+        let overlay = try #require(c.firstIndex(of: .overlayRoot(lower: 5, upperOptions: "mode=0700,size=1g")))
+        #expect(c[overlay - 1] == .moveMount(5, "/tmp") && c[overlay + 1] == .moveMount(100, "/tmp"))
+        #expect(!c.contains { if case .mkdir = $0 { true } else if case .createFile = $0 { true } else { false } })
+        let vol = try #require(c.firstIndex(of: .moveOnto(9, "/x/sub")))
+        #expect(c[vol - 1] == .resolve("/x/sub", .directory(mode: 0o755)))
+        let tmp = try #require(c.firstIndex(of: .moveOnto(sys.fdOf(.fresh("tmpfs", "size=1m", [.nosuid, .nodev])), "/x/t")))
+        #expect(c[0..<tmp].contains(.resolve("/x/t", .directory(mode: 0o755))))
+        // masks: a file gets /dev/null, a directory an empty read-only tmpfs, a missing path nothing
+        let kcore = try #require(c.firstIndex { if case .moveOnto(_, "/proc/kcore") = $0 { true } else { false } })
+        #expect(c[kcore - 2] == .resolve("/proc/kcore", .none) && c[kcore - 1] == .cloneTree(-100, "/dev/null", false))
+        #expect(c.contains(.fresh("tmpfs", nil, [.rdonly, .nosuid, .nodev, .noexec])))
+        #expect(c.contains(.resolve("/proc/scsi", .none)) && !c.contains { if case .moveOnto(_, "/proc/scsi") = $0 { true } else { false } })
+        #expect(c.contains(.setattrFD(sys.fdOf(.cloneTree(sys.fdOf(.resolve("/proc/sys", .none)), "", true)), true, .rdonly)))
+        #expect(!c.contains { if case .mount(_, let t, _, _, _) = $0 { t != "/" } else { false } })
+    }
+
+    @Test func aFileVolumeOntoADirectoryNamesTheOption() {
+        var p = plan()
+        p.mounts = MountPlan.make(attachAt: "/tmp", rootfsFD: 5, mode: .overlay,
+                                  volumes: [TreeMount(fd: 9, target: "/etc", isFile: true)], tmpfs: [], maskPaths: false)
+        let sys = RecordingSyscalls()
+        sys.existing = ["/etc": .directory]
+        do {
+            try ContainerInit(plan: p, sys: sys).prepare()
+            Issue.record("no error")
+        } catch {
+            #expect(error.stage == .mountVolumes && error.error.errno == 21)
+            #expect(RuntimeError(error.error, stage: error.stage).message.contains("-v FILE:/etc: the source is a file but /etc in the rootfs is a directory"))
+        }
+        #expect(!sys.calls.contains { if case .moveOnto(9, _) = $0 { true } else { false } })
     }
 
     @Test func execSearchesPathAndPrefersPermissionDeniedOverNotFound() {

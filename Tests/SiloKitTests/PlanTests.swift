@@ -35,33 +35,61 @@ import SiloSys
 
 @Suite struct MountPlanTests {
     @Test func overlayOverTheIdmappedTreeWithVolumesBeforeProc() {
-        let plan = MountPlan.make(staging: "/tmp", rootfsFD: 7, mode: .overlay,
+        let plan = MountPlan.make(attachAt: "/tmp", rootfsFD: 7, mode: .overlay, rootfsSize: "2g",
                                   volumes: [TreeMount(fd: 9, target: "/data/in", isFile: false)],
                                   tmpfs: [("/scratch", "size=1m")], maskPaths: true)
         let ops = plan.beforePivot.map(\.op)
-        #expect(plan.newRoot == "/tmp/root")
-        #expect(ops.contains(.moveTree(fd: 7, target: "/tmp/lower")))
-        #expect(ops.contains(.mount(source: "overlay", target: "/tmp/root", type: "overlay", flags: [],
-                                    data: "lowerdir=/tmp/lower,upperdir=/tmp/upper,workdir=/tmp/work,userxattr")))
-        let vol = ops.firstIndex(of: .moveTree(fd: 9, target: "/tmp/root/data/in"))!
-        #expect(ops[vol - 2] == .mkdir("/tmp/root/data", mode: 0o755) && ops[vol - 1] == .mkdir("/tmp/root/data/in", mode: 0o755))
-        let proc = ops.firstIndex { if case .mount(_, "/tmp/root/proc", "proc", _, _) = $0 { true } else { false } }!
+        #expect(plan.newRoot == "/tmp")
+        #expect(ops[1] == .attachRoot(lowerFD: 7, overlay: true, upperOptions: "mode=0700,size=2g", at: "/tmp"))
+        let vol = ops.firstIndex(of: .moveTree(fd: 9, target: "/data/in", isFile: false))!
+        let proc = ops.firstIndex { if case .fresh("proc", "/proc", _, _, _) = $0 { true } else { false } }!
         #expect(vol < proc)
-        #expect(ops.contains(.mount(source: "tmpfs", target: "/tmp/root/scratch", type: "tmpfs", flags: [.nosuid, .nodev], data: "size=1m")))
+        #expect(ops.contains(.fresh(type: "tmpfs", target: "/scratch", mode: 0o755, attributes: [.nosuid, .nodev], options: "size=1m")))
         for d in MountPlan.devices {
-            #expect(ops.contains(.mount(source: "/dev/" + d, target: "/tmp/root/dev/" + d, type: nil, flags: [.bind], data: nil)))
+            #expect(ops.contains(.bindDevice(source: "/dev/" + d, target: "/dev/" + d)))
         }
-        #expect(ops.contains(.mask("/tmp/root/proc/kcore")))
-        #expect(ops.contains(.readonlyIfPresent("/tmp/root/proc/sys")))
+        #expect(ops.contains(.mask("/proc/kcore")))
+        #expect(ops.contains(.readonlyIfPresent("/proc/sys")))
         #expect(plan.afterPivot.isEmpty)
     }
 
+    /// Every target is a path inside the new root, resolved there by the child: no step names
+    /// a host path the kernel would resolve through the rootfs's symlinks (CVE-2021-30465).
+    @Test func everyTargetIsAContainerPathAndNoneGoesThroughTheAttachPoint() {
+        let plan = MountPlan.make(attachAt: "/tmp", rootfsFD: 7, mode: .overlay,
+                                  volumes: [TreeMount(fd: 9, target: "/x/sub", isFile: false), TreeMount(fd: 10, target: "/x/f", isFile: true)],
+                                  tmpfs: [("/x/dir", "mode=1777")], maskPaths: true)
+        for step in plan.beforePivot.dropFirst(2) {
+            let target: String
+            switch step.op {
+            case let .moveTree(_, t, _), let .fresh(_, t, _, _, _), let .bindDevice(_, t), let .symlink(_, t), let .mask(t), let .readonlyIfPresent(t): target = t
+            case .mount, .attachRoot, .setattr: Issue.record("unexpected path-based step \(step)"); continue
+            }
+            #expect(target.hasPrefix("/") && !target.hasPrefix("/tmp"), "\(step)")
+        }
+    }
+
+    @Test func tmpfsGetsADefaultSizeUnlessOneIsGiven() {
+        #expect(MountPlan.tmpfsOptions(nil) == "mode=1777,size=" + MountPlan.defaultTmpfsSize)
+        #expect(MountPlan.tmpfsOptions("mode=700") == "mode=700,size=" + MountPlan.defaultTmpfsSize)
+        #expect(MountPlan.tmpfsOptions("size=1m,mode=700") == "size=1m,mode=700")
+        let plan = MountPlan.make(attachAt: "/tmp", rootfsFD: 7, mode: .overlay, volumes: [], tmpfs: [], maskPaths: false)
+        #expect(plan.beforePivot[1].op == .attachRoot(lowerFD: 7, overlay: true, upperOptions: "mode=0700,size=" + MountPlan.defaultRootfsSize, at: "/tmp"))
+    }
+
+    @Test func rootfsSizeIsParsedAndChecked() throws {
+        #expect(try RunCommand.parse(["--rootfs-size", "512m", "sh"])?.rootfsSize == "512m")
+        for bad in ["", "m", "12x", "-1g", "0", "1.5g"] {
+            #expect(throws: RuntimeError.self) { try RunCommand.parse(["--rootfs-size", bad, "sh"]) }
+        }
+        #expect(throws: RuntimeError.self) { try RunCommand.parse(["--rootfs-size", "1g", "--read-only", "sh"]) }
+    }
+
     @Test func readOnlyMakesTheRootReadOnlyAfterPivotAndRootfsRWMovesTheTreeItself() {
-        let ro = MountPlan.make(staging: "/tmp", rootfsFD: 7, mode: .readOnly, volumes: [], tmpfs: [], maskPaths: false)
+        let ro = MountPlan.make(attachAt: "/tmp", rootfsFD: 7, mode: .readOnly, volumes: [], tmpfs: [], maskPaths: false)
         #expect(ro.afterPivot == [MountStep(.readonlyRoot, .setattr(path: "/", recursive: false, set: .rdonly))])
-        let rw = MountPlan.make(staging: "/tmp", rootfsFD: 7, mode: .readWrite, volumes: [], tmpfs: [], maskPaths: false)
-        #expect(rw.beforePivot.map(\.op).contains(.moveTree(fd: 7, target: "/tmp/root")))
-        #expect(!rw.beforePivot.map(\.op).contains { if case .mount(_, _, "overlay", _, _) = $0 { true } else { false } })
+        let rw = MountPlan.make(attachAt: "/tmp", rootfsFD: 7, mode: .readWrite, volumes: [], tmpfs: [], maskPaths: false)
+        #expect(rw.beforePivot.map(\.op).contains(.attachRoot(lowerFD: 7, overlay: false, upperOptions: "mode=0700,size=1g", at: "/tmp")))
     }
 
     @Test func parentsOfAPath() {

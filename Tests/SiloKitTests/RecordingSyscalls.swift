@@ -33,6 +33,15 @@ final class RecordingSyscalls: Syscalls, @unchecked Sendable {
         case closeOnExec(Int32)
         case seccomp(Int)
         case execve(String)
+        case overlayRoot(lower: Int32, upperOptions: String)
+        case resolve(String, Creation)
+        case moveOnto(Int32, String)
+        case fresh(String, String?, MountAttr)
+        case cloneTree(Int32, String, Bool)
+        case setattrFD(Int32, Bool, MountAttr)
+        case symlinkAt(String, String)
+        case fchdir(Int32)
+        case close(Int32)
     }
 
     var calls: [Call] = []
@@ -45,6 +54,27 @@ final class RecordingSyscalls: Syscalls, @unchecked Sendable {
     var failures: [(match: (Call) -> Bool, errno: Int32)] = []
     /// Paths whose execve fails, with errno; any other path fails with ENOENT.
     var execErrors: [String: Int32] = [:]
+
+    /// fds handed out by the fake: the overlay's root is 100, every other one counts up from 200.
+    var nextFD: Int32 = 200
+    private func fd() -> Int32 {
+        nextFD += 1
+        return nextFD
+    }
+
+    /// The fd the fake returned right after `call` (the next fd-returning call's result).
+    func fdOf(_ call: Call) -> Int32 {
+        var n: Int32 = 200
+        for c in calls {
+            switch c {
+            case .resolve, .fresh, .cloneTree:
+                n += 1
+                if c == call { return n }
+            default: continue
+            }
+        }
+        return -1
+    }
 
     private func record(_ c: Call, _ name: String, _ object: String = "") throws {
         calls.append(c)
@@ -62,6 +92,34 @@ final class RecordingSyscalls: Syscalls, @unchecked Sendable {
     func mountSetattr(_ path: String, recursive: Bool, set: MountAttr, clear: MountAttr) throws {
         try record(.mountSetattr(path, recursive, set), "mount_setattr", path)
     }
+    func overlayRoot(lower: Int32, upperOptions: String) throws -> Int32 {
+        try record(.overlayRoot(lower: lower, upperOptions: upperOptions), "fsmount", "overlay")
+        return 100
+    }
+    /// Paths in `existing` resolve to their kind; others are made as asked, or are missing.
+    func resolveInRoot(_ root: Int32, _ path: String, create: Creation) throws -> ResolvedPath? {
+        try record(.resolve(path, create), "open", path)
+        let f = fd()
+        if let kind = existing[path] { return ResolvedPath(fd: f, kind: kind) }
+        switch create {
+        case .none: return nil
+        case .file: return ResolvedPath(fd: f, kind: .regular)
+        case .directory: return ResolvedPath(fd: f, kind: .directory)
+        }
+    }
+    func moveMount(fd: Int32, onto target: Int32, name: String) throws { try record(.moveOnto(fd, name), "move_mount", name) }
+    func freshMount(_ type: String, options: String?, attributes: MountAttr) throws -> Int32 {
+        try record(.fresh(type, options, attributes), "fsmount", type)
+        return fd()
+    }
+    func cloneTree(_ dir: Int32, _ path: String, recursive: Bool) throws -> Int32 {
+        try record(.cloneTree(dir, path, recursive), "open_tree", path)
+        return fd()
+    }
+    func mountSetattr(fd: Int32, recursive: Bool, set: MountAttr) throws { try record(.setattrFD(fd, recursive, set), "mount_setattr") }
+    func symlink(_ target: String, in dir: Int32, name: String) throws { try record(.symlinkAt(target, name), "symlink", name) }
+    func fchdir(_ fd: Int32) throws { try record(.fchdir(fd), "fchdir") }
+    func close(_ fd: Int32) { calls.append(.close(fd)) }
     func mkdir(_ path: String, mode: UInt32) throws {
         try record(.mkdir(path), "mkdir", path)
         existing[path] = .directory
@@ -103,4 +161,17 @@ final class RecordingSyscalls: Syscalls, @unchecked Sendable {
         calls.append(.execve(path))
         return SyscallError("exec", errno: execErrors[path] ?? 2, object: path)
     }
+}
+
+/// The fd-based mount calls as no-ops, for fakes that look only at other parts of the init.
+extension Syscalls {
+    func overlayRoot(lower: Int32, upperOptions: String) throws -> Int32 { 100 }
+    func resolveInRoot(_ root: Int32, _ path: String, create: Creation) throws -> ResolvedPath? { ResolvedPath(fd: 3, kind: .directory) }
+    func moveMount(fd: Int32, onto target: Int32, name: String) throws {}
+    func freshMount(_ type: String, options: String?, attributes: MountAttr) throws -> Int32 { 3 }
+    func cloneTree(_ dir: Int32, _ path: String, recursive: Bool) throws -> Int32 { 3 }
+    func mountSetattr(fd: Int32, recursive: Bool, set: MountAttr) throws {}
+    func symlink(_ target: String, in dir: Int32, name: String) throws {}
+    func fchdir(_ fd: Int32) throws {}
+    func close(_ fd: Int32) {}
 }

@@ -4,7 +4,7 @@ import SiloSys
 
 @Suite struct SharePlanTests {
     func plan() -> ContainerPlan {
-        let mounts = MountPlan.make(staging: "/tmp", rootfsFD: 3, mode: .overlay, volumes: [], tmpfs: [], maskPaths: true)
+        let mounts = MountPlan.make(attachAt: "/tmp", rootfsFD: 3, mode: .overlay, volumes: [], tmpfs: [], maskPaths: true)
         var p = ContainerPlan(mounts: mounts, argv: ["sh"], env: [], searchPath: ["/bin"])
         p.hostname = "c"
         p.timeOffsets = (5, 5)
@@ -62,9 +62,9 @@ import SiloSys
         var m = plan().mounts
         m.replaceMount(ofType: "proc", withTree: 9)
         let procSteps = m.beforePivot.filter { $0.stage == .mountProc }
-        #expect(procSteps.contains { $0.op == .moveTree(fd: 9, target: "/tmp/root/proc") })
-        #expect(!m.beforePivot.contains { if case let .mount(_, _, t, _, _) = $0.op { return t == "proc" } else { return false } })
-        #expect(m.beforePivot.contains { if case let .mount(_, _, t, _, _) = $0.op { return t == "sysfs" } else { return false } })
+        #expect(procSteps.contains { $0.op == .moveTree(fd: 9, target: "/proc", isFile: false) })
+        #expect(!m.beforePivot.contains { if case let .fresh(t, _, _, _, _) = $0.op { return t == "proc" } else { return false } })
+        #expect(m.beforePivot.contains { if case let .fresh(t, _, _, _, _) = $0.op { return t == "sysfs" } else { return false } })
     }
 
     @Test func runRefusesSharingTheUserNamespace() {

@@ -27,14 +27,14 @@ int silo_mount_setattr(int dfd, const char *path, unsigned int flags,
 int silo_fsopen(const char *fsname, unsigned int flags);
 int silo_fsconfig(int fd, unsigned int cmd, const char *_Nullable key, const void *_Nullable value, int aux);
 int silo_fsmount(int fd, unsigned int flags, unsigned int attr_flags);
+// openat2(2) with its struct open_how built from the three fields.
+int silo_openat2(int dfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
 int silo_setns(int fd, int nstype);
 int silo_unshare(int flags);
 int silo_pidfd_open(pid_t pid, unsigned int flags);
 ssize_t silo_getrandom(void *buf, size_t len);
 int silo_pipe2(int *fds, int flags);
 int silo_memfd_create(const char *name, unsigned int flags);
-// openat2(2) with a struct open_how of these three fields (RESOLVE_* in `resolve`).
-int silo_openat2(int dfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
 
 // Raw credential syscalls: glibc's wrappers broadcast to all threads (setxid), which
 // must not run in a freshly cloned child.
