@@ -14,12 +14,17 @@ public struct ContainerInit<S: Syscalls> {
 
     /// Everything before the optional init fork and the exec, in order.
     public func prepare() throws(StageError) {
+        // First of all, so that no step runs while silo could die unnoticed (a container that
+        // outlives silo keeps its id slot and address, which the next container is given again).
+        try step(.parentDeath) { try armParentDeath() }
         try step(.credentials) {
             try sys.setresgid(0)
             try sys.setresuid(0)
             // The uid change cleared "dumpable", which makes /proc/self owned by the host's
             // root; container root needs it back to write /proc/self/timens_offsets.
             try sys.setDumpable(true)
+            // It cleared the death signal too, as every change of euid, egid, fsuid or fsgid does.
+            try armParentDeath()
         }
         if let hostname = plan.hostname { try step(.hostname) { try sys.sethostname(hostname) } }
         if plan.bringLoopbackUp { try step(.network) { try sys.setLoopbackUp() } }
@@ -69,11 +74,20 @@ public struct ContainerInit<S: Syscalls> {
         // get*id, setgroups, rt_sig*, close_range, execve).
         if !plan.noNewPrivs, let f = plan.seccompFilter { try step(.seccomp) { try sys.loadSeccomp(filter: f) } }
         try step(.capabilities) { try switchUserAndCapabilities() }
-        try step(.parentDeath) { try sys.setParentDeathSignal(9 /* SIGKILL */) }
+        try step(.parentDeath) { try armParentDeath() }  // the user switch cleared it again
         if !plan.useInit { try step(.signals) { try sys.resetSignals(ignored: plan.ignoredSignals) } }
         try step(.closeFds) { try sys.closeOnExec(from: 3) }
         if plan.noNewPrivs { try step(.noNewPrivs) { try sys.setNoNewPrivs() } }
         if plan.noNewPrivs, let f = plan.seccompFilter { try step(.seccomp) { try sys.loadSeccomp(filter: f) } }
+    }
+
+    /// PR_SET_PDEATHSIG, then a look at the sync socket: silo's end closes when it dies (its
+    /// files close before its children are told), so EOF there means it died before the signal
+    /// was armed and none will come. getppid() cannot tell: it is 0 in a new PID namespace.
+    /// The peek is a recvfrom, which a profile loaded before the user switch must allow.
+    func armParentDeath() throws {
+        try sys.setParentDeathSignal(9 /* SIGKILL */)
+        if sys.peerHasClosed(plan.syncFD) { throw SyscallError("prctl(PR_SET_PDEATHSIG)", errno: 3 /* ESRCH */, object: "silo exited") }
     }
 
     /// Bounding set first (needs CAP_SETPCAP), then the id change with KEEPCAPS so the permitted

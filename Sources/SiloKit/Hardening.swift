@@ -36,10 +36,13 @@ enum Hardening {
         }
     }
 
+    /// Docker's default profile is 20 KiB: a profile of megabytes is a mistake, not a policy.
+    static let profileLimit = 4 << 20
+
     static func loadProfile(_ path: String, capabilities: UInt64) throws(RuntimeError) -> [UInt8] {
         let text: String
-        do { text = try FileIO.read(path, limit: 4 << 20) } catch {
-            throw RuntimeError(.usage, "seccomp profile \(path): \(error.reason)")
+        do { text = String(decoding: try RegularFile.read(path, limit: profileLimit), as: UTF8.self) } catch {
+            throw RuntimeError(.usage, "--seccomp \(path): \(error.reason)")
         }
         let context = SeccompProfile.Context(capabilities: Set(Capabilities.names(in: capabilities)),
                                              goArchitecture: goArchitecture(Seccomp.nativeArchitecture),

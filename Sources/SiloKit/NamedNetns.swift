@@ -22,6 +22,14 @@ public struct NetnsError: Error, Equatable, Sendable, CustomStringConvertible {
 /// name is an empty file with the namespace's nsfs file bind-mounted on it. The bind keeps the
 /// namespace alive with no process inside; removing it frees the namespace once the last
 /// process has left.
+///
+/// A name counts only while a namespace is bound on it. The empty file must exist before the
+/// bind, so an `add` killed between the two (or an `ip netns add`, which has the same window)
+/// leaves an unbound file: `list` does not show it, `open` and `exec` call it missing, `add`
+/// reuses it and `delete` removes it. silo's own add keeps that window to two syscalls: the
+/// namespace is made and held as a detached mount first. add, attach and delete run under an
+/// flock on /run/netns, so that racing calls on one name fail cleanly ("already exists",
+/// "no such named network namespace") instead of tripping over each other's half-done steps.
 public enum NamedNetns {
     public static let runDir = "/run/netns"
     public static let etcDir = "/etc/netns"
@@ -53,9 +61,47 @@ public enum NamedNetns {
     /// An fd for the named namespace; a missing name gets `status`.
     public static func open(_ name: String, missingStatus: Int32 = 1) throws(NetnsError) -> Int32 {
         try check(name)
-        do { return try NetNamespace.open(path(name)) } catch {
+        let fd: Int32
+        do { fd = try NetNamespace.open(path(name)) } catch {
             if error.errno == ENOENT { throw NetnsError(missingStatus, "netns \(name): no such named network namespace") }
             throw NetnsError(missingStatus, "netns \(name): \(error.reason)")
+        }
+        if !NetNamespace.isNamespace(fd: fd) {
+            close(fd)  // an unbound leftover: no namespace by that name
+            throw NetnsError(missingStatus, "netns \(name): no such named network namespace")
+        }
+        return fd
+    }
+
+    /// The lock add, attach and delete hold: an exclusive flock on /run/netns, the directory
+    /// `ip` locks while it makes the mount point. Taken after prepareRunDir, which holds the
+    /// same lock and releases it.
+    static func lockNames() -> Int32 { NetNamespace.lockDirectory(runDir) }
+
+    /// Makes room for `name`: EEXIST when a namespace is bound there; true when an unbound
+    /// leftover file is there to bind onto, false when there is nothing.
+    static func claim(_ name: String) throws(NetnsError) -> Bool {
+        let file = path(name)
+        guard let st = try? FileIO.lstat(file) else { return false }
+        if NetNamespace.isBound(file) || st.st_mode & S_IFMT != S_IFREG || st.st_size != 0 {
+            throw NetnsError(1, "netns \(name): already exists")
+        }
+        return true
+    }
+
+    /// Binds the detached namespace `tree` at the name: the file is created (unless a leftover
+    /// is reused) right before the bind, nothing slow in between.
+    static func bind(_ tree: Int32, at name: String, reuse: Bool, what: String) throws(NetnsError) {
+        let file = path(name)
+        if !reuse {
+            do { try NetNamespace.createExclusive(file) } catch {
+                if error.errno == EEXIST { throw NetnsError(1, "netns \(name): already exists") }
+                throw NetnsError.failed(error)
+            }
+        }
+        do { try NetNamespace.attach(tree: tree, on: file) } catch {
+            try? NetNamespace.unlink(file)
+            throw NetnsError(1, "\(what) \(name): \(error)")
         }
     }
 
@@ -86,38 +132,38 @@ public enum NamedNetns {
     }
 
     /// A new network namespace, bound at /run/netns/NAME. The CLI is single-threaded, so
-    /// the calling thread unshares, binds its own namespace and returns to the original one.
+    /// the calling thread unshares, takes a detached bind of its own namespace and returns to
+    /// the original one before the name is made.
     public static func add(_ name: String, loUp: Bool = false) throws(NetnsError) {
         try check(name)
         try prepareRunDir()
-        let file = path(name)
-        do { try NetNamespace.createExclusive(file) } catch {
-            if error.errno == EEXIST { throw NetnsError(1, "netns \(name): already exists") }
-            throw NetnsError.failed(error)
-        }
+        let lock = lockNames()
+        defer { if lock >= 0 { close(lock) } }
+        let reuse = try claim(name)
         let home: Int32
-        do { home = try NetNamespace.open(NetNamespace.currentPath) } catch {
-            try? NetNamespace.unlink(file)
-            throw NetnsError.failed(error)
-        }
+        do { home = try NetNamespace.open(NetNamespace.currentPath) } catch { throw NetnsError.failed(error) }
         defer { close(home) }
-        var bound = false
+        let tree: Int32
         do throws(SyscallError) {
             try NetNamespace.unshare(.newNet)
-            try NetNamespace.mount(NetNamespace.currentPath, on: file, type: "none", flags: [.bind])
-            bound = true
-            if loUp {
-                let nl = try Netlink()
-                defer { nl.close() }
-                try nl.setLink(index: 1, up: true, name: "lo in \(name)")
+            tree = try NetNamespace.detachedBind(NetNamespace.currentPath)
+            do throws(SyscallError) {
+                if loUp {
+                    let nl = try Netlink()
+                    defer { nl.close() }
+                    try nl.setLink(index: 1, up: true, name: "lo in \(name)")
+                }
+                try NetNamespace.enter(home, name: "the original network namespace")
+            } catch {
+                close(tree)
+                throw error
             }
-            try NetNamespace.enter(home, name: "the original network namespace")
         } catch {
             try? NetNamespace.enter(home, name: "the original network namespace")
-            if bound { NetNamespace.detach(file) }
-            try? NetNamespace.unlink(file)
             throw NetnsError(1, "netns add \(name): \(error)")
         }
+        defer { close(tree) }
+        try bind(tree, at: name, reuse: reuse, what: "netns add")
     }
 
     /// Names the network namespace that process `pid` is in.
@@ -128,21 +174,21 @@ public enum NamedNetns {
             throw NetnsError(1, "pid \(pid): \(error.errno == ENOENT ? "No such process" : error.reason)")
         }
         try prepareRunDir()
-        let file = path(name)
-        do { try NetNamespace.createExclusive(file) } catch {
-            if error.errno == EEXIST { throw NetnsError(1, "netns \(name): already exists") }
-            throw NetnsError.failed(error)
-        }
-        do { try NetNamespace.mount(source, on: file, type: "none", flags: [.bind]) } catch {
-            try? NetNamespace.unlink(file)
-            throw NetnsError(1, "netns attach \(name): \(error)")
-        }
+        let lock = lockNames()
+        defer { if lock >= 0 { close(lock) } }
+        let reuse = try claim(name)
+        let tree: Int32
+        do { tree = try NetNamespace.detachedBind(source) } catch { throw NetnsError(1, "netns attach \(name): \(error)") }
+        defer { close(tree) }
+        try bind(tree, at: name, reuse: reuse, what: "netns attach")
     }
 
-    /// Removes the name: the mount first, then the file. The namespace lives on while a
-    /// process is inside.
+    /// Removes the name: the mount first, then the file (an unbound leftover too). The
+    /// namespace lives on while a process is inside.
     public static func delete(_ name: String) throws(NetnsError) {
         try check(name)
+        let lock = lockNames()
+        defer { if lock >= 0 { close(lock) } }
         let file = path(name)
         NetNamespace.detach(file)
         do { try NetNamespace.unlink(file) } catch {
@@ -198,7 +244,7 @@ public enum NamedNetns {
     }
 
     public static func list() -> [Entry] {
-        let all = names()
+        let all = names().filter { NetNamespace.isBound(path($0)) }
         if all.isEmpty { return [] }
         let byNamespace = processes()
         let nl = try? Netlink()

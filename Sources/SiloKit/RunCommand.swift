@@ -23,7 +23,7 @@ public enum RunCommand {
         .init(["--no-new-privileges"], help: "Set no_new_privs (default true; =false to clear)"),
         .init(["--security-opt"], value: "OPT", help: "seccomp=PROFILE, no-new-privileges[=BOOL]"),
         .init(["--ulimit"], value: "NAME=SOFT[:HARD]", help: "Set an rlimit (nofile, nproc, core, ...)"),
-        .init(["--share"], value: "KIND", help: "Stay in the host's namespace of KIND (demo only)"),
+        .init(["--share"], value: "KIND", help: "Stay in the host's namespace of KIND: uts, ipc, pid, net, cgroup, time (to see what a namespace isolates; loosens isolation)"),
     ])
 
     public static let usage = "silo run [OPTIONS] [--] COMMAND [ARG...]"
@@ -106,10 +106,10 @@ public enum RunCommand {
         c.ulimits = r.all("--ulimit")
         let kinds = ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"]  // not a Set: built on every run
         for k in r.all("--share") {
-            guard kinds.contains(k) else { throw RuntimeError(.usage, "share `\(k)`: expected one of \(kinds.joined(separator: ", "))") }
+            guard kinds.contains(k) else { throw RuntimeError(.usage, "--share `\(k)`: expected one of cgroup, ipc, net, pid, time, uts") }
+            if let why = SharePlan.refusedForRun(k) { throw RuntimeError(.usage, "--share \(k): \(why)") }
             c.share.insert(k)
         }
-        if c.share.contains("user") { throw RuntimeError(.usage, "share user: root inside would be the host's root; only `silo demo user --share user` does that") }
         return c
     }
 }

@@ -3,8 +3,10 @@ import Glibc
 #endif
 import SiloSys
 
-/// `--share KIND` (for `silo demo`): the container stays in the host's namespace of each kind
-/// given. Leaving a clone flag out is not enough, because the container's user namespace does
+/// `--share KIND`: the container stays in the host's namespace of each kind given, the
+/// unshare(1) lesson turned around: leave one namespace out and see what the container then
+/// shares with the host. `silo demo` takes every kind; `silo run` all but mnt and user
+/// (`refusedForRun`). Leaving a clone flag out is not enough, because the container's user namespace does
 /// not own the host's namespaces and the kernel refuses what the normal plan does in them:
 /// sethostname in the host's UTS namespace, a procfs without its own PID namespace, a sysfs
 /// without its own network namespace, an mqueue without its own IPC namespace, any mount in the
@@ -18,6 +20,18 @@ public struct SharePlan: Equatable, Sendable {
     ]
 
     public var shared: Set<String>
+
+    /// Why `silo run` refuses to share `kind`, or nil. Sharing either gives up the container
+    /// itself: the host's mount namespace has no place for the rootfs, and without a user
+    /// namespace of its own, root inside is the host's root. `silo demo` shows both, for one
+    /// busybox script that exits at once.
+    public static func refusedForRun(_ kind: String) -> String? {
+        switch kind {
+        case "mnt": "the command would run on the host's file system, not in the rootfs (`silo demo mnt --share mnt` shows the difference)"
+        case "user": "root inside would be the host's root (`silo demo user --share user` shows the difference)"
+        default: nil
+        }
+    }
 
     public init(_ shared: Set<String>) {
         self.shared = shared

@@ -78,6 +78,10 @@ public struct UserSpec: Equatable, Sendable {
 
 /// The container's environment: a clean one, never the host's.
 public enum Environment {
+    /// More than execve takes anyway (the whole environment must fit in a quarter of the stack
+    /// limit, 2 MiB by default, one variable in 128 KiB): a bigger file is refused, not cut.
+    public static let fileLimit = 1 << 20
+
     public static func make(config: RunConfig, hostname: String, home: String) throws(RuntimeError) -> [String] {
         var env: [(String, String)] = [("PATH", RunConfig.defaultPath), ("HOSTNAME", hostname), ("HOME", home)]
         if isatty(1) != 0 || isatty(0) != 0 {
@@ -88,7 +92,9 @@ public enum Environment {
         }
         for file in config.envFiles {
             let text: String
-            do { text = try FileIO.read(file) } catch { throw RuntimeError(.usage, "env file \(file): \(error.reason)") }
+            do { text = String(decoding: try RegularFile.read(file, limit: Environment.fileLimit), as: UTF8.self) } catch {
+                throw RuntimeError(.usage, "--env-file \(file): \(error.reason)")
+            }
             for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let line = raw.trimmingCharacters(in: " \t\r")
                 if line.isEmpty || line.hasPrefix("#") { continue }

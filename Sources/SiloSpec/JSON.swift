@@ -1,7 +1,8 @@
 /// A JSON document (RFC 8259), parsed without Foundation so that `silo run --seccomp FILE` stays
 /// off the Foundation load path. Numbers keep their text, so 64-bit values such as seccomp
-/// masks survive exactly; object members keep their order (a later duplicate key wins on lookup,
-/// as in Go's encoding/json, which wrote most of the profiles silo reads).
+/// masks survive exactly; object members keep their order. A key that repeats in one object is
+/// an error: Go's encoding/json lets the last one win, so `{"defaultAction": "SCMP_ACT_KILL",
+/// "defaultAction": "SCMP_ACT_ALLOW"}` would read as a strict profile and load as an open one.
 public enum JSON: Equatable, Sendable {
     case null
     case bool(Bool)
@@ -20,10 +21,10 @@ public enum JSON: Equatable, Sendable {
         }
     }
 
-    /// The value of `key` in an object (the last one if the key repeats), nil otherwise.
+    /// The value of `key` in an object (keys are unique: the parser refuses repeats), nil otherwise.
     public subscript(key: String) -> JSON? {
         guard case .object(let members) = self else { return nil }
-        return members.last { $0.key == key }?.value
+        return members.first { $0.key == key }?.value
     }
 
     /// The name of the kind, for messages: "object", "array", "string", "number", "boolean", "null".
@@ -72,6 +73,8 @@ public struct JSONError: Error, Equatable, Sendable, CustomStringConvertible {
 struct JSONParser {
     let b: [UInt8]
     var i = 0
+    /// The keys and indices leading to the value being parsed, for the duplicate-key message.
+    var path: [PathComponent] = []
     /// Deep enough for any real profile, shallow enough that recursion cannot exhaust the stack.
     static let maxDepth = 256
 
@@ -140,6 +143,7 @@ struct JSONParser {
     mutating func object(depth: Int) throws(JSONError) -> JSON {
         i += 1
         var members: [JSON.Member] = []
+        var seen: Set<String> = []
         skipSpace()
         if i < b.count && b[i] == UInt8(ascii: "}") {
             i += 1
@@ -150,18 +154,51 @@ struct JSONParser {
             guard i < b.count, b[i] == UInt8(ascii: "\"") else {
                 throw fail(i < b.count ? "expected a string key, found \(describe(b[i]))" : "unexpected end of input in an object")
             }
+            let keyStart = i
             let key = try string()
+            // A linear scan for the few keys objects usually have; a set past that, so that an
+            // object of many keys cannot make parsing quadratic.
+            let repeated: Bool
+            if members.count < 16 {
+                repeated = members.contains { $0.key == key }
+            } else {
+                if seen.isEmpty { seen = Set(members.map(\.key)) }
+                repeated = !seen.insert(key).inserted
+            }
+            if repeated {
+                throw fail("duplicate key \"\(key)\" in \(render(path))", at: keyStart)
+            }
             skipSpace()
             guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected ':' after key \"\(key)\"") }
             i += 1
             skipSpace()
+            path.append(.key(key))
             members.append(JSON.Member(key, try value(depth: depth + 1)))
+            path.removeLast()
             skipSpace()
             guard i < b.count else { throw fail("unexpected end of input in an object") }
             if b[i] == UInt8(ascii: ",") { i += 1; continue }
             if b[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
             throw fail("expected ',' or '}', found \(describe(b[i]))")
         }
+    }
+
+    enum PathComponent {
+        case key(String)
+        case index(Int)
+    }
+
+    /// `the document`, or the path in JavaScript notation: `syscalls[2].names`.
+    func render(_ path: [PathComponent]) -> String {
+        if path.isEmpty { return "the document" }
+        var s = ""
+        for c in path {
+            switch c {
+            case .key(let k): s += s.isEmpty ? k : "." + k
+            case .index(let n): s += "[\(n)]"
+            }
+        }
+        return s
     }
 
     mutating func array(depth: Int) throws(JSONError) -> JSON {
@@ -174,7 +211,9 @@ struct JSONParser {
         }
         while true {
             skipSpace()
+            path.append(.index(items.count))
             items.append(try value(depth: depth + 1))
+            path.removeLast()
             skipSpace()
             guard i < b.count else { throw fail("unexpected end of input in an array") }
             if b[i] == UInt8(ascii: ",") { i += 1; continue }

@@ -169,6 +169,11 @@ public struct LinuxSyscalls: Syscalls {
         if silo_prctl(Prctl.setPdeathsig, UInt(signal), 0, 0, 0) != 0 { throw SyscallError.last("prctl(Prctl.setPdeathsig)") }
     }
 
+    public func peerHasClosed(_ fd: Int32) -> Bool {
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0
+    }
+
     public func resetSignals(ignored: UInt64) throws(SyscallError) {
         var rest = ignored
         while rest != 0 {

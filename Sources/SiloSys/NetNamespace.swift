@@ -83,6 +83,36 @@ public enum NetNamespace {
         return fd
     }
 
+    /// A detached bind mount of the nsfs file at `path` (open_tree with OPEN_TREE_CLONE), for
+    /// `attach`: the namespace is held by the fd alone until then, so a process killed in
+    /// between leaves nothing.
+    public static func detachedBind(_ path: String) throws(SyscallError) -> Int32 {
+        let fd = silo_open_tree(AT_FDCWD, path, OpenTreeFlags.clone | OpenTreeFlags.cloexec)
+        if fd < 0 { throw SyscallError.last("open_tree", path) }
+        return fd
+    }
+
+    /// move_mount of a detached tree onto `target`.
+    public static func attach(tree fd: Int32, on target: String) throws(SyscallError) {
+        if silo_move_mount(fd, "", AT_FDCWD, target, MoveMountFlags.fEmptyPath) != 0 { throw SyscallError.last("move_mount", target) }
+    }
+
+    /// The device of nsfs, which every namespace file shares (no statfs in Swift's Glibc
+    /// module to read NSFS_MAGIC with).
+    static func nsfsDevice() -> UInt64? { try? identity("/proc/self/ns/net").device }
+
+    /// Whether a namespace's nsfs file is bound at `path`.
+    public static func isBound(_ path: String) -> Bool {
+        guard let id = try? identity(path) else { return false }
+        return id.device == nsfsDevice()
+    }
+
+    /// Whether `fd` is a namespace's nsfs file.
+    public static func isNamespace(fd: Int32) -> Bool {
+        guard let id = try? identity(fd: fd, object: "") else { return false }
+        return id.device == nsfsDevice()
+    }
+
     /// True when `path` is mounted read-only (statvfs ST_RDONLY).
     public static func isReadOnly(_ path: String) -> Bool {
         var s = statvfs()

@@ -54,6 +54,8 @@ public protocol Syscalls {
     func setDumpable(_ on: Bool) throws
     func setNoNewPrivs() throws
     func setParentDeathSignal(_ signal: Int32) throws
+    /// Whether the other end of a socket is closed (EOF pending), without blocking or consuming.
+    func peerHasClosed(_ fd: Int32) -> Bool
     /// Unblocks every signal and restores the default disposition of the `ignored` ones (bit
     /// n-1 for signal n), so the command starts clean: execve itself resets caught signals,
     /// but keeps ignored ones ignored.

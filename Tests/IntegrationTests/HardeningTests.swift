@@ -271,7 +271,7 @@ struct HardeningTests {
     func missingProfileIsAnError() throws {
         let r = try Silo.container(["--seccomp", "/nonexistent/profile.json", "--", "true"])
         #expect(r.status == 125)
-        #expect(r.stderr == "silo: seccomp profile /nonexistent/profile.json: No such file or directory\n")
+        #expect(r.stderr == "silo: --seccomp /nonexistent/profile.json: No such file or directory\n")
     }
 
     /// statmount is a real syscall of 6.18 that libseccomp 2.5.4 cannot name: skipped, with a

@@ -43,16 +43,59 @@ import SiloSys
         let firstExec = sys.calls.firstIndex { if case .execve = $0 { true } else { false } }
         #expect(last != nil && nnp != nil && firstExec != nil)
         #expect(nnp! < last! && last! + 1 == firstExec!)
-        // the parent-death signal comes after the last credential change, which clears it
-        let pdeath = try #require(sys.calls.firstIndex(of: .pdeathsig(9)))
-        let lastCred = try #require(sys.calls.lastIndex { if case .setresuid = $0 { true } else { false } })
-        #expect(lastCred < pdeath)
+    }
+
+    /// The kernel clears the death signal on every change of euid, egid, fsuid or fsgid: it is
+    /// armed before anything else and again right after each id change, each time followed by a
+    /// look at the sync socket for a silo that died unnoticed.
+    @Test(arguments: [UInt32(0), 1000])
+    func deathSignalIsArmedFirstAndAfterEveryIDChange(uid: UInt32) throws {
+        var p = plan()
+        p.uid = uid
+        p.gid = uid
+        p.syncFD = 7
+        p.capabilities = Capabilities.state(Capabilities.defaultMask, uid: uid, lastCap: 40)
+        let sys = RecordingSyscalls()
+        try ContainerInit(plan: p, sys: sys).prepare()
+        #expect(Array(sys.calls.prefix(2)) == [.pdeathsig(9), .peerCheck(7)])
+        func isIDChange(_ c: RecordingSyscalls.Call) -> Bool {
+            switch c {
+            case .setresuid, .setresgid: true
+            default: false
+            }
+        }
+        // Calls that cannot let anything else run: the re-arm may wait until after them.
+        func isCredentialStep(_ c: RecordingSyscalls.Call) -> Bool {
+            switch c {
+            case .setresuid, .setresgid, .setgroups, .dumpable, .keepCaps, .capset, .clearAmbient: true
+            default: false
+            }
+        }
+        let changes = sys.calls.indices.filter { isIDChange(sys.calls[$0]) }
+        #expect(changes.count == (uid == 0 ? 2 : 4))
+        for i in changes {
+            let next = try #require(sys.calls[(i + 1)...].firstIndex { !isCredentialStep($0) })
+            #expect(sys.calls[next] == .pdeathsig(9), "after \(sys.calls[i]): \(sys.calls[next])")
+            #expect(sys.calls[next + 1] == .peerCheck(7))
+        }
+    }
+
+    @Test func aSiloThatDiedBeforeTheArmingStopsTheChildAtOnce() {
+        let sys = RecordingSyscalls()
+        sys.parentGone = true
+        do {
+            try ContainerInit(plan: plan(), sys: sys).prepare()
+            Issue.record("prepare went on without silo")
+        } catch {
+            #expect(error.stage == .parentDeath)
+        }
+        #expect(sys.calls == [.pdeathsig(9), .peerCheck(-1)])
     }
 
     @Test func containerRootComesFirstAndTheTimeNamespaceGetsItsOffsets() throws {
         let sys = RecordingSyscalls()
         try ContainerInit(plan: plan(), sys: sys).prepare()
-        #expect(Array(sys.calls.prefix(3)) == [.setresgid(0), .setresuid(0), .dumpable(true)])
+        #expect(Array(sys.calls.prefix(5)) == [.pdeathsig(9), .peerCheck(-1), .setresgid(0), .setresuid(0), .dumpable(true)])
         let u = try #require(sys.calls.firstIndex(of: .unshare(.newTime)))
         #expect(sys.calls[u + 1] == .writeFile("/proc/self/timens_offsets", "monotonic 10 0\nboottime 20 0\n"))
         #expect(sys.calls.contains(.sethostname("box")))

@@ -38,6 +38,7 @@ import Testing
         func setDumpable(_ on: Bool) throws {}
         func setNoNewPrivs() throws { calls.append("no_new_privs") }
         func setParentDeathSignal(_ signal: Int32) throws { calls.append("pdeathsig") }
+        func peerHasClosed(_ fd: Int32) -> Bool { false }
         func resetSignals(ignored: UInt64) throws { calls.append("signals") }
         func closeOnExec(from first: Int32) throws { calls.append("close_range \(first)") }
         func loadSeccomp(filter: [UInt8]) throws {

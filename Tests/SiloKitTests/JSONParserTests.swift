@@ -20,8 +20,19 @@ import Testing
         #expect(a[3].uint64 == nil)
     }
 
-    @Test func laterDuplicateKeyWins() throws {
-        #expect(try JSON.parse(#"{"a": 1, "a": 2}"#)["a"] == .number("2"))
+    @Test func sameKeyInDifferentObjectsIsFine() throws {
+        let j = try JSON.parse(#"{"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}]}"#)
+        #expect(j["a"]?["a"] == .number("1"))
+    }
+
+    @Test func manyKeysStillFindTheRepeat() {
+        let keys = (0..<40).map { "\"k\($0)\": 0" }.joined(separator: ", ")
+        do {
+            _ = try JSON.parse("{\(keys), \"k39\": 1}")
+            Issue.record("parsed a repeated key")
+        } catch {
+            #expect(error.reason == "duplicate key \"k39\" in the document")
+        }
     }
 
     @Test(arguments: [
@@ -38,6 +49,10 @@ import Testing
         ("\"\\ud800\"", "line 1, column 8: unpaired surrogate in a \\u escape"),
         ("{} x", "line 1, column 4: unexpected 'x' after the document"),
         ("{1: 2}", "line 1, column 2: expected a string key, found '1'"),
+        (#"{"defaultAction":"SCMP_ACT_KILL","defaultAction":"SCMP_ACT_ALLOW"}"#,
+         #"line 1, column 34: duplicate key "defaultAction" in the document"#),
+        (#"{"syscalls": [{"names": []}, {"action": 1, "names": [], "action": 2}]}"#,
+         #"line 1, column 57: duplicate key "action" in syscalls[1]"#),
     ])
     func errors(_ text: String, _ message: String) {
         do {

@@ -29,6 +29,7 @@ final class RecordingSyscalls: Syscalls, @unchecked Sendable {
         case dumpable(Bool)
         case noNewPrivs
         case pdeathsig(Int32)
+        case peerCheck(Int32)
         case resetSignals(ignored: UInt64)
         case closeOnExec(Int32)
         case seccomp(Int)
@@ -54,6 +55,8 @@ final class RecordingSyscalls: Syscalls, @unchecked Sendable {
     var failures: [(match: (Call) -> Bool, errno: Int32)] = []
     /// Paths whose execve fails, with errno; any other path fails with ENOENT.
     var execErrors: [String: Int32] = [:]
+    /// What peerHasClosed answers: silo died before the death signal was armed.
+    var parentGone = false
 
     /// fds handed out by the fake: the overlay's root is 100, every other one counts up from 200.
     var nextFD: Int32 = 200
@@ -154,6 +157,10 @@ final class RecordingSyscalls: Syscalls, @unchecked Sendable {
     func setDumpable(_ on: Bool) throws { try record(.dumpable(on), "prctl") }
     func setNoNewPrivs() throws { try record(.noNewPrivs, "prctl") }
     func setParentDeathSignal(_ signal: Int32) throws { try record(.pdeathsig(signal), "prctl") }
+    func peerHasClosed(_ fd: Int32) -> Bool {
+        calls.append(.peerCheck(fd))
+        return parentGone
+    }
     func resetSignals(ignored: UInt64) throws { try record(.resetSignals(ignored: ignored), "sigprocmask") }
     func closeOnExec(from first: Int32) throws { try record(.closeOnExec(first), "close_range") }
     func loadSeccomp(filter: [UInt8]) throws { try record(.seccomp(filter.count), "seccomp") }
