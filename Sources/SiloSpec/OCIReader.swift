@@ -43,7 +43,21 @@ struct OCINode {
     var isAbsent: Bool { value == nil || value == .null }
 
     /// The member `key` (absent when this is not an object: callers check `object()` first).
-    subscript(key: String) -> OCINode { OCINode(value?[key], path: "\(path).\(key)", file: file) }
+    subscript(key: String) -> OCINode { OCINode(value?[key], path: OCINode.member(path, key), file: file) }
+
+    /// `path.key`, or `path."key"` when the key is not a plain identifier, as jq spells it
+    /// (`.linux.sysctl."net.ipv4.ip_forward"`).
+    static func member(_ path: String, _ key: String) -> String {
+        var plain = !key.isEmpty
+        for (i, c) in key.utf8.enumerated() where !(c == UInt8(ascii: "_") || (c | 0x20 >= UInt8(ascii: "a") && c | 0x20 <= UInt8(ascii: "z"))
+                                                     || (i > 0 && c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))) {
+            plain = false
+        }
+        if plain { return path + "." + key }
+        var quoted: [UInt8] = []
+        JSON.quote(key, into: &quoted)
+        return path + "." + String(decoding: quoted, as: UTF8.self)
+    }
 
     /// "string", or a number's text, for messages.
     var shown: String {
@@ -71,11 +85,10 @@ struct OCINode {
         return o
     }
 
-    /// The members of an object, each with its path (`.sysctl."net.ipv4.ip_forward"` reads
-    /// as `.sysctl.net.ipv4.ip_forward`, which is what jq users expect to see).
+    /// The members of an object, each with its path.
     func members() throws(OCIError) -> [(key: String, node: OCINode)] {
         guard let o = try object(), case .object(let ms) = o.value else { return [] }
-        return ms.map { (key: $0.key, node: OCINode($0.value, path: "\(path).\($0.key)", file: file)) }
+        return ms.map { (key: $0.key, node: OCINode($0.value, path: OCINode.member(path, $0.key), file: file)) }
     }
 
     func array() throws(OCIError) -> [OCINode]? {
