@@ -134,7 +134,7 @@ extension OCISpecParser {
             let namesNode = e["names"]
             guard let names = try namesNode.strings(), !names.isEmpty else { throw namesNode.fail("must be a non-empty array of strings") }
             for (i, name) in names.enumerated() where name.isEmpty {
-                throw OCINode(nil, path: "\(namesNode.path)[\(i)]", file: file).fail("must not be empty")
+                throw namesNode.element(i, nil).fail("must not be empty")
             }
             let act = try action(e["action"])
             var rule = OCISpec.Syscall(names: names, action: act, errnoRet: try errnoRet(e["errnoRet"], for: act))

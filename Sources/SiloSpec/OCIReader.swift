@@ -16,23 +16,55 @@ public struct OCIError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String { path.isEmpty ? "\(file): \(reason)" : "\(file): \(path): \(reason)" }
 }
 
+/// Where a value sits in its document. Kept as links and spelled out only for a message:
+/// building the text for every member read made the walk cost twice the JSON parse.
+indirect enum OCIPath {
+    case root
+    case member(OCIPath, String)
+    case element(OCIPath, Int)
+
+    /// jq's spelling: `.mounts[2].options`, `.linux.sysctl."net.ipv4.ip_forward"`.
+    var text: String {
+        switch self {
+        case .root: return ""
+        case .member(let parent, let key): return parent.text + "." + OCIPath.quotedIfNeeded(key)
+        case .element(let parent, let i): return parent.text + "[" + String(i) + "]"
+        }
+    }
+
+    /// A key as is when it is a plain identifier, else quoted as a JSON string, as jq does.
+    static func quotedIfNeeded(_ key: String) -> String {
+        var plain = !key.isEmpty
+        for (i, c) in key.utf8.enumerated() where !(c == UInt8(ascii: "_") || (c | 0x20 >= UInt8(ascii: "a") && c | 0x20 <= UInt8(ascii: "z"))
+                                                     || (i > 0 && c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))) {
+            plain = false
+        }
+        if plain { return key }
+        var quoted: [UInt8] = []
+        JSON.quote(key, into: &quoted)
+        return String(decoding: quoted, as: UTF8.self)
+    }
+}
+
 /// A value of a document together with its path, so that every check can name where it failed.
 /// `null` reads as absent, as Go's encoding/json (which wrote most configs) treats it.
 struct OCINode {
     let value: JSON?
-    let path: String
+    let at: OCIPath
     let file: String
 
-    init(_ value: JSON?, path: String, file: String) {
+    init(_ value: JSON?, at: OCIPath, file: String) {
         self.value = value
-        self.path = path
+        self.at = at
         self.file = file
     }
+
+    var path: String { at.text }
 
     /// Parses `text`; a syntax error names the line and column.
     static func document(_ text: [UInt8], file: String) throws(OCIError) -> OCINode {
         do {
-            return OCINode(try JSON.parse(text), path: "", file: file)
+            return OCINode(try JSON.parse(text), at: .root, file: file)
         } catch {
             throw OCIError(file: file, path: "", reason: "\(error)")
         }
@@ -43,21 +75,10 @@ struct OCINode {
     var isAbsent: Bool { value == nil || value == .null }
 
     /// The member `key` (absent when this is not an object: callers check `object()` first).
-    subscript(key: String) -> OCINode { OCINode(value?[key], path: OCINode.member(path, key), file: file) }
+    subscript(key: String) -> OCINode { OCINode(value?[key], at: .member(at, key), file: file) }
 
-    /// `path.key`, or `path."key"` when the key is not a plain identifier, as jq spells it
-    /// (`.linux.sysctl."net.ipv4.ip_forward"`).
-    static func member(_ path: String, _ key: String) -> String {
-        var plain = !key.isEmpty
-        for (i, c) in key.utf8.enumerated() where !(c == UInt8(ascii: "_") || (c | 0x20 >= UInt8(ascii: "a") && c | 0x20 <= UInt8(ascii: "z"))
-                                                     || (i > 0 && c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))) {
-            plain = false
-        }
-        if plain { return path + "." + key }
-        var quoted: [UInt8] = []
-        JSON.quote(key, into: &quoted)
-        return path + "." + String(decoding: quoted, as: UTF8.self)
-    }
+    /// The `i`-th element of this array, `value` being that element.
+    func element(_ i: Int, _ value: JSON?) -> OCINode { OCINode(value, at: .element(at, i), file: file) }
 
     /// "string", or a number's text, for messages.
     var shown: String {
@@ -88,13 +109,13 @@ struct OCINode {
     /// The members of an object, each with its path.
     func members() throws(OCIError) -> [(key: String, node: OCINode)] {
         guard let o = try object(), case .object(let ms) = o.value else { return [] }
-        return ms.map { (key: $0.key, node: OCINode($0.value, path: OCINode.member(path, $0.key), file: file)) }
+        return ms.map { (key: $0.key, node: self[$0.key].with($0.value)) }
     }
 
     func array() throws(OCIError) -> [OCINode]? {
         if isAbsent { return nil }
         guard case .array(let items) = value else { throw wrongType("an array") }
-        return items.enumerated().map { OCINode($0.element, path: "\(path)[\($0.offset)]", file: file) }
+        return items.enumerated().map { element($0.offset, $0.element) }
     }
 
     func string() throws(OCIError) -> String? {
@@ -139,11 +160,12 @@ struct OCINode {
 
     /// An array of strings; absent reads as nil so that callers can tell "not given" from "[]".
     func strings() throws(OCIError) -> [String]? {
-        guard let items = try array() else { return nil }
+        if isAbsent { return nil }
+        guard case .array(let items) = value else { throw wrongType("an array") }
         var out: [String] = []
         out.reserveCapacity(items.count)
-        for item in items {
-            guard case .string(let s)? = item.value else { throw item.wrongType("a string") }
+        for (i, item) in items.enumerated() {
+            guard case .string(let s) = item else { throw element(i, item).wrongType("a string") }
             out.append(s)
         }
         return out
@@ -152,13 +174,17 @@ struct OCINode {
     /// An object whose values are all strings (annotations, sysctl, unified).
     func stringMap() throws(OCIError) -> [String: String]? {
         if isAbsent { return nil }
+        guard case .object(let ms) = value else { throw wrongType("an object") }
         var out: [String: String] = [:]
-        for (key, node) in try members() {
-            guard case .string(let s)? = node.value else { throw node.wrongType("a string") }
-            out[key] = s
+        for m in ms {
+            guard case .string(let s) = m.value else { throw self[m.key].with(m.value).wrongType("a string") }
+            out[m.key] = s
         }
         return out
     }
+
+    /// This node's path with another value (a member read in order, not looked up by key).
+    private func with(_ v: JSON) -> OCINode { OCINode(v, at: at, file: file) }
 
     /// An absolute path ("/..."), as the spec requires of most paths in config.json.
     func absolutePath() throws(OCIError) -> String? {

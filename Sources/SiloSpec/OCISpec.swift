@@ -18,6 +18,13 @@ public struct OCISpec: Equatable, Sendable {
     /// The version silo writes (`spec`, state) and the newest it reads.
     public static let version = "1.1.0"
 
+    /// The root file system's path: `root.path` as is when absolute, else under `bundle`.
+    public func rootfs(bundle: String) -> String? {
+        guard let path = root?.path else { return nil }
+        if path.hasPrefix("/") { return path }
+        return bundle.hasSuffix("/") ? bundle + path : bundle + "/" + path
+    }
+
     public struct Process: Equatable, Sendable {
         public var terminal = false
         public var consoleSize: ConsoleSize?

@@ -55,6 +55,8 @@ struct OCISpecParser {
 
     init(file: String) { self.file = file }
 
+    static let knownCapabilityNames = Set(OCISpec.knownCapabilities)
+
     mutating func warn(_ n: OCINode, _ reason: String) { warnings.append(n.fail(reason)) }
 
     mutating func spec(_ doc: OCINode, requireProcess: Bool) throws(OCIError) -> OCISpec {
@@ -130,7 +132,7 @@ struct OCISpecParser {
         try OCISpecParser.noNUL(out.env, env)
         for (i, e) in out.env.enumerated() {
             guard let eq = e.firstIndex(of: "="), eq != e.startIndex else {
-                throw OCINode(nil, path: "\(env.path)[\(i)]", file: file).fail("must be NAME=value, found \"\(e)\"")
+                throw env.element(i, nil).fail("must be NAME=value, found \"\(e)\"")
             }
         }
         let cwd = p["cwd"]
@@ -175,10 +177,10 @@ struct OCISpecParser {
         guard let names = try n.strings() else { return nil }
         var out: [String] = []
         for (i, name) in names.enumerated() {
-            if OCISpec.knownCapabilities.contains(name) {
+            if OCISpecParser.knownCapabilityNames.contains(name) {
                 if !out.contains(name) { out.append(name) }
             } else {
-                warnings.append(OCIError(file: file, path: "\(n.path)[\(i)]", reason: "unknown capability \"\(name)\" is ignored"))
+                warnings.append(n.element(i, nil).fail("unknown capability \"\(name)\" is ignored"))
             }
         }
         return out
@@ -187,7 +189,7 @@ struct OCISpecParser {
     /// Strings that become C strings for execve cannot hold a NUL.
     static func noNUL(_ items: [String], _ n: OCINode) throws(OCIError) {
         for (i, s) in items.enumerated() where s.utf8.contains(0) {
-            throw OCIError(file: n.file, path: "\(n.path)[\(i)]", reason: "contains a NUL character")
+            throw n.element(i, nil).fail("contains a NUL character")
         }
     }
 

@@ -24,6 +24,13 @@ import Testing
         #expect(s.hooks.isEmpty && s.annotations.isEmpty)
     }
 
+    @Test func rootfsIsRelativeToTheBundle() throws {
+        #expect(try OCISpec.parse(Fixtures.runcSpec).rootfs(bundle: "/b/c1") == "/b/c1/rootfs")
+        #expect(try OCISpec.parse(Fixtures.runcSpec).rootfs(bundle: "/") == "/rootfs")
+        #expect(try OCISpec.parse(Fixtures.podman).rootfs(bundle: "/b") == "/var/lib/containers/storage/overlay/1c3f6e1b/merged")
+        #expect(OCISpec().rootfs(bundle: "/b") == nil)
+    }
+
     @Test func runcRootlessSpecParses() throws {
         let s = try OCISpec.parse(Fixtures.runcSpecRootless)
         let l = try #require(s.linux)
