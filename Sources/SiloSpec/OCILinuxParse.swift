@@ -150,8 +150,9 @@ extension OCISpecParser {
         return out
     }
 
-    /// Rules that tie fields together: a hostname needs its own UTS namespace, maps need a user
-    /// namespace, time offsets a new time namespace, an idmapped mount some mapping.
+    /// Rules that tie fields together: a hostname needs its own UTS namespace, mounts a mount
+    /// namespace, maps a user namespace, time offsets a new time namespace, an idmapped mount
+    /// some mapping.
     func crossChecks(_ s: OCISpec, _ top: OCINode) throws(OCIError) {
         let linux = s.linux ?? OCISpec.Linux()
         let l = top["linux"]
@@ -159,6 +160,14 @@ extension OCISpecParser {
             let value = key == "hostname" ? s.hostname : s.domainname
             if let v = value, !v.isEmpty, linux.namespace(.uts) == nil {
                 throw top[key].fail("needs a UTS namespace (.linux.namespaces has no \"uts\")")
+            }
+        }
+        // Without a mount namespace of its own, each of these would be done to the host's mounts.
+        if linux.namespace(.mount) == nil {
+            let what = !s.mounts.isEmpty ? "mounts" : !linux.maskedPaths.isEmpty ? "maskedPaths" : !linux.readonlyPaths.isEmpty ? "readonlyPaths" : nil
+            if let what {
+                let at = what == "mounts" ? top["mounts"] : l[what]
+                throw at.fail("needs a mount namespace (.linux.namespaces has no \"mount\")")
             }
         }
         let userns = linux.namespace(.user)
@@ -181,6 +190,7 @@ extension OCISpecParser {
     /// sysctl(8) names: "net.ipv4.ip_forward", or with slashes "net/ipv4/conf/eth0.100/forwarding"
     /// (where a dot belongs to the name). Like runc, only sysctls that live in a namespace the
     /// container has of its own are allowed: any other would be written into the host's kernel.
+    /// (A network namespace joined by a path that is the host's own is the runtime's to catch.)
     static func checkSysctl(_ key: String, _ n: OCINode, _ linux: OCISpec.Linux) throws(OCIError) {
         let parts = key.split(separator: key.utf8.contains(UInt8(ascii: "/")) ? "/" : ".", omittingEmptySubsequences: false)
         if parts.count < 2 || parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
@@ -194,6 +204,9 @@ extension OCISpecParser {
             needed = .ipc
         } else if name.hasPrefix("net.") {
             needed = .network
+        } else if name.hasPrefix("user.") {
+            // The ucounts limits of a user namespace; without one of its own they are the host's.
+            needed = .user
         } else if name == "kernel.domainname" {
             needed = .uts
         } else if name == "kernel.hostname" {
@@ -202,7 +215,7 @@ extension OCISpecParser {
             throw n.fail("not in a namespace of the container; setting it would change the host")
         }
         if linux.namespace(needed) == nil {
-            let article = [OCISpec.NamespaceType.ipc: "an IPC", .network: "a network", .uts: "a UTS"][needed]!
+            let article = [OCISpec.NamespaceType.ipc: "an IPC", .network: "a network", .uts: "a UTS", .user: "a user"][needed]!
             throw n.fail("needs \(article) namespace (.linux.namespaces has no \"\(needed.rawValue)\")")
         }
     }

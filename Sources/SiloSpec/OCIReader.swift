@@ -80,16 +80,6 @@ struct OCINode {
     /// The `i`-th element of this array, `value` being that element.
     func element(_ i: Int, _ value: JSON?) -> OCINode { OCINode(value, at: .element(at, i), file: file) }
 
-    /// "string", or a number's text, for messages.
-    var shown: String {
-        switch value {
-        case .number(let t)?: t
-        case .string(let s)?: "\"\(s)\""
-        case let v?: v.kind
-        case nil: "nothing"
-        }
-    }
-
     private func wrongType(_ expected: String) -> OCIError {
         fail("expected \(expected), found \(value?.kind ?? "nothing")")
     }
@@ -109,7 +99,7 @@ struct OCINode {
     /// The members of an object, each with its path.
     func members() throws(OCIError) -> [(key: String, node: OCINode)] {
         guard let o = try object(), case .object(let ms) = o.value else { return [] }
-        return ms.map { (key: $0.key, node: self[$0.key].with($0.value)) }
+        return ms.map { (key: $0.key, node: OCINode($0.value, at: .member(at, $0.key), file: file)) }
     }
 
     func array() throws(OCIError) -> [OCINode]? {
@@ -177,14 +167,11 @@ struct OCINode {
         guard case .object(let ms) = value else { throw wrongType("an object") }
         var out: [String: String] = [:]
         for m in ms {
-            guard case .string(let s) = m.value else { throw self[m.key].with(m.value).wrongType("a string") }
+            guard case .string(let s) = m.value else { throw OCINode(m.value, at: .member(at, m.key), file: file).wrongType("a string") }
             out[m.key] = s
         }
         return out
     }
-
-    /// This node's path with another value (a member read in order, not looked up by key).
-    private func with(_ v: JSON) -> OCINode { OCINode(v, at: at, file: file) }
 
     /// An absolute path ("/..."), as the spec requires of most paths in config.json.
     func absolutePath() throws(OCIError) -> String? {

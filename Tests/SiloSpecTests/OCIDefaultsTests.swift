@@ -129,7 +129,7 @@ import Testing
       "linux": {
         "uidMappings": [{"containerID": 0, "hostID": 200000, "size": 65536}],
         "gidMappings": [{"containerID": 0, "hostID": 200000, "size": 65536}],
-        "sysctl": {"net.ipv4.ip_forward": "1", "kernel.shmmax": "1000"},
+        "sysctl": {"net.ipv4.ip_forward": "1", "kernel.shmmax": "1000", "fs/mqueue/msg_max": "20", "user.max_user_namespaces": "0", "kernel.domainname": "x"},
         "resources": {
           "devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rw"}, {"allow": true, "type": "c", "major": 136}],
           "memory": {"limit": 536870912, "reservation": 1, "swap": -1, "kernel": 2, "kernelTCP": 3, "swappiness": 10, "disableOOMKiller": true, "useHierarchy": false, "checkBeforeUpdate": true},

@@ -121,7 +121,7 @@ import Testing
          "process": {"args": ["a"], "cwd": "/", "selinuxLabel": "system_u:system_r:container_t:s0",
                      "capabilities": {"effective": ["CAP_KILL", "CAP_TIME_TRAVEL", "CAP_KILL"]}},
          "mounts": [{"destination": "data", "type": "tmpfs"}],
-         "linux": {"mountLabel": "system_u:object_r:container_file_t:s0"}}
+         "linux": {"mountLabel": "system_u:object_r:container_file_t:s0", "namespaces": [{"type": "mount"}]}}
         """#
         let s = try OCISpec.parse(Array(text.utf8), warnings: &w)
         #expect(s.process?.capabilities?.effective == ["CAP_KILL"])
@@ -145,7 +145,7 @@ import Testing
          "mounts": [{"destination": "/data", "type": "bind", "source": "/srv", "options": ["rbind", "idmap"],
                      "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
                      "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}]}],
-         "linux": {"namespaces": [{"type": "user", "path": "/proc/42/ns/user"}, {"type": "time"}, {"type": "network", "path": ""}],
+         "linux": {"namespaces": [{"type": "user", "path": "/proc/42/ns/user"}, {"type": "time"}, {"type": "network", "path": ""}, {"type": "mount"}],
                    "timeOffsets": {"monotonic": {"secs": -5, "nanosecs": 7}, "boottime": {"secs": 86400}},
                    "personality": {"domain": "LINUX32"}, "rootfsPropagation": "rslave",
                    "devices": [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438, "uid": 0, "gid": 0},
@@ -153,7 +153,7 @@ import Testing
         """#
         let s = try OCISpec.parse(text)
         let l = try #require(s.linux)
-        #expect(l.namespaces == [OCISpec.Namespace(.user, path: "/proc/42/ns/user"), OCISpec.Namespace(.time), OCISpec.Namespace(.network)])
+        #expect(l.namespaces == [OCISpec.Namespace(.user, path: "/proc/42/ns/user"), OCISpec.Namespace(.time), OCISpec.Namespace(.network), OCISpec.Namespace(.mount)])
         #expect(l.timeOffsets == ["monotonic": OCISpec.TimeOffset(secs: -5, nanosecs: 7), "boottime": OCISpec.TimeOffset(secs: 86400)])
         #expect(l.personality == OCISpec.Personality(domain: "LINUX32"))
         #expect(l.devices[0].fileMode == 438 && l.devices[1].type == "p" && l.devices[1].major == 0)
