@@ -9,6 +9,24 @@ import Testing
         #expect(try OCISpec.parse(text).json.encoded(indent: "\t") == text)
     }
 
+    /// Members come in the order of the Go structs of runtime-spec's specs-go, as runc and
+    /// crun write them (runc's files above have no hooks, annotations or sysctl to show it).
+    @Test func memberOrderIsGos() throws {
+        func keys(_ j: JSON?) -> [String] {
+            guard case .object(let ms)? = j else { return [] }
+            return ms.map(\.key)
+        }
+        let j = try OCISpec.parse(OCIDefaultsTests.kitchenSink).json
+        #expect(keys(j) == ["ociVersion", "process", "root", "hostname", "domainname", "mounts", "hooks", "annotations", "linux"])
+        #expect(keys(j["process"]) == ["terminal", "consoleSize", "user", "args", "env", "cwd", "capabilities", "rlimits",
+                                       "noNewPrivileges", "oomScoreAdj"])
+        #expect(keys(j["linux"]) == ["uidMappings", "gidMappings", "sysctl", "resources", "cgroupsPath", "namespaces", "devices",
+                                     "seccomp", "rootfsPropagation", "maskedPaths", "readonlyPaths", "personality", "timeOffsets"])
+        #expect(keys(j["linux"]?["resources"]) == ["devices", "memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma", "unified"])
+        #expect(keys(j["hooks"]) == ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"])
+        #expect(keys(j["annotations"]) == ["a", "b"])
+    }
+
     /// `silo spec` is `runc spec` but for the documented differences (version, hostname, no
     /// ambient set).
     @Test func defaultConfigIsRuncs() throws {
