@@ -19,6 +19,7 @@ let package = Package(
         .target(name: "SiloKit", dependencies: ["SiloSys", "SiloSpec"]),
         .executableTarget(name: "silo", dependencies: ["SiloKit"]),
         .testTarget(name: "SiloKitTests", dependencies: ["SiloKit", "SiloSpec", "SiloSys"]),
+        .testTarget(name: "SiloSpecTests", dependencies: ["SiloSpec"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SiloKit", "SiloSys"]),
     ],
     swiftLanguageModes: [.v6]
