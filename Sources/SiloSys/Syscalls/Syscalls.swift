@@ -66,25 +66,3 @@ public protocol Syscalls {
     /// Returns only on failure.
     func execve(_ path: String, _ argv: [String], _ envp: [String]) -> SyscallError
 }
-
-public enum FileKind: Sendable, Equatable {
-    case directory, regular, symlink, other
-}
-
-/// What `resolveInRoot` makes of a missing path: nothing, directories, or directories and a
-/// final empty regular file.
-public enum Creation: Sendable, Equatable {
-    case none
-    case directory(mode: UInt32)
-    case file
-}
-
-/// An O_PATH fd of a resolved path, and what it is.
-public struct ResolvedPath: Sendable, Equatable {
-    public var fd: Int32
-    public var kind: FileKind
-    public init(fd: Int32, kind: FileKind) {
-        self.fd = fd
-        self.kind = kind
-    }
-}

@@ -1,0 +1,4 @@
+
+public enum FileKind: Sendable, Equatable {
+    case directory, regular, symlink, other
+}
