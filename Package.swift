@@ -18,6 +18,7 @@ let package = Package(
         .target(name: "SiloSys", dependencies: ["CSiloShim", "CSeccomp", "CCap"]),
         .target(name: "SiloKit", dependencies: ["SiloSys", "SiloSpec"]),
         .executableTarget(name: "silo", dependencies: ["SiloKit"]),
+        .testTarget(name: "SiloSysTests", dependencies: ["SiloSys"]),
         .testTarget(name: "SiloKitTests", dependencies: ["SiloKit", "SiloSpec", "SiloSys"]),
         .testTarget(name: "SiloSpecTests", dependencies: ["SiloSpec"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SiloKit", "SiloSys"]),

@@ -42,7 +42,7 @@ struct ContainerNetwork {
         case .netns(let name):
             return try join(name)
         case .bridge(let name):
-            return try plug(into: name, environment: getenvString)
+            return try plug(into: name, environment: ProcessEnvironment.value)
         }
     }
 

@@ -57,7 +57,7 @@ public enum DemoCommand {
         guard HostIdentity.isRealRoot else {
             throw RuntimeError(.runtime, "demo: needs root, as silo run does for now")
         }
-        var rootfs = r.last("--rootfs") ?? getenvString("SILO_ROOTFS") ?? RunConfig.defaultRootfs
+        var rootfs = r.last("--rootfs") ?? ProcessEnvironment.value("SILO_ROOTFS") ?? RunConfig.defaultRootfs
         rootfs = try Rootfs.resolve(rootfs, readWrite: false)
         guard ProcessStatus.current().threads == 1 else {
             throw RuntimeError(.runtime, "demo: must be single-threaded to start containers")

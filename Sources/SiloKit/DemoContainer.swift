@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSiloShim
 import SiloSys
 
 /// One container of `silo demo`: silo's own Launcher, run in a forked child (the demo stays
@@ -54,10 +53,10 @@ struct DemoContainer {
                 for fd in fds { Glibc.close(fd) }
                 signal(SIGPIPE, SIG_DFL)
                 do throws(RuntimeError) {
-                    silo_exit(try Launcher(config, childMemory: .shared).run())
+                    Exit.now(try Launcher(config, childMemory: .shared).run())
                 } catch {
                     Output.error("silo: \(error.message)")
-                    silo_exit(error.exitStatus)
+                    Exit.now(error.exitStatus)
                 }
             }
             Glibc.close(inR)
@@ -225,7 +224,7 @@ enum DemoProbe {
         if pid == 0 {
             Glibc.close(p[0])
             try? FileIO.writeAll(fd: p[1], body())
-            silo_exit(0)
+            Exit.now(0)
         }
         Glibc.close(p[1])
         let bytes = try? FileIO.readAll(fd: p[0])

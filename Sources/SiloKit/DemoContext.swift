@@ -115,5 +115,5 @@ enum DemoFormat {
 
 extension StringProtocol {
     /// Without leading and trailing spaces and tabs.
-    func strippingBlanks() -> String { String(Substring(self).trimmingCharacters(in: " \t")) }
+    func strippingBlanks() -> String { String(Substring(self).trimming(" \t")) }
 }

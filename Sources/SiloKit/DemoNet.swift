@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSiloShim
 import SiloSys
 
 /// Network: interfaces, addresses and routes on each side; lo in a bare netns and in a container.
@@ -47,7 +46,7 @@ enum DemoNet {
             guard f.count > 2, f[1].hasSuffix(":") else { continue }
             var name = String(f[1].dropLast())
             if let at = name.firstIndex(of: "@") { name = String(name[..<at]) }
-            let flags = f[2].trimmingCharacters(in: "<>").split(separator: ",")
+            let flags = f[2].trimming("<>").split(separator: ",")
             let up = flags.contains("UP")
             v.links.append("\(name) \(up ? "UP" : "DOWN")")
             v.linkNames.append(name)
@@ -66,7 +65,7 @@ enum DemoNet {
     /// looks (the demo itself stays where it is).
     static func bareNamespaceLinks() -> [String]? {
         let bytes = DemoProbe.run {
-            guard silo_unshare(CloneFlags.newNet.rawValue) == 0, let nl = try? Netlink(), let links = try? nl.links() else { return [] }
+            guard (try? NetNamespace.unshare(.newNet)) != nil, let nl = try? Netlink(), let links = try? nl.links() else { return [] }
             return Array(links.map { "\($0.name) \($0.isUp ? "UP" : "DOWN")" }.joined(separator: "\n").utf8)
         }
         guard let bytes, !bytes.isEmpty else { return nil }

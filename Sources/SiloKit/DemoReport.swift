@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSiloShim
+import SiloSys
 
 /// How `silo demo` and `silo ns` print: colour only on a terminal and without NO_COLOR
 /// (https://no-color.org), the terminal's width or 100 columns when piped.
@@ -10,13 +10,12 @@ struct TextStyle {
     var width: Int
 
     static func forStdout() -> TextStyle {
-        let tty = isatty(1) != 0
-        let noColor = getenvString("NO_COLOR").map { !$0.isEmpty } ?? false
+        let tty = Terminal.isTerminal(1)
+        let noColor = ProcessEnvironment.value("NO_COLOR").map { !$0.isEmpty } ?? false
         var width = 100
         if tty {
-            var ws = winsize()
-            if silo_ioctl_ptr(1, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 { width = Int(ws.ws_col) }
-        } else if let c = getenvString("COLUMNS").flatMap({ Int($0) }) {
+            if let c = Terminal.columns(of: 1) { width = c }
+        } else if let c = ProcessEnvironment.value("COLUMNS").flatMap({ Int($0) }) {
             width = c
         }
         return TextStyle(color: tty && !noColor, width: max(72, min(width, 180)))

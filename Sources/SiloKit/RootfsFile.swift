@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSiloShim
 import SiloSys
 
 /// Reading a file of the rootfs as host root, before the container exists: the rootfs is not
@@ -27,7 +26,7 @@ public enum RootfsFile {
         if root < 0 { throw RuntimeError(SyscallError.last("open", "rootfs \(rootfs)")) }
         defer { close(root) }
         let fd = retryingEINTR {
-            silo_openat2(root, path, UInt64(oPath | O_CLOEXEC), 0, resolveInRoot | resolveNoMagicLinks)
+            FileIO.openat2(root, path, flags: oPath | O_CLOEXEC, resolve: resolveInRoot | resolveNoMagicLinks)
         }
         if fd < 0 {
             let e = SyscallError.last("openat2", what)

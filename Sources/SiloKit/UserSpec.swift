@@ -85,7 +85,7 @@ public enum Environment {
     public static func make(config: RunConfig, hostname: String, home: String) throws(RuntimeError) -> [String] {
         var env: [(String, String)] = [("PATH", RunConfig.defaultPath), ("HOSTNAME", hostname), ("HOME", home)]
         if isatty(1) != 0 || isatty(0) != 0 {
-            env.append(("TERM", getenvString("TERM") ?? "xterm"))
+            env.append(("TERM", ProcessEnvironment.value("TERM") ?? "xterm"))
         }
         func set(_ k: String, _ v: String) {
             if let i = env.firstIndex(where: { $0.0 == k }) { env[i].1 = v } else { env.append((k, v)) }
@@ -96,7 +96,7 @@ public enum Environment {
                 throw RuntimeError(.usage, "--env-file \(file): \(error.reason)")
             }
             for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let line = raw.trimmingCharacters(in: " \t\r")
+                let line = raw.trimming(" \t\r")
                 if line.isEmpty || line.hasPrefix("#") { continue }
                 guard let (k, v) = try parse(String(line), where: "env file \(file):\(i + 1)") else { continue }
                 set(k, v)
@@ -116,7 +116,7 @@ public enum Environment {
             guard !k.isEmpty else { throw RuntimeError(.usage, "\(place) `\(s)`: empty variable name") }
             return (k, String(s[s.index(after: eq)...]))
         }
-        guard let v = getenvString(s) else { return nil }
+        guard let v = ProcessEnvironment.value(s) else { return nil }
         return (s, v)
     }
 }
@@ -124,8 +124,3 @@ public enum Environment {
 #if canImport(Glibc)
 import Glibc
 #endif
-
-func getenvString(_ name: String) -> String? {
-    guard let p = getenv(name) else { return nil }
-    return String(cString: p)
-}

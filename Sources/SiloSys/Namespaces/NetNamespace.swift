@@ -15,9 +15,10 @@ public enum NetNamespace {
         return fd
     }
 
-    /// setns(CLONE_NEWNET) for the calling thread.
-    public static func enter(_ fd: Int32, name: String) throws(SyscallError) {
-        if silo_setns(fd, CloneFlags.newNet.rawValue) != 0 { throw SyscallError.last("setns", name) }
+    /// setns(2) into the namespace `fd` refers to; `kind` must be its kind (CLONE_NEWNET for
+    /// a time namespace fails with EINVAL).
+    public static func enter(_ fd: Int32, _ kind: NamespaceKind = .net, name: String) throws(SyscallError) {
+        if silo_setns(fd, kind.cloneFlag.rawValue) != 0 { throw SyscallError.last("setns", name) }
     }
 
     public static func unshare(_ flags: CloneFlags) throws(SyscallError) {

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSiloShim
 import SiloSys
 
 /// `--init`: PID 1 stays a small reaper and the command runs as its child, so that signals
@@ -16,24 +15,10 @@ enum Reaper {
             return
         }
         close(syncFD)  // the command's exec alone now decides what the parent reads
-        _ = silo_prctl(Prctl.setDumpable, 0, 0, 0, 0)
+        try? LinuxSyscalls().setDumpable(false)
         var set = sigset_t()
         sigemptyset(&set)
-        for s in Launcher.forwardedSignals + [SIGCHLD] { sigaddset(&set, s) }
-        while true {
-            var info = siginfo_t()
-            let sig = sigwaitinfo(&set, &info)
-            if sig < 0 { continue }
-            if sig != SIGCHLD {
-                kill(pid, sig)
-                continue
-            }
-            while true {
-                var st: Int32 = 0
-                let r = waitpid(-1, &st, WNOHANG)
-                if r <= 0 { break }
-                if r == pid { silo_exit(ProcessWait.decode(st)) }
-            }
-        }
+        for s in ForwardedSignals.all + [SIGCHLD] { sigaddset(&set, s) }
+        Exit.now(SignalForwarder.forward(to: pid, waitingOn: set, reapAll: true))
     }
 }

@@ -1,5 +1,5 @@
 import Testing
-@testable import SiloKit
+@testable import SiloSys
 
 @Suite struct ProcessStatusTests {
     @Test func parsesThreadsAndIgnoredSignals() {

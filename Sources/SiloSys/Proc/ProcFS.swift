@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import SiloSys
 
 /// What /proc says about processes, read the way `ps`, `lsns` and `nsenter` read it.
 public enum ProcFS {
@@ -19,7 +18,7 @@ public enum ProcFS {
         var fields: [String: String] = [:]
         for line in text.split(separator: "\n") {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            fields[String(line[..<colon])] = String(line[line.index(after: colon)...].trimmingCharacters(in: " \t"))
+            fields[String(line[..<colon])] = String(line[line.index(after: colon)...].trimming(" \t"))
         }
         return fields
     }

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSiloShim
 import SiloSys
 
 /// What a CLONE_VM child is handed: trivial fields only, so that reading them before the ack
@@ -58,8 +57,8 @@ struct SharedMemoryChild {
     /// Returns the child's pid, or -1 with `cloneErrno` set.
     mutating func clone(flags: CloneFlags) -> pid_t {
         let top = stack.baseAddress! + stack.count  // the stack grows down from the end
-        let pid = silo_clone_vm(UInt(flags.rawValue), top, sharedMemoryChildEntry, context)
-        if pid < 0 { cloneErrno = errno }
+        let (pid, error) = Clone.sharingMemory(flags, stackTop: top, entry: sharedMemoryChildEntry, argument: context)
+        if pid < 0 { cloneErrno = error }
         return pid
     }
 

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSiloShim
 import SiloSys
 
 /// The one message the child sends before it dies: `(stage, errno, call, object)`, as a single
@@ -60,45 +59,5 @@ public struct ErrorRecord: Equatable, Sendable {
             }
         }
         return RuntimeError(error, stage: stage)
-    }
-}
-
-public enum ProcessWait {
-    /// waitpid, retried on EINTR; the exit status as a shell reports it (128+signal).
-    public static func status(of pid: pid_t) -> Int32 {
-        var st: Int32 = 0
-        let r = retryingEINTR { waitpid(pid, &st, 0) }
-        if r < 0 { return 125 }
-        return decode(st)
-    }
-
-    /// SIGKILL and reap: the one way to be sure a child that went wrong no longer runs.
-    static func killAndReap(_ pid: pid_t) {
-        kill(pid, SIGKILL)
-        _ = status(of: pid)
-    }
-
-    public static func decode(_ st: Int32) -> Int32 {
-        if silo_wifexited(st) != 0 { return silo_wexitstatus(st) }
-        if silo_wifsignaled(st) != 0 { return 128 + silo_wtermsig(st) }
-        return 125
-    }
-
-    /// Waits for `pid` with the forwarded signals and SIGCHLD blocked, passing each forwarded
-    /// signal on to the container's PID 1.
-    static func forwardingSignals(to pid: pid_t, blocked: sigset_t) -> Int32 {
-        var set = blocked
-        while true {
-            var info = siginfo_t()
-            let sig = sigwaitinfo(&set, &info)
-            if sig < 0 { continue }  // EINTR
-            if sig == SIGCHLD {
-                var st: Int32 = 0
-                let r = waitpid(pid, &st, WNOHANG)
-                if r == pid { return decode(st) }
-                continue
-            }
-            kill(pid, sig)
-        }
     }
 }
