@@ -18,8 +18,11 @@ let package = Package(
         .target(name: "SiloSys", dependencies: ["CSiloShim", "CSeccomp", "CCap"]),
         .target(name: "SiloKit", dependencies: ["SiloSys", "SiloSpec"]),
         .executableTarget(name: "silo", dependencies: ["SiloKit"]),
-        .testTarget(name: "SiloSysTests", dependencies: ["SiloSys"]),
-        .testTarget(name: "SiloKitTests", dependencies: ["SiloKit", "SiloSpec", "SiloSys"]),
+        // Test doubles next to the protocols they fake: a library so that every test target
+        // shares one, and silo never links it.
+        .target(name: "SiloSysTesting", dependencies: ["SiloSys"]),
+        .testTarget(name: "SiloSysTests", dependencies: ["SiloSys", "SiloSysTesting"]),
+        .testTarget(name: "SiloKitTests", dependencies: ["SiloKit", "SiloSpec", "SiloSys", "SiloSysTesting"]),
         .testTarget(name: "SiloSpecTests", dependencies: ["SiloSpec"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SiloKit", "SiloSys"]),
     ],

@@ -16,8 +16,8 @@ public struct ContainerInit<S: Syscalls> {
     public func prepare() throws(StageError) {
         // First of all, so that no step runs while silo could die unnoticed (a container that
         // outlives silo keeps its id slot and address, which the next container is given again).
-        try step(.parentDeath) { try armParentDeath() }
-        try step(.credentials) {
+        try step(.parentDeath) { () throws(SyscallError) in try armParentDeath() }
+        try step(.credentials) { () throws(SyscallError) in
             try sys.setresgid(0)
             try sys.setresuid(0)
             // The uid change cleared "dumpable", which makes /proc/self owned by the host's
@@ -26,11 +26,11 @@ public struct ContainerInit<S: Syscalls> {
             // It cleared the death signal too, as every change of euid, egid, fsuid or fsgid does.
             try armParentDeath()
         }
-        if let hostname = plan.hostname { try step(.hostname) { try sys.sethostname(hostname) } }
-        if plan.bringLoopbackUp { try step(.network) { try sys.setLoopbackUp() } }
+        if let hostname = plan.hostname { try step(.hostname) { () throws(SyscallError) in try sys.sethostname(hostname) } }
+        if plan.bringLoopbackUp { try step(.network) { () throws(SyscallError) in try sys.setLoopbackUp() } }
         var root: Int32 = -1  // the new root's mount, once attached
-        for s in plan.mounts.beforePivot { try step(s.stage) { try apply(s.op, root: &root) } }
-        try step(.pivotRoot) {
+        for s in plan.mounts.beforePivot { try step(s.stage) { () throws(SyscallError) in try apply(s.op, root: &root) } }
+        try step(.pivotRoot) { () throws(SyscallError) in
             guard !plan.mounts.newRoot.isEmpty else { return }  // --share mnt: the host's root stays
             if root >= 0 { try sys.fchdir(root) } else { try sys.chdir(plan.mounts.newRoot) }
             try sys.pivotRoot(newRoot: ".", putOld: ".")
@@ -38,9 +38,9 @@ public struct ContainerInit<S: Syscalls> {
             try sys.chdir("/")
             sys.close(root)
         }
-        for s in plan.mounts.afterPivot { try step(s.stage) { try apply(s.op, root: &root) } }
+        for s in plan.mounts.afterPivot { try step(s.stage) { () throws(SyscallError) in try apply(s.op, root: &root) } }
         if let t = plan.timeOffsets {
-            try step(.timeNamespace) {
+            try step(.timeNamespace) { () throws(SyscallError) in
                 try sys.unshare(.newTime)
                 // A new time namespace starts at zero offsets: the default needs no write, which
                 // also spares a read-only /proc (--share pid).
@@ -49,7 +49,7 @@ public struct ContainerInit<S: Syscalls> {
                 }
             }
         }
-        try step(.workdir) {
+        try step(.workdir) { () throws(SyscallError) in
             if plan.workdir != "/" && sys.fileKind(plan.workdir) == nil {
                 for dir in MountPlan.parents(of: plan.workdir, includingSelf: true) { try sys.mkdir(dir, mode: 0o755) }
             }
@@ -62,37 +62,37 @@ public struct ContainerInit<S: Syscalls> {
             }
         }
         for r in plan.rlimits {
-            try step(.rlimits) {
-                do { try sys.setrlimit(resource: r.resource, soft: r.soft, hard: r.hard) } catch let e as SyscallError {
-                    throw SyscallError(e.call, errno: e.errno, object: "\(r.name)=\(r.soft):\(r.hard)")
+            try step(.rlimits) { () throws(SyscallError) in
+                do throws(SyscallError) { try sys.setrlimit(resource: r.resource, soft: r.soft, hard: r.hard) } catch {
+                    throw SyscallError(error.call, errno: error.errno, object: "\(r.name)=\(r.soft):\(r.hard)")
                 }
             }
         }
-        if plan.newSession { try step(.session) { try sys.setsid() } }
+        if plan.newSession { try step(.session) { () throws(SyscallError) in try sys.setsid() } }
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the drop below takes
         // away: load it now; the profile must then allow what follows (prctl, capset, setres*id,
         // get*id, setgroups, rt_sig*, close_range, execve).
-        if !plan.noNewPrivs, let f = plan.seccompFilter { try step(.seccomp) { try sys.loadSeccomp(filter: f) } }
-        try step(.capabilities) { try switchUserAndCapabilities() }
-        try step(.parentDeath) { try armParentDeath() }  // the user switch cleared it again
-        if !plan.useInit { try step(.signals) { try sys.resetSignals(ignored: plan.ignoredSignals) } }
-        try step(.closeFds) { try sys.closeOnExec(from: 3) }
-        if plan.noNewPrivs { try step(.noNewPrivs) { try sys.setNoNewPrivs() } }
-        if plan.noNewPrivs, let f = plan.seccompFilter { try step(.seccomp) { try sys.loadSeccomp(filter: f) } }
+        if !plan.noNewPrivs, let f = plan.seccompFilter { try step(.seccomp) { () throws(SyscallError) in try sys.loadSeccomp(filter: f) } }
+        try step(.capabilities) { () throws(SyscallError) in try switchUserAndCapabilities() }
+        try step(.parentDeath) { () throws(SyscallError) in try armParentDeath() }  // the user switch cleared it again
+        if !plan.useInit { try step(.signals) { () throws(SyscallError) in try sys.resetSignals(ignored: plan.ignoredSignals) } }
+        try step(.closeFds) { () throws(SyscallError) in try sys.closeOnExec(from: 3) }
+        if plan.noNewPrivs { try step(.noNewPrivs) { () throws(SyscallError) in try sys.setNoNewPrivs() } }
+        if plan.noNewPrivs, let f = plan.seccompFilter { try step(.seccomp) { () throws(SyscallError) in try sys.loadSeccomp(filter: f) } }
     }
 
     /// PR_SET_PDEATHSIG, then a look at the sync socket: silo's end closes when it dies (its
     /// files close before its children are told), so EOF there means it died before the signal
     /// was armed and none will come. getppid() cannot tell: it is 0 in a new PID namespace.
     /// The peek is a recvfrom, which a profile loaded before the user switch must allow.
-    func armParentDeath() throws {
+    func armParentDeath() throws(SyscallError) {
         try sys.setParentDeathSignal(9 /* SIGKILL */)
         if sys.peerHasClosed(plan.syncFD) { throw SyscallError("prctl(PR_SET_PDEATHSIG)", errno: 3 /* ESRCH */, object: "silo exited") }
     }
 
     /// Bounding set first (needs CAP_SETPCAP), then the id change with KEEPCAPS so the permitted
     /// set survives it, then the final sets: inheritable and ambient stay empty.
-    func switchUserAndCapabilities() throws {
+    func switchUserAndCapabilities() throws(SyscallError) {
         if let caps = plan.capabilities {
             for cap in 0...caps.lastCap where caps.bounding & (1 << UInt64(cap)) == 0 {
                 try sys.dropBoundingCapability(cap)
@@ -130,7 +130,7 @@ public struct ContainerInit<S: Syscalls> {
         return StageError(.exec, denied ?? other ?? SyscallError("exec", errno: 2, object: name))
     }
 
-    func apply(_ op: MountOp, root: inout Int32) throws {
+    func apply(_ op: MountOp, root: inout Int32) throws(SyscallError) {
         switch op {
         case let .mount(source, target, type, flags, data):
             try sys.mount(source: source, target: target, type: type, flags: flags, data: data)
@@ -192,18 +192,14 @@ public struct ContainerInit<S: Syscalls> {
 
     /// A mount target inside the new root; an empty or "/" path would be the root itself,
     /// which resolveInRoot refuses.
-    private func resolved(_ path: String, root: Int32, create: Creation) throws -> ResolvedPath {
+    private func resolved(_ path: String, root: Int32, create: Creation) throws(SyscallError) -> ResolvedPath {
         guard let at = try sys.resolveInRoot(root, path, create: create) else { throw SyscallError("open", errno: 2, object: path) }
         return at
     }
 
     @inline(__always)
-    func step(_ stage: InitStage, _ body: () throws -> Void) throws(StageError) {
+    func step(_ stage: InitStage, _ body: () throws(SyscallError) -> Void) throws(StageError) {
         defer { Trace.step("child: \(stage)") }
-        do { try body() } catch let e as SyscallError {
-            throw StageError(stage, e)
-        } catch {
-            throw StageError(stage, SyscallError("\(error)", errno: 0))
-        }
+        do { try body() } catch { throw StageError(stage, error) }
     }
 }

@@ -11,7 +11,7 @@ extension LinuxSyscalls {
     static let resolveInRootFlags: UInt64 = 0x10 | 0x02  // RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS
     static let oPath: Int32 = 0o10000000  // O_PATH (a _GNU_SOURCE macro Swift does not import)
 
-    public func overlayRoot(lower: Int32, upperOptions: String) throws -> Int32 {
+    public func overlayRoot(lower: Int32, upperOptions: String) throws(SyscallError) -> Int32 {
         let upperFS = try freshMount("tmpfs", options: upperOptions, attributes: [.nosuid, .nodev])
         defer { Glibc.close(upperFS) }
         if mkdirat(upperFS, "upper", 0o755) != 0 { throw SyscallError.last("mkdir", "rootfs upper layer") }
@@ -41,7 +41,7 @@ extension LinuxSyscalls {
         return mnt
     }
 
-    public func resolveInRoot(_ root: Int32, _ path: String, create: Creation) throws -> ResolvedPath? {
+    public func resolveInRoot(_ root: Int32, _ path: String, create: Creation) throws(SyscallError) -> ResolvedPath? {
         // The common cases in one or three calls: no symlink on the way (RESOLVE_NO_SYMLINKS
         // fails with ELOOP on any, and the walk below takes over), the target there or only
         // its last component missing. Every lookup stays RESOLVE_IN_ROOT.
@@ -131,7 +131,7 @@ extension LinuxSyscalls {
         throw SyscallError("open", errno: EBUSY, object: "\(path) (resolves to the container's /)")
     }
 
-    private func openInRoot(_ root: Int32, _ rel: String, _ path: String, directory: Bool) throws -> Int32 {
+    private func openInRoot(_ root: Int32, _ rel: String, _ path: String, directory: Bool) throws(SyscallError) -> Int32 {
         let fd = silo_openat2(root, rel.isEmpty ? "." : rel, UInt64(Self.oPath | O_CLOEXEC | (directory ? O_DIRECTORY : 0)), 0,
                               Self.resolveInRootFlags | 0x04 /* RESOLVE_NO_SYMLINKS */)
         if fd < 0 { throw SyscallError.last("open", path) }
@@ -173,13 +173,13 @@ extension LinuxSyscalls {
         return String(decoding: buf[0..<n], as: UTF8.self)
     }
 
-    public func moveMount(fd: Int32, onto target: Int32, name: String) throws {
+    public func moveMount(fd: Int32, onto target: Int32, name: String) throws(SyscallError) {
         if silo_move_mount(fd, "", target, "", MoveMountFlags.fEmptyPath | MoveMountFlags.tEmptyPath) != 0 {
             throw SyscallError.last("move_mount", name)
         }
     }
 
-    public func freshMount(_ type: String, options: String?, attributes: MountAttr) throws -> Int32 {
+    public func freshMount(_ type: String, options: String?, attributes: MountAttr) throws(SyscallError) -> Int32 {
         let fs = silo_fsopen(type, 1 /* FSOPEN_CLOEXEC */)
         if fs < 0 { throw SyscallError.last("fsopen", type) }
         defer { Glibc.close(fs) }
@@ -217,7 +217,7 @@ extension LinuxSyscalls {
         }
     }
 
-    public func cloneTree(_ dir: Int32, _ path: String, recursive: Bool) throws -> Int32 {
+    public func cloneTree(_ dir: Int32, _ path: String, recursive: Bool) throws(SyscallError) -> Int32 {
         var flags = OpenTreeFlags.clone | OpenTreeFlags.cloexec
         if recursive { flags |= AtFlags.recursive }
         if path.isEmpty { flags |= AtFlags.emptyPath }
@@ -226,16 +226,16 @@ extension LinuxSyscalls {
         return fd
     }
 
-    public func mountSetattr(fd: Int32, recursive: Bool, set: MountAttr) throws {
+    public func mountSetattr(fd: Int32, recursive: Bool, set: MountAttr) throws(SyscallError) {
         let flags = AtFlags.emptyPath | (recursive ? AtFlags.recursive : 0)
         if silo_mount_setattr(fd, "", flags, set.rawValue, 0, 0, 0) != 0 { throw SyscallError.last("mount_setattr") }
     }
 
-    public func symlink(_ target: String, in dir: Int32, name: String) throws {
+    public func symlink(_ target: String, in dir: Int32, name: String) throws(SyscallError) {
         if symlinkat(target, dir, name) != 0 && Glibc.errno != EEXIST { throw SyscallError.last("symlink", name) }
     }
 
-    public func fchdir(_ fd: Int32) throws {
+    public func fchdir(_ fd: Int32) throws(SyscallError) {
         if Glibc.fchdir(fd) != 0 { throw SyscallError.last("fchdir") }
     }
 

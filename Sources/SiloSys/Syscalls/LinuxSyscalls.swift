@@ -8,33 +8,33 @@ import CCap
 public struct LinuxSyscalls: Syscalls {
     public init() {}
 
-    public func mount(source: String?, target: String, type: String?, flags: MountFlags, data: String?) throws {
+    public func mount(source: String?, target: String, type: String?, flags: MountFlags, data: String?) throws(SyscallError) {
         let r = Glibc.mount(source ?? "none", target, type, flags.rawValue, data)
         if r != 0 { throw SyscallError.last("mount", mountObject(source: source, target: target, type: type)) }
     }
 
-    public func umount(_ target: String, detach: Bool) throws {
+    public func umount(_ target: String, detach: Bool) throws(SyscallError) {
         if umount2(target, detach ? Int32(MNT_DETACH) : 0) != 0 { throw SyscallError.last("umount", target) }
     }
 
-    public func moveMount(fd: Int32, to target: String) throws {
+    public func moveMount(fd: Int32, to target: String) throws(SyscallError) {
         if silo_move_mount(fd, "", AT_FDCWD, target, MoveMountFlags.fEmptyPath) != 0 {
             throw SyscallError.last("move_mount", target)
         }
     }
 
-    public func mountSetattr(_ path: String, recursive: Bool, set: MountAttr, clear: MountAttr) throws {
+    public func mountSetattr(_ path: String, recursive: Bool, set: MountAttr, clear: MountAttr) throws(SyscallError) {
         let flags = recursive ? AtFlags.recursive : 0
         if silo_mount_setattr(AT_FDCWD, path, flags, set.rawValue, clear.rawValue, 0, 0) != 0 {
             throw SyscallError.last("mount_setattr", path)
         }
     }
 
-    public func mkdir(_ path: String, mode: UInt32) throws {
+    public func mkdir(_ path: String, mode: UInt32) throws(SyscallError) {
         if Glibc.mkdir(path, mode) != 0 && Glibc.errno != EEXIST { throw SyscallError.last("mkdir", path) }
     }
 
-    public func createFile(_ path: String) throws {
+    public func createFile(_ path: String) throws(SyscallError) {
         let fd = retryingEINTR { open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644) }
         if fd < 0 { throw SyscallError.last("create", path) }
         close(fd)
@@ -51,60 +51,60 @@ public struct LinuxSyscalls: Syscalls {
         }
     }
 
-    public func symlink(_ target: String, at path: String) throws {
+    public func symlink(_ target: String, at path: String) throws(SyscallError) {
         if Glibc.symlink(target, path) != 0 && Glibc.errno != EEXIST { throw SyscallError.last("symlink", path) }
     }
 
-    public func chdir(_ path: String) throws {
+    public func chdir(_ path: String) throws(SyscallError) {
         if Glibc.chdir(path) != 0 { throw SyscallError.last("chdir", path) }
     }
 
-    public func getcwd() throws -> String {
+    public func getcwd() throws(SyscallError) -> String {
         var buf = [CChar](repeating: 0, count: 4096)
         guard Glibc.getcwd(&buf, buf.count) != nil else { throw SyscallError.last("getcwd") }
         return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    public func pivotRoot(newRoot: String, putOld: String) throws {
+    public func pivotRoot(newRoot: String, putOld: String) throws(SyscallError) {
         if silo_pivot_root(newRoot, putOld) != 0 { throw SyscallError.last("pivot_root", newRoot) }
     }
 
-    public func sethostname(_ name: String) throws {
+    public func sethostname(_ name: String) throws(SyscallError) {
         let r = name.withCString { Glibc.sethostname($0, strlen($0)) }
         if r != 0 { throw SyscallError.last("sethostname", name) }
     }
 
     // (uid_t)-1 means "leave unchanged" to setres[ug]id: refused, and each change read back, so
     // that no path can leave the process with ids it did not ask for.
-    public func setresgid(_ gid: UInt32) throws {
+    public func setresgid(_ gid: UInt32) throws(SyscallError) {
         if gid == UInt32.max { throw SyscallError("setresgid", errno: EINVAL, object: "\(gid)") }
         if silo_setresgid(gid, gid, gid) != 0 { throw SyscallError.last("setresgid", "\(gid)") }
         if getgid() != gid || getegid() != gid { throw SyscallError("setresgid", errno: EPERM, object: "\(gid)") }
     }
 
-    public func setresuid(_ uid: UInt32) throws {
+    public func setresuid(_ uid: UInt32) throws(SyscallError) {
         if uid == UInt32.max { throw SyscallError("setresuid", errno: EINVAL, object: "\(uid)") }
         if silo_setresuid(uid, uid, uid) != 0 { throw SyscallError.last("setresuid", "\(uid)") }
         if getuid() != uid || geteuid() != uid { throw SyscallError("setresuid", errno: EPERM, object: "\(uid)") }
     }
 
-    public func setgroups(_ groups: [UInt32]) throws {
+    public func setgroups(_ groups: [UInt32]) throws(SyscallError) {
         let r = groups.withUnsafeBufferPointer { silo_setgroups(groups.count, $0.baseAddress) }
         if r != 0 { throw SyscallError.last("setgroups") }
     }
 
-    public func unshare(_ namespaces: CloneFlags) throws {
+    public func unshare(_ namespaces: CloneFlags) throws(SyscallError) {
         if silo_unshare(namespaces.rawValue) != 0 { throw SyscallError.last("unshare") }
     }
 
-    public func writeFile(_ path: String, _ contents: String) throws {
+    public func writeFile(_ path: String, _ contents: String) throws(SyscallError) {
         try FileIO.write(path, contents)
     }
 
     /// SIOCSIFFLAGS rather than RTM_NEWLINK: the same change to the link, but with an ifreq on
     /// the stack, where a netlink exchange needs a message and a receive buffer on the heap, and
     /// this runs in the child that shares the parent's memory (docs/architecture.md).
-    public func setLoopbackUp() throws {
+    public func setLoopbackUp() throws(SyscallError) {
         let s = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         if s < 0 { throw SyscallError.last("socket(AF_INET)", "lo") }
         defer { close(s) }
@@ -118,32 +118,32 @@ public struct LinuxSyscalls: Syscalls {
         if silo_ioctl_ptr(s, UInt(SIOCSIFFLAGS), &request) != 0 { throw SyscallError.last("SIOCSIFFLAGS", "lo") }
     }
 
-    public func setsid() throws {
+    public func setsid() throws(SyscallError) {
         if Glibc.setsid() < 0 { throw SyscallError.last("setsid") }
     }
 
-    public func setrlimit(resource: Int32, soft: UInt64, hard: UInt64) throws {
+    public func setrlimit(resource: Int32, soft: UInt64, hard: UInt64) throws(SyscallError) {
         var lim = rlimit(rlim_cur: rlim_t(soft), rlim_max: rlim_t(hard))
         if Glibc.setrlimit(__rlimit_resource_t(UInt32(resource)), &lim) != 0 {
             throw SyscallError.last("setrlimit", "\(resource)")
         }
     }
 
-    public func dropBoundingCapability(_ cap: Int32) throws {
+    public func dropBoundingCapability(_ cap: Int32) throws(SyscallError) {
         if silo_prctl(Prctl.capbsetDrop, UInt(cap), 0, 0, 0) != 0 { throw SyscallError.last("prctl(Prctl.capbsetDrop)", "\(cap)") }
     }
 
-    public func setKeepCaps(_ on: Bool) throws {
+    public func setKeepCaps(_ on: Bool) throws(SyscallError) {
         if silo_prctl(Prctl.setKeepCaps, on ? 1 : 0, 0, 0, 0) != 0 { throw SyscallError.last("prctl(Prctl.setKeepCaps)") }
     }
 
-    public func clearAmbientCapabilities() throws {
+    public func clearAmbientCapabilities() throws(SyscallError) {
         if silo_prctl(Prctl.capAmbient, UInt(Prctl.capAmbientClearAll), 0, 0, 0) != 0 {
             throw SyscallError.last("prctl(Prctl.capAmbientClearAll)")
         }
     }
 
-    public func capset(effective: UInt64, permitted: UInt64, inheritable: UInt64) throws {
+    public func capset(effective: UInt64, permitted: UInt64, inheritable: UInt64) throws(SyscallError) {
         var header = __user_cap_header_struct(version: 0x2008_0522, pid: 0)  // _LINUX_CAPABILITY_VERSION_3
         var data = [
             __user_cap_data_struct(effective: UInt32(truncatingIfNeeded: effective),
@@ -157,15 +157,15 @@ public struct LinuxSyscalls: Syscalls {
         if r != 0 { throw SyscallError.last("capset") }
     }
 
-    public func setDumpable(_ on: Bool) throws {
+    public func setDumpable(_ on: Bool) throws(SyscallError) {
         if silo_prctl(Prctl.setDumpable, on ? 1 : 0, 0, 0, 0) != 0 { throw SyscallError.last("prctl(PR_SET_DUMPABLE)") }
     }
 
-    public func setNoNewPrivs() throws {
+    public func setNoNewPrivs() throws(SyscallError) {
         if silo_prctl(Prctl.setNoNewPrivs, 1, 0, 0, 0) != 0 { throw SyscallError.last("prctl(Prctl.setNoNewPrivs)") }
     }
 
-    public func setParentDeathSignal(_ signal: Int32) throws {
+    public func setParentDeathSignal(_ signal: Int32) throws(SyscallError) {
         if silo_prctl(Prctl.setPdeathsig, UInt(signal), 0, 0, 0) != 0 { throw SyscallError.last("prctl(Prctl.setPdeathsig)") }
     }
 
@@ -188,13 +188,13 @@ public struct LinuxSyscalls: Syscalls {
         if sigprocmask(SIG_SETMASK, &empty, nil) != 0 { throw SyscallError.last("sigprocmask") }
     }
 
-    public func closeOnExec(from first: Int32) throws {
+    public func closeOnExec(from first: Int32) throws(SyscallError) {
         if silo_close_range(UInt32(first), UInt32.max, 4 /* CLOSE_RANGE_CLOEXEC */) != 0 {
             throw SyscallError.last("close_range")
         }
     }
 
-    public func loadSeccomp(filter: [UInt8]) throws {
+    public func loadSeccomp(filter: [UInt8]) throws(SyscallError) {
         let r = filter.withUnsafeBytes { buf -> Int32 in
             guard let base = buf.baseAddress else { return -1 }
             return silo_seccomp_set_filter(0, base, UInt16(buf.count / 8))
