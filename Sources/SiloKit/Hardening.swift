@@ -6,7 +6,7 @@ import SiloSys
 /// Capabilities, seccomp, no_new_privs, rlimits and the session for the plan, all decided in
 /// the parent before clone (docs/security.md). The child only replays them.
 enum Hardening {
-    static func configure(_ plan: inout ContainerPlan, config: RunConfig) throws(RuntimeError) {
+    static func configure(_ plan: inout ContainerPlan, config: RunConfig) throws(RuntimeError) -> [Warning] {
         plan.noNewPrivs = config.noNewPrivileges
         // Without a terminal the container gets its own session, so it has no controlling
         // terminal and cannot reach the one silo was started from. With one, it shares it.
@@ -32,14 +32,17 @@ enum Hardening {
         case .default:
             plan.seccompFilter = try DefaultSeccompProfile.bpf()
         case .profile(let path):
-            plan.seccompFilter = try loadProfile(path, capabilities: caps)
+            let (bpf, warnings) = try loadProfile(path, capabilities: caps)
+            plan.seccompFilter = bpf
+            return warnings
         }
+        return []
     }
 
     /// Docker's default profile is 20 KiB: a profile of megabytes is a mistake, not a policy.
     static let profileLimit = 4 << 20
 
-    static func loadProfile(_ path: String, capabilities: UInt64) throws(RuntimeError) -> [UInt8] {
+    static func loadProfile(_ path: String, capabilities: UInt64) throws(RuntimeError) -> (bpf: [UInt8], warnings: [Warning]) {
         let text: String
         do { text = String(decoding: try RegularFile.read(path, limit: profileLimit), as: UTF8.self) } catch {
             throw RuntimeError(.usage, "--seccomp \(path): \(error.reason)")
@@ -48,15 +51,16 @@ enum Hardening {
                                              goArchitecture: goArchitecture(Seccomp.nativeArchitecture),
                                              kernel: kernelVersion())
         let profile = try SeccompProfile.parse(json: text, source: path, context: context)
+        var warnings: [Warning] = []
         if !profile.skipped.isEmpty {
             let list = profile.skipped.map { "\($0.name) (\($0.path))" }.joined(separator: ", ")
-            Output.error("silo: warning: seccomp profile \(path): libseccomp \(Seccomp.libraryVersion) does not know \(list); those rules are skipped and the calls get the default action")
+            warnings.append(Warning("seccomp profile \(path): libseccomp \(Seccomp.libraryVersion) does not know \(list); those rules are skipped and the calls get the default action"))
         }
         let (_, overridden) = profile.filter()
         if !overridden.isEmpty {
-            Output.error("silo: warning: seccomp profile \(path): \(overridden.joined(separator: " and ")) \(overridden.count == 1 ? "stays" : "stay") allowed (silo reports errors with them)")
+            warnings.append(Warning("seccomp profile \(path): \(overridden.joined(separator: " and ")) \(overridden.count == 1 ? "stays" : "stay") allowed (silo reports errors with them)"))
         }
-        return try profile.compile(source: path)
+        return (try profile.compile(source: path), warnings)
     }
 
     /// Per-CPU thermal throttle counters leak what the host's other tenants do (Docker masks

@@ -6,15 +6,17 @@ import SiloSys
 /// A failure of `silo netns`: one line, and the exit status iproute2 6.1 gives for the same
 /// mistake (255 for a bad name and for exec into a missing netns, 1 for everything else).
 public struct NetnsError: Error, Equatable, Sendable, CustomStringConvertible {
-    public let status: Int32
+    /// What went wrong, as far as a caller needs to tell (the CLI maps it to iproute2's exit statuses).
+    public enum Kind: Sendable, Equatable { case invalidName, cannotOpen, execSetup, failed }
+    public let kind: Kind
     public let message: String
-    public init(_ status: Int32, _ message: String) {
-        self.status = status
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
         self.message = message
     }
     public var description: String { message }
 
-    static func failed(_ e: SyscallError) -> NetnsError { NetnsError(1, e.description) }
+    static func failed(_ e: SyscallError) -> NetnsError { NetnsError(.failed, e.description) }
 }
 
 /// Named network namespaces in iproute2's layout: /run/netns is a shared mount point (one
@@ -47,7 +49,7 @@ public enum NamedNetns {
 
     public static func check(_ name: String) throws(NetnsError) {
         if let why = invalidReason(name) {
-            throw NetnsError(255, "netns `\(printable(name))`: invalid name (\(why))")
+            throw NetnsError(.invalidName, "netns `\(printable(name))`: invalid name (\(why))")
         }
     }
 
@@ -58,17 +60,17 @@ public enum NamedNetns {
         ((try? FileIO.list(runDir)) ?? []).sorted()
     }
 
-    /// An fd for the named namespace; a missing name gets `status`.
-    public static func open(_ name: String, missingStatus: Int32 = 1) throws(NetnsError) -> Int32 {
+    /// An fd for the named namespace; a missing name is `.cannotOpen`.
+    public static func open(_ name: String) throws(NetnsError) -> Int32 {
         try check(name)
         let fd: Int32
         do { fd = try NetNamespace.open(path(name)) } catch {
-            if error.errno == ENOENT { throw NetnsError(missingStatus, "netns \(name): no such named network namespace") }
-            throw NetnsError(missingStatus, "netns \(name): \(error.reason)")
+            if error.errno == ENOENT { throw NetnsError(.cannotOpen, "netns \(name): no such named network namespace") }
+            throw NetnsError(.cannotOpen, "netns \(name): \(error.reason)")
         }
         if !NetNamespace.isNamespace(fd: fd) {
             close(fd)  // an unbound leftover: no namespace by that name
-            throw NetnsError(missingStatus, "netns \(name): no such named network namespace")
+            throw NetnsError(.cannotOpen, "netns \(name): no such named network namespace")
         }
         return fd
     }
@@ -84,7 +86,7 @@ public enum NamedNetns {
         let file = path(name)
         guard let st = try? FileIO.lstat(file) else { return false }
         if NetNamespace.isBound(file) || st.st_mode & S_IFMT != S_IFREG || st.st_size != 0 {
-            throw NetnsError(1, "netns \(name): already exists")
+            throw NetnsError(.failed, "netns \(name): already exists")
         }
         return true
     }
@@ -95,13 +97,13 @@ public enum NamedNetns {
         let file = path(name)
         if !reuse {
             do { try NetNamespace.createExclusive(file) } catch {
-                if error.errno == EEXIST { throw NetnsError(1, "netns \(name): already exists") }
+                if error.errno == EEXIST { throw NetnsError(.failed, "netns \(name): already exists") }
                 throw NetnsError.failed(error)
             }
         }
         do { try NetNamespace.attach(tree: tree, on: file) } catch {
             try? NetNamespace.unlink(file)
-            throw NetnsError(1, "\(what) \(name): \(error)")
+            throw NetnsError(.failed, "\(what) \(name): \(error)")
         }
     }
 
@@ -127,7 +129,7 @@ public enum NamedNetns {
                 }
             }
         } catch {
-            throw NetnsError(1, "netns: preparing \(runDir) (a shared mount point): \(error)")
+            throw NetnsError(.failed, "netns: preparing \(runDir) (a shared mount point): \(error)")
         }
     }
 
@@ -160,7 +162,7 @@ public enum NamedNetns {
             }
         } catch {
             try? NetNamespace.enter(home, name: "the original network namespace")
-            throw NetnsError(1, "netns add \(name): \(error)")
+            throw NetnsError(.failed, "netns add \(name): \(error)")
         }
         defer { close(tree) }
         try bind(tree, at: name, reuse: reuse, what: "netns add")
@@ -171,14 +173,14 @@ public enum NamedNetns {
         try check(name)
         let source = "/proc/\(pid)/ns/net"
         do { _ = try NetNamespace.identity(source) } catch {
-            throw NetnsError(1, "pid \(pid): \(error.errno == ENOENT ? "No such process" : error.reason)")
+            throw NetnsError(.failed, "pid \(pid): \(error.errno == ENOENT ? "No such process" : error.reason)")
         }
         try prepareRunDir()
         let lock = lockNames()
         defer { if lock >= 0 { close(lock) } }
         let reuse = try claim(name)
         let tree: Int32
-        do { tree = try NetNamespace.detachedBind(source) } catch { throw NetnsError(1, "netns attach \(name): \(error)") }
+        do { tree = try NetNamespace.detachedBind(source) } catch { throw NetnsError(.failed, "netns attach \(name): \(error)") }
         defer { close(tree) }
         try bind(tree, at: name, reuse: reuse, what: "netns attach")
     }
@@ -192,7 +194,7 @@ public enum NamedNetns {
         let file = path(name)
         NetNamespace.detach(file)
         do { try NetNamespace.unlink(file) } catch {
-            if error.errno == ENOENT { throw NetnsError(1, "netns \(name): no such named network namespace") }
+            if error.errno == ENOENT { throw NetnsError(.failed, "netns \(name): no such named network namespace") }
             throw NetnsError.failed(error)
         }
     }
@@ -211,7 +213,7 @@ public enum NamedNetns {
     public static func identify(pid: Int32) throws(NetnsError) -> [String] {
         let id: NamespaceID
         do { id = try NetNamespace.identity("/proc/\(pid)/ns/net") } catch {
-            throw NetnsError(1, "pid \(pid): \(error.errno == ENOENT ? "No such process" : error.reason)")
+            throw NetnsError(.failed, "pid \(pid): \(error.errno == ENOENT ? "No such process" : error.reason)")
         }
         return names().filter { (try? NetNamespace.identity(path($0))) == id }
     }
@@ -221,7 +223,7 @@ public enum NamedNetns {
         try check(name)
         let id: NamespaceID
         do { id = try NetNamespace.identity(path(name)) } catch {
-            if error.errno == ENOENT { throw NetnsError(1, "netns \(name): no such named network namespace") }
+            if error.errno == ENOENT { throw NetnsError(.failed, "netns \(name): no such named network namespace") }
             throw NetnsError.failed(error)
         }
         return processes()[id] ?? []
@@ -260,46 +262,44 @@ public enum NamedNetns {
         }
     }
 
-    /// `ip netns exec`: enter the namespace, a private mount namespace with a /sys for this
-    /// netns and /etc/netns/NAME/* bound over /etc, then exec the command (PATH search).
-    /// Returns only on failure.
-    public static func exec(_ name: String, argv: [String]) -> NetnsError {
-        do throws(NetnsError) {
-            let fd = try open(name, missingStatus: 255)
-            defer { close(fd) }
-            do throws(SyscallError) {
-                try NetNamespace.enter(fd, name: name)
-                try NetNamespace.unshare(.newNS)
-                // Nothing mounted from here on may propagate back to the host.
-                try NetNamespace.mount("", on: "/", type: "none", flags: [.slave, .rec])
-                var sysFlags: MountFlags = []
-                if NetNamespace.detach("/sys") != 0 && NetNamespace.isReadOnly("/sys") {
-                    // A read-only sysfs that cannot be unmounted cannot be shadowed read-write.
-                    sysFlags.insert(.rdonly)
-                }
-                try NetNamespace.mount(name, on: "/sys", type: "sysfs", flags: sysFlags)
-            } catch {
-                throw NetnsError(255, "netns exec \(name): \(error)")
+    /// `ip netns exec` up to the exec: enter the namespace, a private mount namespace with a /sys
+    /// for this netns and /etc/netns/NAME/* bound over /etc. What could not be bound comes back
+    /// as warnings, as `ip netns exec` reports and skips them.
+    public static func enterForExec(_ name: String) throws(NetnsError) -> [Warning] {
+        let fd = try open(name)
+        defer { close(fd) }
+        let sys = LinuxSyscalls()
+        do throws(SyscallError) {
+            try NetNamespace.enter(fd, name: name)
+            try sys.unshare(.newNS)
+            // Nothing mounted from here on may propagate back to the host.
+            try sys.mount(source: "", target: "/", type: "none", flags: [.slave, .rec], data: nil)
+            var sysFlags: MountFlags = []
+            do throws(SyscallError) { try sys.umount("/sys", detach: true) } catch {
+                // A read-only sysfs that cannot be unmounted cannot be shadowed read-write.
+                if NetNamespace.isReadOnly("/sys") { sysFlags.insert(.rdonly) }
             }
-            bindEtc(name)
+            try sys.mount(source: name, target: "/sys", type: "sysfs", flags: sysFlags, data: nil)
         } catch {
-            return error
+            throw NetnsError(.execSetup, "netns exec \(name): \(error)")
         }
-        let e = NetNamespace.execvp(argv)
-        return NetnsError(e.errno == ENOENT || e.errno == ENOTDIR ? 127 : 126, "exec \(argv[0]): \(e.reason)")
+        return bindEtc(name)
     }
 
-    /// /etc/netns/NAME/FILE over /etc/FILE, each on its own; a failure is reported and skipped,
-    /// as `ip netns exec` does.
-    static func bindEtc(_ name: String) {
-        guard name.utf8.count < 255 else { return }
+    /// /etc/netns/NAME/FILE over /etc/FILE, each on its own; a failure is a warning and skipped.
+    static func bindEtc(_ name: String) -> [Warning] {
+        guard name.utf8.count < 255 else { return [] }
         let dir = etcDir + "/" + name
-        guard let entries = try? FileIO.list(dir) else { return }
+        guard let entries = try? FileIO.list(dir) else { return [] }
+        var warnings: [Warning] = []
         for entry in entries.sorted() {
-            do { try NetNamespace.mount(dir + "/" + entry, on: "/etc/" + entry, type: "none", flags: [.bind]) } catch {
-                Output.error("silo: netns exec \(name): bind \(dir)/\(entry) over /etc/\(entry): \(error.reason)")
+            do throws(SyscallError) {
+                try LinuxSyscalls().mount(source: dir + "/" + entry, target: "/etc/" + entry, type: "none", flags: [.bind], data: nil)
+            } catch {
+                warnings.append(Warning("netns exec \(name): bind \(dir)/\(entry) over /etc/\(entry): \(error.reason)"))
             }
         }
+        return warnings
     }
 
     /// A name as it can be shown on one line.

@@ -29,14 +29,6 @@ public struct RuntimeError: Error, CustomStringConvertible, Sendable {
         self.init(.runtime, RuntimeError.explain(error, stage: stage), cause: error)
     }
 
-    public var exitStatus: Int32 {
-        switch code {
-        case .cannotExecute: 126
-        case .notFound: 127
-        default: 125
-        }
-    }
-
     public var description: String { message }
 
     /// The message for a failed syscall, with a hint where users of other runtimes got stuck.

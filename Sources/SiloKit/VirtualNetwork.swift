@@ -34,10 +34,10 @@ public enum VirtualNetwork {
     /// Returns the device names chosen.
     public static func link(_ a: End, _ b: End) throws(NetnsError) -> (String, String) {
         if a.namespace == b.namespace {
-            throw NetnsError(1, "netns link: both ends are in \(a.label); a link needs two different namespaces")
+            throw NetnsError(.failed, "netns link: both ends are in \(a.label); a link needs two different namespaces")
         }
         for end in [a, b] {
-            if let d = end.device, let why = invalidDeviceName(d) { throw NetnsError(1, "device `\(d)` in \(end.label): invalid name (\(why))") }
+            if let d = end.device, let why = invalidDeviceName(d) { throw NetnsError(.failed, "device `\(d)` in \(end.label): invalid name (\(why))") }
         }
         var fds: [Int32] = []
         var sockets: [Netlink] = []
@@ -62,7 +62,7 @@ public enum VirtualNetwork {
             } catch let e as SyscallError {
                 throw NetnsError.failed(e)
             } catch {
-                throw NetnsError(1, "\(error)")
+                throw NetnsError(.failed, "\(error)")
             }
         }
         let (nlA, refA) = try socket(for: a)
@@ -85,7 +85,7 @@ public enum VirtualNetwork {
             }
             try here.addVeth(name: nameA, peer: nameB, namespace: refA, peerNamespace: refB, up: true)
         } catch {
-            throw NetnsError(1, "veth \(what): \(error.call): \(error.reason)")
+            throw NetnsError(.failed, "veth \(what): \(error.call): \(error.reason)")
         }
         do throws(SyscallError) {
             for (nl, end, name) in [(nlA, a, nameA), (nlB, b, nameB)] {
@@ -95,7 +95,7 @@ public enum VirtualNetwork {
             }
         } catch {
             try? nlA.deleteLink(name: nameA)
-            throw NetnsError(1, "veth \(what): \(error)")
+            throw NetnsError(.failed, "veth \(what): \(error)")
         }
         return (nameA, nameB)
     }

@@ -26,11 +26,22 @@ public struct Launcher {
         self.childMemory = childMemory
     }
 
-    /// Runs the container to completion and returns silo's exit status: the command's status,
-    /// or 128+signal.
-    public func run() throws(RuntimeError) -> Int32 {
+    /// Everything before clone: the plan, the trees, the network. Nothing runs yet; what the
+    /// caller should be told comes back in `warnings`.
+    public func prepare() throws(RuntimeError) -> Preparation {
         Trace.mark("run")
-        var prepared = try Preparation.make(config)
+        return try Preparation.make(config)
+    }
+
+    /// Prepares and runs the container to completion; see `run(_:)`.
+    public func run() throws(RuntimeError) -> Int32 {
+        var prepared = try prepare()
+        return try run(&prepared)
+    }
+
+    /// Runs a prepared container to completion and returns silo's exit status: the command's
+    /// status, or 128+signal. Releases what `prepare` opened, whatever happens.
+    public func run(_ prepared: inout Preparation) throws(RuntimeError) -> Int32 {
         defer { prepared.closeAll() }
 
         let status = ProcessStatus.current()

@@ -4,7 +4,9 @@ import Glibc
 import SiloSys
 
 /// Everything computed before clone: the plan, the clone flags and the fds the child inherits.
-struct Preparation {
+public struct Preparation {
+    /// What the caller should tell the user before the container starts.
+    public internal(set) var warnings: [Warning] = []
     var plan: ContainerPlan
     var cloneFlags: CloneFlags
     var idmap: IDMap
@@ -105,14 +107,14 @@ struct Preparation {
             if HostIdentity.hasTimeNamespaces {
                 plan.timeOffsets = config.timeOffset
             }
-            try Hardening.configure(&plan, config: config)
+            let warnings = try Hardening.configure(&plan, config: config)
             Trace.mark("prepare: hardening")
 
             var flags: CloneFlags = [.newUser, .newNS, .newPID, .newUTS, .newIPC, .newCgroup]
             if network.newNamespace { flags.insert(.newNet) }
             plan.bringLoopbackUp = network.newNamespace
             try SharePlan(config.share).apply(to: &plan, flags: &flags, trees: &trees, config: config)
-            return Preparation(plan: plan, cloneFlags: flags, idmap: idmap,
+            return Preparation(warnings: warnings, plan: plan, cloneFlags: flags, idmap: idmap,
                                treeFDs: trees, rootfsFD: rootFD, rootfsPath: rootfs, idSlotLock: slotLock, network: network)
         } catch {
             closeTrees()
@@ -142,7 +144,7 @@ struct Preparation {
         treeFDs = []
     }
 
-    mutating func closeAll() {
+    public mutating func closeAll() {
         closeTrees()
         network.release()
         if idSlotLock >= 0 { close(idSlotLock) }

@@ -9,13 +9,7 @@ public enum Rootfs {
     /// through the idmapped mount land on disk as host root (a setuid-root binary there would
     /// be a way out for any local user).
     public static func resolve(_ path: String, readWrite: Bool) throws(RuntimeError) -> String {
-        let real: String
-        do { real = try realpath(path, what: "rootfs") } catch {
-            if path == RunConfig.defaultRootfs {
-                throw RuntimeError(.runtime, "rootfs \(path): No such file or directory (make it with rootfs-scripts/busybox.sh)")
-            }
-            throw error
-        }
+        let real = try realpath(path, what: "rootfs")
         guard FileIO.isDirectory(real) else { throw RuntimeError(.runtime, "rootfs \(path): Not a directory") }
         if real == "/" { throw RuntimeError(.usage, "rootfs /: the host's root cannot be a container's rootfs") }
         if readWrite && !isPrivateToRoot(real) {
@@ -54,7 +48,8 @@ public enum Rootfs {
 
     public static func realpath(_ path: String, what: String) throws(RuntimeError) -> String {
         guard let p = Glibc.realpath(path, nil) else {
-            throw RuntimeError(.runtime, "\(what) \(path): \(errnoString(Glibc.errno))")
+            let e = SyscallError.last("realpath", path)
+            throw RuntimeError(.runtime, "\(what) \(path): \(e.reason)", cause: e)
         }
         defer { free(p) }
         return String(cString: p)

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SiloKit
 import SiloSys
 
 /// `silo netns`: named network namespaces, compatible with `ip netns`, and veth links
@@ -32,16 +33,30 @@ public enum NetnsCommand {
       silo netns exec red ping -c1 10.200.0.2
     """
 
-    public static func main(_ args: [String]) throws(RuntimeError) -> Int32 {
-        do throws(NetnsError) {
-            return try dispatch(args)
-        } catch {
-            Output.error("silo: \(error.message)")
-            return error.status
+    static func run(_ args: [String]) throws(CommandFailure) -> Int32 {
+        try dispatch(args)
+    }
+
+    /// The exit status iproute2 6.1 gives for the same mistake: 255 for a bad name and for
+    /// `exec` into a namespace that cannot be opened, 1 for everything else.
+    static func iproute2Status(_ e: NetnsError, verb: String) -> Int32 {
+        switch e.kind {
+        case .invalidName, .execSetup: 255
+        case .cannotOpen: verb == "exec" ? 255 : 1
+        case .failed: 1
         }
     }
 
-    static func dispatch(_ args: [String]) throws(NetnsError) -> Int32 {
+    /// A NamedNetns or VirtualNetwork call, its error mapped to `verb`'s exit status.
+    static func netns<T>(_ verb: String, _ body: () throws -> T) throws(CommandFailure) -> T {
+        do { return try body() } catch let e as NetnsError {
+            throw CommandFailure(iproute2Status(e, verb: verb), e.message)
+        } catch {
+            throw CommandFailure(1, "\(error)")
+        }
+    }
+
+    static func dispatch(_ args: [String]) throws(CommandFailure) -> Int32 {
         guard let sub = args.first else { return try list([]) }
         let rest = Array(args.dropFirst())
         if rest.contains("--help") || rest.contains("-h"), sub != "exec" {
@@ -62,83 +77,83 @@ public enum NetnsCommand {
             Output.out(usage)
             return 0
         default:
-            throw NetnsError(255, "netns: unknown command `\(sub)` (see silo netns --help)")
+            throw CommandFailure(255, "netns: unknown command `\(sub)` (see silo netns --help)")
         }
     }
 
     /// Options, then exactly `count` positionals (`names` says what they are, for messages).
     static func parse(_ args: [String], _ command: String, options: [ArgumentParser.Option] = [],
-                      positionals names: [String]) throws(NetnsError) -> ArgumentParser.Result {
+                      positionals names: [String]) throws(CommandFailure) -> ArgumentParser.Result {
         let parser = ArgumentParser(command: "silo netns \(command)", options: options, stopAtPositional: false)
         let r: ArgumentParser.Result
-        do { r = try parser.parse(args) } catch { throw NetnsError(1, error.message) }
+        do throws(RuntimeError) { r = try parser.parse(args) } catch { throw CommandFailure(1, error.message) }
         if r.positionals.count < names.count {
-            throw NetnsError(1, "netns \(command): no \(names[r.positionals.count]) given (usage: silo netns \(command) \(names.joined(separator: " ")))")
+            throw CommandFailure(1, "netns \(command): no \(names[r.positionals.count]) given (usage: silo netns \(command) \(names.joined(separator: " ")))")
         }
         if r.positionals.count > names.count {
-            throw NetnsError(1, "netns \(command): unexpected argument `\(r.positionals[names.count])`")
+            throw CommandFailure(1, "netns \(command): unexpected argument `\(r.positionals[names.count])`")
         }
         return r
     }
 
-    static func pid(_ s: String) throws(NetnsError) -> Int32 {
-        guard let p = Int32(s), p > 0 else { throw NetnsError(1, "`\(s)` is not a pid") }
+    static func pid(_ s: String) throws(CommandFailure) -> Int32 {
+        guard let p = Int32(s), p > 0 else { throw CommandFailure(1, "`\(s)` is not a pid") }
         return p
     }
 
-    static func add(_ args: [String]) throws(NetnsError) -> Int32 {
+    static func add(_ args: [String]) throws(CommandFailure) -> Int32 {
         let r = try parse(args, "add", options: [.init(["--lo-up"], help: "Bring lo up")], positionals: ["NAME"])
-        try NamedNetns.add(r.positionals[0], loUp: r.flag("--lo-up"))
+        try netns("add") { try NamedNetns.add(r.positionals[0], loUp: r.flag("--lo-up")) }
         return 0
     }
 
-    static func attach(_ args: [String]) throws(NetnsError) -> Int32 {
+    static func attach(_ args: [String]) throws(CommandFailure) -> Int32 {
         let r = try parse(args, "attach", positionals: ["NAME", "PID"])
-        try NamedNetns.check(r.positionals[0])
-        try NamedNetns.attach(r.positionals[0], pid: try pid(r.positionals[1]))
+        let p = try pid(r.positionals[1])
+        try netns("attach") { try NamedNetns.check(r.positionals[0]); try NamedNetns.attach(r.positionals[0], pid: p) }
         return 0
     }
 
-    static func delete(_ args: [String]) throws(NetnsError) -> Int32 {
+    static func delete(_ args: [String]) throws(CommandFailure) -> Int32 {
         if args == ["--all"] || args == ["-a"] {
             let (_, failures) = NamedNetns.deleteAll()
             for f in failures { Output.error("silo: \(f.message)") }
             return failures.isEmpty ? 0 : 1
         }
         let r = try parse(args, "delete", positionals: ["NAME"])
-        try NamedNetns.delete(r.positionals[0])
+        try netns("delete") { try NamedNetns.delete(r.positionals[0]) }
         return 0
     }
 
-    static func identify(_ args: [String]) throws(NetnsError) -> Int32 {
+    static func identify(_ args: [String]) throws(CommandFailure) -> Int32 {
         let r = try parse(args, "identify", positionals: args.isEmpty ? [] : ["PID"])
-        let p = try r.positionals.first.map { (s: String) throws(NetnsError) in try pid(s) } ?? getpid()
-        for name in try NamedNetns.identify(pid: p) { Output.out(name) }
+        let p = try r.positionals.first.map { (s: String) throws(CommandFailure) in try pid(s) } ?? getpid()
+        for name in try netns("identify", { try NamedNetns.identify(pid: p) }) { Output.out(name) }
         return 0
     }
 
-    static func pids(_ args: [String]) throws(NetnsError) -> Int32 {
+    static func pids(_ args: [String]) throws(CommandFailure) -> Int32 {
         let r = try parse(args, "pids", positionals: ["NAME"])
-        for p in try NamedNetns.pids(r.positionals[0]) { Output.out("\(p)") }
+        for p in try netns("pids", { try NamedNetns.pids(r.positionals[0]) }) { Output.out("\(p)") }
         return 0
     }
 
-    static func up(_ args: [String]) throws(NetnsError) -> Int32 {
+    static func up(_ args: [String]) throws(CommandFailure) -> Int32 {
         let r = try parse(args, "up", positionals: ["NAME"])
         let name = r.positionals[0]
-        let fd = try NamedNetns.open(name)
+        let fd = try netns("up") { try NamedNetns.open(name) }
         defer { close(fd) }
         do {
             let nl = try Netlink(namespace: fd, name: name)
             defer { nl.close() }
             try nl.setLink(index: 1, up: true, name: "lo in \(name)")
         } catch {
-            throw NetnsError.failed(error)
+            throw CommandFailure(1, error.description)
         }
         return 0
     }
 
-    static func list(_ args: [String]) throws(NetnsError) -> Int32 {
+    static func list(_ args: [String]) throws(CommandFailure) -> Int32 {
         let r = try parse(args, "list", options: [.init(["--json", "-j"], help: "JSON output")], positionals: [])
         let entries = NamedNetns.list()
         if r.flag("--json") {
@@ -166,50 +181,51 @@ public enum NetnsCommand {
         return 0
     }
 
-    static func exec(_ args: [String]) throws(NetnsError) -> Int32 {
-        guard let name = args.first else { throw NetnsError(1, "netns exec: no NAME given (usage: silo netns exec NAME [--] CMD [ARG...])") }
+    static func exec(_ args: [String]) throws(CommandFailure) -> Int32 {
+        guard let name = args.first else { throw CommandFailure(1, "netns exec: no NAME given (usage: silo netns exec NAME [--] CMD [ARG...])") }
         if name == "--help" || name == "-h" {
             Output.out(usage)
             return 0
         }
         var argv = Array(args.dropFirst())
         if argv.first == "--" { argv.removeFirst() }
-        try NamedNetns.check(name)
-        guard !argv.isEmpty else { throw NetnsError(1, "netns exec \(name): no command given") }
-        let failure = NamedNetns.exec(name, argv: argv)
-        throw failure
+        try netns("exec") { try NamedNetns.check(name) }
+        guard !argv.isEmpty else { throw CommandFailure(1, "netns exec \(name): no command given") }
+        for w in try netns("exec", { try NamedNetns.enterForExec(name) }) { Output.warning(w) }
+        let e = NetNamespace.execvp(argv)
+        throw CommandFailure(ExitStatus.ofExec(e), "exec \(argv[0]): \(e.reason)")
     }
 
-    static func link(_ args: [String]) throws(NetnsError) -> Int32 {
+    static func link(_ args: [String]) throws(CommandFailure) -> Int32 {
         let r = try parse(args, "link", options: [
             .init(["--addr"], value: "NS=CIDR", help: "Give the end in NS an address (repeatable)"),
             .init(["--dev"], value: "NS=IFNAME", help: "Name the end in NS (default: the first free vethN)"),
         ], positionals: ["A", "B"])
         let (a, b) = (r.positionals[0], r.positionals[1])
-        for n in [a, b] where n != "host" { try NamedNetns.check(n) }
+        for n in [a, b] where n != "host" { try netns("link") { try NamedNetns.check(n) } }
         if a == "host" || b == "host", NamedNetns.names().contains("host") {
-            throw NetnsError(1, "netns link: `host` is ambiguous here: a named netns `host` exists")
+            throw CommandFailure(1, "netns link: `host` is ambiguous here: a named netns `host` exists")
         }
         var ends = [VirtualNetwork.End(namespace: a == "host" ? nil : a), VirtualNetwork.End(namespace: b == "host" ? nil : b)]
-        func side(_ option: String, _ value: String) throws(NetnsError) -> (Int, String) {
-            guard let eq = value.lastIndex(of: "=") else { throw NetnsError(1, "\(option) `\(value)`: expected NS=VALUE") }
+        func side(_ option: String, _ value: String) throws(CommandFailure) -> (Int, String) {
+            guard let eq = value.lastIndex(of: "=") else { throw CommandFailure(1, "\(option) `\(value)`: expected NS=VALUE") }
             let ns = String(value[..<eq])
             let v = String(value[value.index(after: eq)...])
             guard let i = [a, b].firstIndex(of: ns) else {
-                throw NetnsError(1, "\(option) `\(value)`: \(ns) is neither \(a) nor \(b)")
+                throw CommandFailure(1, "\(option) `\(value)`: \(ns) is neither \(a) nor \(b)")
             }
             return (i, v)
         }
         for v in r.all("--addr") {
             let (i, cidr) = try side("--addr", v)
-            guard let net = IPNetwork(cidr) else { throw NetnsError(1, "--addr `\(v)`: `\(cidr)` is not an address like 10.200.0.1/24 or fd00:5110::1/64") }
+            guard let net = IPNetwork(cidr) else { throw CommandFailure(1, "--addr `\(v)`: `\(cidr)` is not an address like 10.200.0.1/24 or fd00:5110::1/64") }
             ends[i].addresses.append(net)
         }
         for v in r.all("--dev") {
             let (i, dev) = try side("--dev", v)
             ends[i].device = dev
         }
-        let (da, db) = try VirtualNetwork.link(ends[0], ends[1])
+        let (da, db) = try netns("link") { try VirtualNetwork.link(ends[0], ends[1]) }
         func describe(_ e: VirtualNetwork.End, _ dev: String) -> String {
             "\(e.label):\(dev)" + (e.addresses.isEmpty ? "" : " " + e.addresses.map(\.description).joined(separator: ","))
         }

@@ -1,3 +1,5 @@
+import SiloKit
+
 /// A small command-line parser for silo's commands: `--name VALUE`, `--name=VALUE`, `-n VALUE`,
 /// `-nVALUE`, boolean flags (`--flag`, `--flag=false`), repeated options, and `--` or the first
 /// positional argument starting the command. Hand-written so that `silo run` loads no Foundation

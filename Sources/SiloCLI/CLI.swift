@@ -11,7 +11,7 @@ import SiloSys
 /// that code to the main actor: a closure formed there gets a runtime isolation check, which
 /// links the whole concurrency runtime and libdispatch, whose initializer runs before main
 /// (1.2 MB of binary, 11 page faults and 50-100 µs per start; docs/performance.md).
-enum CLI {
+public enum CLI {
     static let version = "0.1.0"
 
     static let topHelp = """
@@ -34,26 +34,23 @@ enum CLI {
     Run 'silo COMMAND --help' for a command's options.
     """
 
-    static func fail(_ e: RuntimeError) -> Never {
-        Output.error("silo: \(e.message)")
-        exit(e.exitStatus)
-    }
-
-    static func main(_ args: [String]) -> Never {
+    /// `silo ARGS...`: `arguments` is the whole argv, argv[0] included.
+    public static func main(_ arguments: [String]) -> Never {
+        Trace.mark("main")
+        Trace.mark("trace: first line")  // the first write costs page faults: its own row
+        let args = Array(arguments.dropFirst())
         guard let command = args.first else {
             Output.out(topHelp)
             exit(0)
         }
         let rest = Array(args.dropFirst())
-
-        do throws(RuntimeError) {
+        do throws(CommandFailure) {
             switch command {
-            case "run":
-                guard let config = try RunCommand.parse(rest, environment: { getenv($0).map { String(cString: $0) } }) else {
-                    Output.out(RunCommand.parser.help(usage: RunCommand.usage, summary: RunCommand.summary))
-                    exit(0)
-                }
-                exit(try Launcher(config, childMemory: .shared).run())
+            case "run": exit(try RunCommand.run(rest))
+            case "netns": exit(try NetnsCommand.run(rest))
+            case "network": exit(try NetworkCommand.run(rest))
+            case "demo": exit(try DemoCommand.run(rest))
+            case "ns": exit(try NsCommand.run(rest))
             case "-h", "--help", "help":
                 Output.out(topHelp)
                 exit(0)
@@ -61,13 +58,11 @@ enum CLI {
                 Output.out("silo version \(version)")
                 exit(0)
             default:
-                if let handler = Commands.table[command] {
-                    exit(try handler(rest))
-                }
-                throw RuntimeError(.usage, "unknown command `\(command)` (see silo --help)")
+                throw CommandFailure(125, "unknown command `\(command)` (see silo --help)")
             }
         } catch {
-            fail(error)
+            Output.error("silo: \(error.message)")
+            exit(error.status)
         }
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SiloKit
 import SiloSys
 
 /// Time: the offsets silo set, and CLOCK_MONOTONIC and CLOCK_BOOTTIME on each side.
@@ -69,7 +70,7 @@ enum DemoTime {
         } else {
             evidence = .failed("cannot join the container's time namespace to read its clocks")
         }
-        s.decide(hostNamespace: DemoContext.hostNamespace("time"), containerNamespace: b.first("ns"), evidence)
+        s.decide(hostNamespace: ProcFS.namespace("time"), containerNamespace: b.first("ns"), evidence)
         return s
     }
 }

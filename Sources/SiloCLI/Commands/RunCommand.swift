@@ -1,5 +1,39 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloKit
+import SiloSys
+
 /// `silo run`: the options, as runc, podman and bubblewrap users know them.
 public enum RunCommand {
+    static func run(_ args: [String]) throws(CommandFailure) -> Int32 {
+        let parsed: RunConfig?
+        do { parsed = try parse(args, environment: ProcessEnvironment.value) } catch { throw CommandFailure(error) }
+        guard let config = parsed else {
+            Output.out(parser.help(usage: usage, summary: summary))
+            return 0
+        }
+        launch(config, exit: { exit($0) })
+    }
+
+    /// Starts the container in this process and ends the process with its status: how `silo run`
+    /// and each `silo demo` section (in a forked child, with `Exit.now`) start one.
+    static func launch(_ config: RunConfig, exit: (Int32) -> Never) -> Never {
+        let launcher = Launcher(config, childMemory: .shared)
+        do throws(RuntimeError) {
+            var prepared = try launcher.prepare()
+            for w in prepared.warnings { Output.warning(w) }
+            exit(try launcher.run(&prepared))
+        } catch {
+            var message = error.message
+            if error.cause?.call == "realpath", error.cause?.errno == ENOENT, config.rootfs == RunConfig.defaultRootfs {
+                message += " (make it with rootfs-scripts/busybox.sh)"
+            }
+            Output.error("silo: \(message)")
+            exit(ExitStatus.of(error))
+        }
+    }
+
     public static let parser = ArgumentParser(command: "silo run", options: [
         .init(["--rootfs"], value: "DIR", help: "Root file system (default \(RunConfig.defaultRootfs))"),
         .init(["--hostname"], value: "NAME", help: "Hostname (default: a random 12-hex id)"),
@@ -80,7 +114,7 @@ public enum RunCommand {
             } else if n.hasPrefix("netns:"), n.count > 6 {
                 c.network = .netns(String(n.dropFirst(6)))
             } else if n == "bridge" {
-                c.network = .bridge("silo0")
+                c.network = .bridge(Bridge.defaultName)
             } else if n.hasPrefix("bridge:"), n.count > 7 {
                 c.network = .bridge(String(n.dropFirst(7)))
             } else {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SiloKit
 import SiloSys
 
 /// IPC: a System V shared-memory segment and a POSIX message queue made on the host, looked for
@@ -114,7 +115,7 @@ enum DemoIPC {
         } else {
             evidence = .failed("the container could not make a message queue: \((b["mkqueue"] ?? []).joined(separator: " "))")
         }
-        s.decide(hostNamespace: DemoContext.hostNamespace("ipc"), containerNamespace: b.first("ns"), evidence)
+        s.decide(hostNamespace: ProcFS.namespace("ipc"), containerNamespace: b.first("ns"), evidence)
         return s
     }
 }

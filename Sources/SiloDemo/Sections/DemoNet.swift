@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SiloKit
 import SiloSys
 
 /// Network: interfaces, addresses and routes on each side; lo in a bare netns and in a container.
@@ -65,7 +66,7 @@ enum DemoNet {
     /// looks (the demo itself stays where it is).
     static func bareNamespaceLinks() -> [String]? {
         let bytes = DemoProbe.run {
-            guard (try? NetNamespace.unshare(.newNet)) != nil, let nl = try? Netlink(), let links = try? nl.links() else { return [] }
+            guard (try? LinuxSyscalls().unshare(.newNet)) != nil, let nl = try? Netlink(), let links = try? nl.links() else { return [] }
             return Array(links.map { "\($0.name) \($0.isUp ? "UP" : "DOWN")" }.joined(separator: "\n").utf8)
         }
         guard let bytes, !bytes.isEmpty else { return nil }
@@ -113,7 +114,7 @@ enum DemoNet {
         } else {
             evidence = .isolated("the container has lo only (UP); the host's \(hostOnly.sorted().joined(separator: ", ")) are not there")
         }
-        s.decide(hostNamespace: DemoContext.hostNamespace("net"), containerNamespace: r.blocks.first("ns"), evidence)
+        s.decide(hostNamespace: ProcFS.namespace("net"), containerNamespace: r.blocks.first("ns"), evidence)
         return s
     }
 }

@@ -1,6 +1,8 @@
+import SiloKit
+import SiloSys
 /// One namespace of `silo demo`: what it isolates, and the evidence measured on each side.
-struct DemoSection {
-    enum Verdict: String {
+public struct DemoSection: Sendable {
+    public enum Verdict: String, Sendable {
         case isolated = "ISOLATED"
         case notIsolated = "NOT ISOLATED"
         case failed = "FAILED"
@@ -16,27 +18,27 @@ struct DemoSection {
     }
 
     /// One line of the side-by-side table. nil is "not measured"; lines are shown as they are.
-    struct Row {
-        var key: String
-        var label: String
-        var host: [String]?
-        var container: [String]?
+    public struct Row: Sendable {
+        public var key: String
+        public var label: String
+        public var host: [String]?
+        public var container: [String]?
     }
 
-    struct About {
-        var kind: String
-        var title: String
-        var cloneFlag: String
-        var since: String
-        var text: String
+    public struct About: Sendable {
+        public var kind: String
+        public var title: String
+        public var cloneFlag: String
+        public var since: String
+        public var text: String
     }
 
-    var about: About
-    var shared: Bool
-    var rows: [Row] = []
-    var notes: [String] = []
-    var verdict: Verdict = .failed
-    var reason = ""
+    public internal(set) var about: About
+    public internal(set) var shared: Bool
+    public internal(set) var rows: [Row] = []
+    public internal(set) var notes: [String] = []
+    public internal(set) var verdict: Verdict = .failed
+    public internal(set) var reason = ""
     /// The script run in the container, for whoever wants to repeat it by hand.
     var script = ""
 
@@ -57,7 +59,7 @@ struct DemoSection {
     /// host saw it through /proc/PID/ns while the container ran.
     mutating func identityRows(_ run: DemoRun) {
         let k = about.kind
-        row("namespace", "namespace (/proc/self/ns)", host: DemoContext.hostNamespace(k), container: run.blocks.first("ns"))
+        row("namespace", "namespace (/proc/self/ns)", host: ProcFS.namespace(k), container: run.blocks.first("ns"))
         row("namespace_from_host", "its process, seen by host", host: run.namespaceFromHost.map { "PID \(run.pid): \($0)" }, container: nil)
     }
 
@@ -97,7 +99,7 @@ struct DemoSection {
         }
     }
 
-    var json: JSONValue {
+    public var json: JSONValue {
         func cell(_ lines: [String]?) -> JSONValue {
             guard let lines else { return .null }
             return lines.count == 1 ? .string(lines[0]) : .lines(lines)

@@ -1,5 +1,6 @@
 import Testing
-@testable import SiloKit
+@testable import SiloDemo
+import SiloKit
 import SiloSys
 
 @Suite struct DemoPartsTests {
@@ -41,21 +42,11 @@ import SiloSys
         #expect(s.verdict == .failed && s.reason == "broken")
     }
 
-    @Test func initialNamespaceInodes() {
-        // include/linux/proc_ns.h: PROC_IPC_INIT_INO = 0xEFFFFFFF, downwards.
-        #expect(NsCommand.initialInodes["ipc"] == 4026531839)
-        #expect(NsCommand.initialInodes["cgroup"] == 4026531835)
-        #expect(NsCommand.isInitial("uts", inode: 4026531838) == true)
-        #expect(NsCommand.isInitial("uts", inode: 4026532000) == false)
-    }
-
     @Test func formatting() {
         #expect(DemoFormat.fixed(1.005, 1) == "1.0")
         #expect(DemoFormat.fixed(-2.5, 2) == "-2.50")
         #expect(DemoFormat.seconds(864_000_000_000_000) == "864000.00 s (10 d 0 h)")
         #expect(DemoFormat.head(["a", "b", "c"], 2) == ["a", "b", "… 1 more"])
         #expect(DemoFormat.ends(["1", "2", "3", "4", "5", "6"], first: 1, last: 2) == ["1", "… 3 more", "5", "6"])
-        #expect(TextStyle.fit("abcdef", 4) == "abc…")
-        #expect(TextStyle.wrap("aa bb cc", 5, indent: "> ") == "> aa bb\n> cc\n")
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SiloKit
 import SiloSys
 
 /// One container of `silo demo`: silo's own Launcher, run in a forked child (the demo stays
@@ -27,7 +28,7 @@ struct DemoContainer {
     private(set) var pid: pid_t?
 
     /// Forks; the child runs `Launcher(config).run()` with the pipes as fds 0-2, and exits after it.
-    static func start(_ config: RunConfig) throws(RuntimeError) -> DemoContainer {
+    static func start(_ config: RunConfig, launch: (RunConfig) -> Never) throws(RuntimeError) -> DemoContainer {
         var fds: [Int32] = []
         func pipePair() throws(RuntimeError) -> (Int32, Int32) {
             do throws(SyscallError) {
@@ -52,12 +53,7 @@ struct DemoContainer {
                 dup2(errW, 2)
                 for fd in fds { Glibc.close(fd) }
                 signal(SIGPIPE, SIG_DFL)
-                do throws(RuntimeError) {
-                    Exit.now(try Launcher(config, childMemory: .shared).run())
-                } catch {
-                    Output.error("silo: \(error.message)")
-                    Exit.now(error.exitStatus)
-                }
+                launch(config)
             }
             Glibc.close(inR)
             Glibc.close(outW)

@@ -1,3 +1,4 @@
+import SiloKit
 import SiloSys
 
 /// Cgroup: /proc/self/cgroup inside, and the same process's cgroups as the host reads them.
@@ -48,7 +49,7 @@ enum DemoCgroup {
         } else {
             evidence = .failed("the paths inside match neither the host's nor the container's own root")
         }
-        s.decide(hostNamespace: DemoContext.hostNamespace("cgroup"), containerNamespace: r.blocks.first("ns"), evidence)
+        s.decide(hostNamespace: ProcFS.namespace("cgroup"), containerNamespace: r.blocks.first("ns"), evidence)
         return s
     }
 }

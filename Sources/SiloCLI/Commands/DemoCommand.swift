@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SiloDemo
+import SiloKit
 import SiloSys
 
 /// `silo demo`: each namespace shown live, the host's view beside a fresh container's, with a
@@ -21,14 +23,13 @@ public enum DemoCommand {
     measured now, with a verdict. Exits 1 unless every section shown is ISOLATED.
     """
 
-    typealias Section = (kind: String, run: @Sendable (DemoContext) -> DemoSection)
+    static let sections = Demo.sections
 
-    static let sections: [Section] = [
-        ("mnt", DemoMount.run), ("uts", DemoUTS.run), ("ipc", DemoIPC.run), ("pid", DemoPID.run),
-        ("net", DemoNet.run), ("user", DemoUser.run), ("cgroup", DemoCgroup.run), ("time", DemoTime.run),
-    ]
+    static func run(_ args: [String]) throws(CommandFailure) -> Int32 {
+        do { return try main(args) } catch { throw CommandFailure(error) }
+    }
 
-    public static func main(_ args: [String]) throws(RuntimeError) -> Int32 {
+    static func main(_ args: [String]) throws(RuntimeError) -> Int32 {
         let r = try parser.parse(args)
         if r.has("--help") {
             Output.out(parser.help(usage: usage, summary: summary))
@@ -67,12 +68,13 @@ public enum DemoCommand {
 
         let json = r.flag("--json")
         let style = TextStyle.forStdout()
-        let ctx = DemoContext(rootfs: rootfs, timeOffset: offset, shared: shared)
+        let ctx = DemoContext(rootfs: rootfs, timeOffset: offset, shared: shared,
+                              launch: { RunCommand.launch($0, exit: Exit.now) })
         if !json && chosen.count > 1 {
             var u = utsname()
             uname(&u)
             let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            Output.out(style.bold("silo demo") + ": the namespaces of Linux \(release), on \(DemoUTS.hostname()), as they are now.")
+            Output.out(style.bold("silo demo") + ": the namespaces of Linux \(release), on \(Demo.hostname()), as they are now.")
             Output.out(TextStyle.wrap("Each section starts a fresh container (busybox from \(rootfs)) and shows, side by side, what silo reads on the host and what the container reports from inside." + (shared.isEmpty ? "" : " With --share \(shared.sorted().joined(separator: ", ")), that section's container stays in the host's namespace of that kind."), style.width, indent: ""))
         }
         // Ctrl-C waits for the current section to end: a section always removes what it made
@@ -101,7 +103,7 @@ public enum DemoCommand {
             let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             let doc = JSONValue.object([
                 ("kernel", .string(release)),
-                ("hostname", .string(DemoUTS.hostname())),
+                ("hostname", .string(Demo.hostname())),
                 ("rootfs", .string(rootfs)),
                 ("shared", .array(shared.sorted().map { .string($0) })),
                 ("ok", .bool(ok)),

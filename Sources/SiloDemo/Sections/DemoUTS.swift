@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SiloKit
 import SiloSys
 
 /// UTS: the hostname, set by silo, changed inside, unchanged outside.
@@ -50,7 +51,7 @@ enum DemoUTS {
         } else {
             evidence = .failed("the rename inside did not take: \((b["rename"] ?? []).joined(separator: " "))")
         }
-        s.decide(hostNamespace: DemoContext.hostNamespace("uts"), containerNamespace: b.first("ns"), evidence)
+        s.decide(hostNamespace: ProcFS.namespace("uts"), containerNamespace: b.first("ns"), evidence)
         return s
     }
 }

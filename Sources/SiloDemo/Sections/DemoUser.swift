@@ -1,3 +1,4 @@
+import SiloKit
 import SiloSys
 
 /// User: the id maps, root inside, the owner the host sees, and the capability sets.
@@ -61,7 +62,7 @@ enum DemoUser {
         case let (i, h):
             evidence = .failed("unexpected ids: uid \(i ?? "?") inside, \(h ?? "?") on the host")
         }
-        s.decide(hostNamespace: DemoContext.hostNamespace("user"), containerNamespace: b.first("ns"), evidence)
+        s.decide(hostNamespace: ProcFS.namespace("user"), containerNamespace: b.first("ns"), evidence)
         return s
     }
 }

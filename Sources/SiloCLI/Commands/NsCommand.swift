@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SiloKit
 import SiloSys
 
 /// `silo ns [PID]`: the namespaces of a process, as `lsns -p PID` lists them, with the other
@@ -90,7 +91,11 @@ public enum NsCommand {
         return Report(pid: pid, command: ProcFS.comm(pid) ?? "?", entries: entries, unreadable: unreadable)
     }
 
-    public static func main(_ args: [String]) throws(RuntimeError) -> Int32 {
+    static func run(_ args: [String]) throws(CommandFailure) -> Int32 {
+        do { return try main(args) } catch { throw CommandFailure(error) }
+    }
+
+    static func main(_ args: [String]) throws(RuntimeError) -> Int32 {
         let r = try parser.parse(args)
         if r.has("--help") {
             Output.out(parser.help(usage: usage, summary: summary))

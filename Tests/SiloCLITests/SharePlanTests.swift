@@ -1,4 +1,5 @@
 import Testing
+@testable import SiloCLI
 @testable import SiloKit
 import SiloSys
 

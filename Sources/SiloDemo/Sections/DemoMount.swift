@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SiloKit
 import SiloSys
 
 /// Mount: the root and the mount table on each side; a tmpfs mounted inside, looked for outside.
@@ -60,7 +61,7 @@ enum DemoMount {
         } else {
             evidence = .failed("the mount inside did not show: \((b["mount"] ?? []).joined(separator: " "))")
         }
-        s.decide(hostNamespace: DemoContext.hostNamespace("mnt"), containerNamespace: b.first("ns"), evidence)
+        s.decide(hostNamespace: ProcFS.namespace("mnt"), containerNamespace: b.first("ns"), evidence)
         return s
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SiloDemo
 import SiloSys
 
 /// How `silo demo` and `silo ns` print: colour only on a terminal and without NO_COLOR

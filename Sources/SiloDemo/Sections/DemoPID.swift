@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SiloKit
 import SiloSys
 
 /// PID: the process lists, PID 1 inside, and the same process's PID on the host (NSpid).
@@ -56,7 +57,7 @@ enum DemoPID {
         } else {
             evidence = .failed(nspid.isEmpty ? "cannot read NSpid of PID \(r.pid)" : "unexpected NSpid \(nspid.joined(separator: " ")) for PID \(r.pid)")
         }
-        s.decide(hostNamespace: DemoContext.hostNamespace("pid"), containerNamespace: b.first("ns"), evidence)
+        s.decide(hostNamespace: ProcFS.namespace("pid"), containerNamespace: b.first("ns"), evidence)
         return s
     }
 }

@@ -1,16 +1,27 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SiloKit
 import SiloSys
 
 /// What every section of `silo demo` shares: the options, and how a section's container runs.
-struct DemoContext {
+public struct DemoContext: Sendable {
     var rootfs: String
     var timeOffset: Int64
     var shared: Set<String>
+    /// Starts a container in this (forked) process and ends it with silo's exit status: the
+    /// command line's own `silo run`, so a section's container starts exactly as `silo run` does.
+    var launch: @Sendable (RunConfig) -> Never
     /// Names silo makes on the host or in containers carry this, so they cannot clash with
     /// anything else and are easy to find and remove.
     let tag = "silo-demo-\(getpid())"
+
+    public init(rootfs: String, timeOffset: Int64, shared: Set<String>, launch: @escaping @Sendable (RunConfig) -> Never) {
+        self.rootfs = rootfs
+        self.timeOffset = timeOffset
+        self.shared = shared
+        self.launch = launch
+    }
 
     /// The container's command: the rootfs's busybox, by absolute path. busybox's shell runs its
     /// applets itself, so the script works even without the rootfs (`--share mnt`, where
@@ -39,7 +50,7 @@ struct DemoContext {
         configure(&config)
         var container: DemoContainer
         do {
-            container = try DemoContainer.start(config)
+            container = try DemoContainer.start(config, launch: launch)
         } catch {
             section.fail("could not start the container: \(error.message)")
             return nil
@@ -67,17 +78,6 @@ struct DemoContext {
         if let err { s += ": " + err } else if !out.isEmpty { s += ": " + out }
         return s
     }
-
-    /// The caller's own namespace of `kind`, the host's side of every section.
-    static func hostNamespace(_ kind: String) -> String? { ProcFS.namespace(kind) }
-}
-
-/// What a section's container left: its blocks, its PID as the host numbered it, and its
-/// namespace as the host saw it (/proc/PID/ns/KIND) while it ran.
-struct DemoRun {
-    var blocks: DemoBlocks
-    var pid: pid_t
-    var namespaceFromHost: String?
 }
 
 /// Short readable forms for the tables.

@@ -1,3 +1,4 @@
+import SiloKit
 import SiloSys
 
 /// `silo network`: silo's bridges (those it made for `silo run --network bridge[:NAME]`).
@@ -13,7 +14,11 @@ public enum NetworkCommand {
     the subnet in SILO_BRIDGE_SUBNET) and stay until pruned. See docs/networking.md.
     """
 
-    public static func main(_ args: [String]) throws(RuntimeError) -> Int32 {
+    static func run(_ args: [String]) throws(CommandFailure) -> Int32 {
+        do { return try main(args) } catch { throw CommandFailure(error) }
+    }
+
+    static func main(_ args: [String]) throws(RuntimeError) -> Int32 {
         guard let sub = args.first, args.count == 1 else {
             if args.isEmpty { Output.out(usage); return 0 }
             throw RuntimeError(.usage, "network: unexpected argument `\(args[1])` (see silo network --help)")
