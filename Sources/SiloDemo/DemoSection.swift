@@ -1,4 +1,5 @@
 import SiloKit
+import SiloSpec
 import SiloSys
 /// One namespace of `silo demo`: what it isolates, and the evidence measured on each side.
 public struct DemoSection: Sendable {

@@ -1,6 +1,7 @@
 import Testing
 @testable import SiloCLI
 @testable import SiloKit
+import SiloSpec
 import SiloSys
 #if canImport(Glibc)
 import Glibc

@@ -4,13 +4,13 @@ import Testing
 
 @testable import SiloKit
 
-/// The default profile ships precompiled (Sources/SiloKit/DefaultSeccompBPF.swift). These
+/// The default profile ships precompiled (Sources/SiloKit/Security/Seccomp/DefaultSeccompBPF.swift). These
 /// tests keep that file equal to what libseccomp makes of DefaultSeccompProfile.profile().
 /// After changing the profile: SILO_REGENERATE_SECCOMP=1 swift test --filter DefaultSeccompBPF
 @Suite struct DefaultSeccompBPFTests {
     static let sourcePath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Sources/SiloKit/DefaultSeccompBPF.swift").path
+        .appendingPathComponent("Sources/SiloKit/Security/Seccomp/DefaultSeccompBPF.swift").path
 
     static func render(_ bpf: [UInt8]) -> String {
         let hex = bpf.map { String(format: "%02x", $0) }.joined()

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import SiloDemo
 import SiloKit
+import SiloSpec
 import SiloSys
 
 /// `silo demo`: each namespace shown live, the host's view beside a fresh container's, with a

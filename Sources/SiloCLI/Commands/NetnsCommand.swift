@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SiloKit
+import SiloSpec
 import SiloSys
 
 /// `silo netns`: named network namespaces, compatible with `ip netns`, and veth links

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SiloKit
+import SiloSpec
 import SiloSys
 
 /// `silo ns [PID]`: the namespaces of a process, as `lsns -p PID` lists them, with the other

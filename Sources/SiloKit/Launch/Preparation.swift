@@ -133,8 +133,7 @@ public struct Preparation {
     /// the child's user namespace to exist and to have its maps.
     mutating func configureChild(pid: pid_t) throws(SyscallError) {
         if !SharePlan.hasUserNamespace(cloneFlags) { return try network.configure(childPID: pid) }
-        try FileIO.write("/proc/\(pid)/uid_map", IDMap.render(idmap.uids))
-        try FileIO.write("/proc/\(pid)/gid_map", IDMap.render(idmap.gids))
+        try idmap.write(toChild: pid)
         try DetachedTree.idmap(rootfsFD, userNamespaceOf: pid, object: "rootfs \(rootfsPath)")
         try network.configure(childPID: pid)
     }

@@ -1,5 +1,5 @@
 import Testing
-@testable import SiloKit
+@testable import SiloSpec
 
 @Suite struct JSONValueTests {
     @Test func scalars() {
