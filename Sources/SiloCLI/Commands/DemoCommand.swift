@@ -36,26 +36,8 @@ public enum DemoCommand {
             Output.out(parser.help(usage: usage, summary: summary))
             return 0
         }
-        let known = sections.map(\.kind)
-        let present = known.filter { $0 != "time" || HostIdentity.hasTimeNamespaces }
-        for k in r.positionals + r.all("--share") where !known.contains(k) {
-            throw RuntimeError(.usage, "demo: unknown namespace `\(k)` (expected \(known.joined(separator: ", ")))")
-        }
-        for k in r.positionals + r.all("--share") where !present.contains(k) {
-            throw RuntimeError(.usage, "demo: this kernel has no \(k) namespaces")
-        }
-        let chosen = r.positionals.isEmpty ? present : present.filter { r.positionals.contains($0) }
-        let shared = Set(r.all("--share"))
-        for k in shared where !chosen.contains(k) {
-            throw RuntimeError(.usage, "demo: --share \(k): the \(k) section is not among those shown")
-        }
-        var offset: Int64 = 864_000
-        if let t = r.last("--time-offset") {
-            guard let v = Int64(t), v != 0, abs(v) <= 100 * 365 * 86400 else {
-                throw RuntimeError(.usage, "demo: time offset `\(t)`: expected whole seconds, not 0")
-            }
-            offset = v
-        }
+        let (chosen, shared) = try kinds(r)
+        let offset = try timeOffset(r)
         guard HostIdentity.isRealRoot else {
             throw RuntimeError(.runtime, "demo: needs root, as silo run does for now")
         }
@@ -72,14 +54,62 @@ public enum DemoCommand {
         let ctx = DemoContext(rootfs: rootfs, timeOffset: offset, shared: shared,
                               launch: { RunCommand.launch($0, exit: Exit.now) })
         if !json && chosen.count > 1 {
-            var u = utsname()
-            uname(&u)
-            let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            Output.out(style.bold("silo demo") + ": the namespaces of Linux \(release), on \(Demo.hostname()), as they are now.")
+            Output.out(style.bold("silo demo") + ": the namespaces of Linux \(kernelRelease()), on \(Demo.hostname()), as they are now.")
             Output.out(TextStyle.wrap("Each section starts a fresh container (busybox from \(rootfs)) and shows, side by side, what silo reads on the host and what the container reports from inside." + (shared.isEmpty ? "" : " With --share \(shared.sorted().joined(separator: ", ")), that section's container stays in the host's namespace of that kind."), style.width, indent: ""))
         }
-        // Ctrl-C waits for the current section to end: a section always removes what it made
-        // on the host (a shared memory segment, a message queue) and reaps its container.
+        let (done, interrupted) = runSections(chosen, ctx, style: style, json: json)
+        if let sig = interrupted {
+            Output.error("silo: demo: interrupted")
+            return 128 + sig
+        }
+        let ok = done.allSatisfy { $0.verdict == .isolated }
+        if json {
+            let doc = JSONValue.object([
+                ("kernel", .string(kernelRelease())),
+                ("hostname", .string(Demo.hostname())),
+                ("rootfs", .string(rootfs)),
+                ("shared", .array(shared.sorted().map { .string($0) })),
+                ("ok", .bool(ok)),
+                ("sections", .array(done.map(\.json))),
+            ])
+            Output.out(doc.encoded(pretty: true))
+        } else if done.count > 1 {
+            Output.write(1, DemoReport.summary(done, style))
+        }
+        return ok ? 0 : 1
+    }
+
+    /// The sections to show and the kinds to share, checked against what this kernel has.
+    static func kinds(_ r: ArgumentParser.Result) throws(RuntimeError) -> (chosen: [String], shared: Set<String>) {
+        let known = sections.map(\.kind)
+        let present = known.filter { $0 != "time" || HostIdentity.hasTimeNamespaces }
+        for k in r.positionals + r.all("--share") where !known.contains(k) {
+            throw RuntimeError(.usage, "demo: unknown namespace `\(k)` (expected \(known.joined(separator: ", ")))")
+        }
+        for k in r.positionals + r.all("--share") where !present.contains(k) {
+            throw RuntimeError(.usage, "demo: this kernel has no \(k) namespaces")
+        }
+        let chosen = r.positionals.isEmpty ? present : present.filter { r.positionals.contains($0) }
+        let shared = Set(r.all("--share"))
+        for k in shared where !chosen.contains(k) {
+            throw RuntimeError(.usage, "demo: --share \(k): the \(k) section is not among those shown")
+        }
+        return (chosen, shared)
+    }
+
+    static func timeOffset(_ r: ArgumentParser.Result) throws(RuntimeError) -> Int64 {
+        guard let t = r.last("--time-offset") else { return 864_000 }
+        guard let v = Int64(t), v != 0, abs(v) <= 100 * 365 * 86400 else {
+            throw RuntimeError(.usage, "demo: time offset `\(t)`: expected whole seconds, not 0")
+        }
+        return v
+    }
+
+    /// Runs the chosen sections in order, printing each as it ends unless `json`. Ctrl-C waits
+    /// for the current section to end: a section always removes what it made on the host (a
+    /// shared memory segment, a message queue) and reaps its container. `interrupted` is the
+    /// signal that stopped the run.
+    static func runSections(_ chosen: [String], _ ctx: DemoContext, style: TextStyle, json: Bool) -> (done: [DemoSection], interrupted: Int32?) {
         let interrupts = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
         var blocked = sigset_t()
         sigemptyset(&blocked)
@@ -92,28 +122,14 @@ public enum DemoCommand {
             if !json { Output.write(1, DemoReport.text(s, style)) }
             var pending = sigset_t()
             sigpending(&pending)
-            if let sig = interrupts.first(where: { sigismember(&pending, $0) == 1 }) {
-                Output.error("silo: demo: interrupted")
-                return 128 + sig
-            }
+            if let sig = interrupts.first(where: { sigismember(&pending, $0) == 1 }) { return (done, sig) }
         }
-        let ok = done.allSatisfy { $0.verdict == .isolated }
-        if json {
-            var u = utsname()
-            uname(&u)
-            let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            let doc = JSONValue.object([
-                ("kernel", .string(release)),
-                ("hostname", .string(Demo.hostname())),
-                ("rootfs", .string(rootfs)),
-                ("shared", .array(shared.sorted().map { .string($0) })),
-                ("ok", .bool(ok)),
-                ("sections", .array(done.map(\.json))),
-            ])
-            Output.out(doc.encoded(pretty: true))
-        } else if done.count > 1 {
-            Output.write(1, DemoReport.summary(done, style))
-        }
-        return ok ? 0 : 1
+        return (done, nil)
+    }
+
+    static func kernelRelease() -> String {
+        var u = utsname()
+        uname(&u)
+        return withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 }

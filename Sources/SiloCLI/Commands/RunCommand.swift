@@ -78,15 +78,7 @@ public enum RunCommand {
         c.envFiles = r.all("--env-file")
         c.workdir = r.last("--workdir")
         c.user = r.last("--user")
-        for v in r.all("--volume") {
-            let p = v.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            guard p.count == 2 || p.count == 3, !p[0].isEmpty, !p[1].isEmpty else {
-                throw RuntimeError(.usage, "volume `\(v)`: expected SRC:DST[:ro|rw]")
-            }
-            let mode = p.count == 3 ? p[2] : "rw"
-            guard mode == "ro" || mode == "rw" else { throw RuntimeError(.usage, "volume `\(v)`: mode must be ro or rw") }
-            c.volumes.append(.init(source: p[0], target: p[1], readOnly: mode == "ro"))
-        }
+        for v in r.all("--volume") { c.volumes.append(try volume(v)) }
         c.tmpfs = r.all("--tmpfs")
         c.readOnly = r.flag("--read-only")
         c.rootfsReadWrite = r.flag("--rootfs-rw")
@@ -108,35 +100,12 @@ public enum RunCommand {
             guard let s = Int64(t) else { throw RuntimeError(.usage, "time offset `\(t)`: expected whole seconds") }
             c.timeOffset = (s, s)
         }
-        if let n = r.last("--network") {
-            if n == "none" {
-                c.network = .none
-            } else if n.hasPrefix("netns:"), n.count > 6 {
-                c.network = .netns(String(n.dropFirst(6)))
-            } else if n == "bridge" {
-                c.network = .bridge(Bridge.defaultName)
-            } else if n.hasPrefix("bridge:"), n.count > 7 {
-                c.network = .bridge(String(n.dropFirst(7)))
-            } else {
-                throw RuntimeError(.usage, "network `\(n)`: expected none, netns:NAME or bridge[:NAME]")
-            }
-        }
+        if let n = r.last("--network") { c.network = try network(n) }
         c.capAdd = r.all("--cap-add")
         c.capDrop = r.all("--cap-drop")
         if let s = r.last("--seccomp") { c.seccomp = s == "unconfined" ? .unconfined : .profile(path: s) }
         if r.has("--no-new-privileges") { c.noNewPrivileges = r.flag("--no-new-privileges") }
-        for o in r.all("--security-opt") {
-            if o.hasPrefix("seccomp=") || o.hasPrefix("seccomp:") {
-                let v = String(o.dropFirst(8))
-                c.seccomp = v == "unconfined" ? .unconfined : .profile(path: v)
-            } else if o == "no-new-privileges" || o == "no-new-privileges=true" || o == "no-new-privileges:true" {
-                c.noNewPrivileges = true
-            } else if o == "no-new-privileges=false" || o == "no-new-privileges:false" {
-                c.noNewPrivileges = false
-            } else {
-                throw RuntimeError(.usage, "security-opt `\(o)`: expected seccomp=PROFILE or no-new-privileges[=BOOL]")
-            }
-        }
+        for o in r.all("--security-opt") { try securityOpt(o, into: &c) }
         c.ulimits = r.all("--ulimit")
         let kinds = ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"]  // not a Set: built on every run
         for k in r.all("--share") {
@@ -145,5 +114,39 @@ public enum RunCommand {
             c.share.insert(k)
         }
         return c
+    }
+
+    /// `-v SRC:DST[:ro|rw]`.
+    static func volume(_ v: String) throws(RuntimeError) -> RunConfig.Volume {
+        let p = v.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard p.count == 2 || p.count == 3, !p[0].isEmpty, !p[1].isEmpty else {
+            throw RuntimeError(.usage, "volume `\(v)`: expected SRC:DST[:ro|rw]")
+        }
+        let mode = p.count == 3 ? p[2] : "rw"
+        guard mode == "ro" || mode == "rw" else { throw RuntimeError(.usage, "volume `\(v)`: mode must be ro or rw") }
+        return .init(source: p[0], target: p[1], readOnly: mode == "ro")
+    }
+
+    /// `--network none|netns:NAME|bridge[:NAME]`.
+    static func network(_ n: String) throws(RuntimeError) -> RunConfig.Network {
+        if n == "none" { return .none }
+        if n.hasPrefix("netns:"), n.count > 6 { return .netns(String(n.dropFirst(6))) }
+        if n == "bridge" { return .bridge(Bridge.defaultName) }
+        if n.hasPrefix("bridge:"), n.count > 7 { return .bridge(String(n.dropFirst(7))) }
+        throw RuntimeError(.usage, "network `\(n)`: expected none, netns:NAME or bridge[:NAME]")
+    }
+
+    /// Docker's `--security-opt seccomp=PROFILE` and `no-new-privileges[=BOOL]`.
+    static func securityOpt(_ o: String, into c: inout RunConfig) throws(RuntimeError) {
+        if o.hasPrefix("seccomp=") || o.hasPrefix("seccomp:") {
+            let v = String(o.dropFirst(8))
+            c.seccomp = v == "unconfined" ? .unconfined : .profile(path: v)
+        } else if o == "no-new-privileges" || o == "no-new-privileges=true" || o == "no-new-privileges:true" {
+            c.noNewPrivileges = true
+        } else if o == "no-new-privileges=false" || o == "no-new-privileges:false" {
+            c.noNewPrivileges = false
+        } else {
+            throw RuntimeError(.usage, "security-opt `\(o)`: expected seccomp=PROFILE or no-new-privileges[=BOOL]")
+        }
     }
 }

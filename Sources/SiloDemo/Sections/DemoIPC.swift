@@ -50,20 +50,11 @@ enum DemoIPC {
             queues.remove(insideQueue)
             queues.close()
         }
-        // A key of our own: 0x5110 then the low bits of the PID, the next free one if taken.
-        var shm: (key: Int32, id: Int32)?
-        var lastError: SyscallError?
-        for i in 0..<64 {
-            let key = Int32(bitPattern: 0x5110_0000 | UInt32((Int(getpid()) + i) & 0xFFFF))
-            do {
-                shm = (key, try SysVSharedMemory.create(key: key))
-                break
-            } catch {
-                lastError = error
-            }
-        }
-        guard let shm else {
-            s.fail("cannot make a shared memory segment on the host: \(lastError.map { "\($0)" } ?? "")")
+        let shm: (key: Int32, id: Int32)
+        switch hostSegment() {
+        case .success(let made): shm = made
+        case .failure(let error):
+            s.fail("cannot make a shared memory segment on the host: \(error)")
             return s
         }
         defer { SysVSharedMemory.remove(id: shm.id) }
@@ -103,12 +94,11 @@ enum DemoIPC {
               container: made ? "present (made with touch)" : "not made: " + (b["mkqueue"] ?? []).joined(separator: " "))
 
         let evidence: DemoSection.Evidence
-        let hostSeenInside = keysInside.contains(key) || queuesInside.contains(hostQueue)
-        if hostSeenInside || insideOnHost {
-            var what: [String] = []
-            if keysInside.contains(key) { what.append("the host's segment \(hex(key))") }
-            if queuesInside.contains(hostQueue) { what.append("the host's queue /\(hostQueue)") }
-            if insideOnHost { what.append("the container's queue reached the host") }
+        var what: [String] = []
+        if keysInside.contains(key) { what.append("the host's segment \(hex(key))") }
+        if queuesInside.contains(hostQueue) { what.append("the host's queue /\(hostQueue)") }
+        if insideOnHost { what.append("the container's queue reached the host") }
+        if !what.isEmpty {
             evidence = .shared("the container sees " + what.joined(separator: " and "))
         } else if made {
             evidence = .isolated("neither the host's segment \(hex(key)) nor its queue is visible inside, and the queue made inside is absent on the host")
@@ -117,5 +107,16 @@ enum DemoIPC {
         }
         s.decide(hostNamespace: ProcFS.namespace("ipc"), containerNamespace: b.first("ns"), evidence)
         return s
+    }
+
+    /// A shared memory segment under a key of our own: 0x5110 then the low bits of the PID,
+    /// the next free one if taken.
+    static func hostSegment() -> Result<(key: Int32, id: Int32), SyscallError> {
+        var lastError = SyscallError("shmget", errno: Errno.fileExists)
+        for i in 0..<64 {
+            let key = Int32(bitPattern: 0x5110_0000 | UInt32((Int(getpid()) + i) & 0xFFFF))
+            do { return .success((key, try SysVSharedMemory.create(key: key))) } catch { lastError = error }
+        }
+        return .failure(lastError)
     }
 }

@@ -141,78 +141,13 @@ extension OCISpec {
 extension OCISpec.Resources {
     static func parse(_ n: OCINode) throws(OCIError) -> OCISpec.Resources {
         var r = OCISpec.Resources()
-        for d in try n["devices"].array() ?? [] {
-            _ = try d.requiredObject()
-            guard let allow = try d["allow"].bool() else { throw d["allow"].fail("missing (a boolean is required)") }
-            var rule = OCISpec.DeviceRule(allow: allow)
-            rule.type = try d["type"].oneOf(["a", "b", "c"], "device type")
-            rule.major = try d["major"].integer(Int64.self)
-            rule.minor = try d["minor"].integer(Int64.self)
-            if let access = try d["access"].string() {
-                guard access.utf8.allSatisfy({ $0 == UInt8(ascii: "r") || $0 == UInt8(ascii: "w") || $0 == UInt8(ascii: "m") }) else {
-                    throw d["access"].fail("must be letters of \"rwm\", found \"\(access)\"")
-                }
-                rule.access = access
-            }
-            r.devices.append(rule)
-        }
-        if let m = try n["memory"].object() {
-            var mem = OCISpec.Memory()
-            mem.limit = try m["limit"].integer(Int64.self)
-            mem.reservation = try m["reservation"].integer(Int64.self)
-            mem.swap = try m["swap"].integer(Int64.self)
-            mem.kernel = try m["kernel"].integer(Int64.self)
-            mem.kernelTCP = try m["kernelTCP"].integer(Int64.self)
-            mem.swappiness = try m["swappiness"].integer(UInt64.self)
-            mem.disableOOMKiller = try m["disableOOMKiller"].bool()
-            mem.useHierarchy = try m["useHierarchy"].bool()
-            mem.checkBeforeUpdate = try m["checkBeforeUpdate"].bool()
-            r.memory = mem
-        }
-        if let c = try n["cpu"].object() {
-            var cpu = OCISpec.CPU()
-            cpu.shares = try c["shares"].integer(UInt64.self)
-            cpu.quota = try c["quota"].integer(Int64.self)
-            cpu.burst = try c["burst"].integer(UInt64.self)
-            cpu.period = try c["period"].integer(UInt64.self)
-            cpu.realtimeRuntime = try c["realtimeRuntime"].integer(Int64.self)
-            cpu.realtimePeriod = try c["realtimePeriod"].integer(UInt64.self)
-            cpu.cpus = try c["cpus"].string()
-            cpu.mems = try c["mems"].string()
-            cpu.idle = try c["idle"].integer(Int64.self)
-            r.cpu = cpu
-        }
+        r.devices = try devices(n)
+        if let m = try n["memory"].object() { r.memory = try memory(m) }
+        if let c = try n["cpu"].object() { r.cpu = try cpu(c) }
         if let p = try n["pids"].object() {
             r.pids = OCISpec.Pids(limit: try p["limit"].integer(Int64.self))
         }
-        if let b = try n["blockIO"].object() {
-            var io = OCISpec.BlockIO()
-            io.weight = try b["weight"].integer(UInt16.self)
-            io.leafWeight = try b["leafWeight"].integer(UInt16.self)
-            for w in try b["weightDevice"].array() ?? [] {
-                _ = try w.requiredObject()
-                var wd = OCISpec.WeightDevice(major: try w["major"].requiredInteger(Int64.self), minor: try w["minor"].requiredInteger(Int64.self))
-                wd.weight = try w["weight"].integer(UInt16.self)
-                wd.leafWeight = try w["leafWeight"].integer(UInt16.self)
-                if wd.weight == nil && wd.leafWeight == nil { throw w.fail("needs weight or leafWeight") }
-                io.weightDevice.append(wd)
-            }
-            func throttles(_ key: String) throws(OCIError) -> [OCISpec.ThrottleDevice] {
-                var out: [OCISpec.ThrottleDevice] = []
-                for t in try b[key].array() ?? [] {
-                    _ = try t.requiredObject()
-                    out.append(OCISpec.ThrottleDevice(major: try t["major"].requiredInteger(Int64.self),
-                                                      minor: try t["minor"].requiredInteger(Int64.self),
-                                                      rate: try t["rate"].requiredInteger(UInt64.self)))
-                }
-                return out
-            }
-            io.throttleReadBpsDevice = try throttles("throttleReadBpsDevice")
-            io.throttleWriteBpsDevice = try throttles("throttleWriteBpsDevice")
-            io.throttleReadIOPSDevice = try throttles("throttleReadIOPSDevice")
-            io.throttleWriteIOPSDevice = try throttles("throttleWriteIOPSDevice")
-            r.blockIO = io
-        }
+        if let b = try n["blockIO"].object() { r.blockIO = try blockIO(b) }
         for h in try n["hugepageLimits"].array() ?? [] {
             _ = try h.requiredObject()
             r.hugepageLimits.append(OCISpec.HugepageLimit(pageSize: try h["pageSize"].requiredString(),
@@ -236,6 +171,83 @@ extension OCISpec.Resources {
         }
         r.unified = try n["unified"].stringMap() ?? [:]
         return r
+    }
+
+    static func devices(_ n: OCINode) throws(OCIError) -> [OCISpec.DeviceRule] {
+        var rules: [OCISpec.DeviceRule] = []
+        for d in try n["devices"].array() ?? [] {
+            _ = try d.requiredObject()
+            guard let allow = try d["allow"].bool() else { throw d["allow"].fail("missing (a boolean is required)") }
+            var rule = OCISpec.DeviceRule(allow: allow)
+            rule.type = try d["type"].oneOf(["a", "b", "c"], "device type")
+            rule.major = try d["major"].integer(Int64.self)
+            rule.minor = try d["minor"].integer(Int64.self)
+            if let access = try d["access"].string() {
+                guard access.utf8.allSatisfy({ $0 == UInt8(ascii: "r") || $0 == UInt8(ascii: "w") || $0 == UInt8(ascii: "m") }) else {
+                    throw d["access"].fail("must be letters of \"rwm\", found \"\(access)\"")
+                }
+                rule.access = access
+            }
+            rules.append(rule)
+        }
+        return rules
+    }
+
+    static func memory(_ m: OCINode) throws(OCIError) -> OCISpec.Memory {
+        var mem = OCISpec.Memory()
+        mem.limit = try m["limit"].integer(Int64.self)
+        mem.reservation = try m["reservation"].integer(Int64.self)
+        mem.swap = try m["swap"].integer(Int64.self)
+        mem.kernel = try m["kernel"].integer(Int64.self)
+        mem.kernelTCP = try m["kernelTCP"].integer(Int64.self)
+        mem.swappiness = try m["swappiness"].integer(UInt64.self)
+        mem.disableOOMKiller = try m["disableOOMKiller"].bool()
+        mem.useHierarchy = try m["useHierarchy"].bool()
+        mem.checkBeforeUpdate = try m["checkBeforeUpdate"].bool()
+        return mem
+    }
+
+    static func cpu(_ c: OCINode) throws(OCIError) -> OCISpec.CPU {
+        var cpu = OCISpec.CPU()
+        cpu.shares = try c["shares"].integer(UInt64.self)
+        cpu.quota = try c["quota"].integer(Int64.self)
+        cpu.burst = try c["burst"].integer(UInt64.self)
+        cpu.period = try c["period"].integer(UInt64.self)
+        cpu.realtimeRuntime = try c["realtimeRuntime"].integer(Int64.self)
+        cpu.realtimePeriod = try c["realtimePeriod"].integer(UInt64.self)
+        cpu.cpus = try c["cpus"].string()
+        cpu.mems = try c["mems"].string()
+        cpu.idle = try c["idle"].integer(Int64.self)
+        return cpu
+    }
+
+    static func blockIO(_ b: OCINode) throws(OCIError) -> OCISpec.BlockIO {
+        var io = OCISpec.BlockIO()
+        io.weight = try b["weight"].integer(UInt16.self)
+        io.leafWeight = try b["leafWeight"].integer(UInt16.self)
+        for w in try b["weightDevice"].array() ?? [] {
+            _ = try w.requiredObject()
+            var wd = OCISpec.WeightDevice(major: try w["major"].requiredInteger(Int64.self), minor: try w["minor"].requiredInteger(Int64.self))
+            wd.weight = try w["weight"].integer(UInt16.self)
+            wd.leafWeight = try w["leafWeight"].integer(UInt16.self)
+            if wd.weight == nil && wd.leafWeight == nil { throw w.fail("needs weight or leafWeight") }
+            io.weightDevice.append(wd)
+        }
+        func throttles(_ key: String) throws(OCIError) -> [OCISpec.ThrottleDevice] {
+            var out: [OCISpec.ThrottleDevice] = []
+            for t in try b[key].array() ?? [] {
+                _ = try t.requiredObject()
+                out.append(OCISpec.ThrottleDevice(major: try t["major"].requiredInteger(Int64.self),
+                                                  minor: try t["minor"].requiredInteger(Int64.self),
+                                                  rate: try t["rate"].requiredInteger(UInt64.self)))
+            }
+            return out
+        }
+        io.throttleReadBpsDevice = try throttles("throttleReadBpsDevice")
+        io.throttleWriteBpsDevice = try throttles("throttleWriteBpsDevice")
+        io.throttleReadIOPSDevice = try throttles("throttleReadIOPSDevice")
+        io.throttleWriteIOPSDevice = try throttles("throttleWriteIOPSDevice")
+        return io
     }
 }
 

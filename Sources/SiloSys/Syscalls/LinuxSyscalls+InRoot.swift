@@ -42,36 +42,7 @@ extension LinuxSyscalls {
     }
 
     public func resolveInRoot(_ root: Int32, _ path: String, create: Creation) throws(SyscallError) -> ResolvedPath? {
-        // The common cases in one or three calls: no symlink on the way (RESOLVE_NO_SYMLINKS
-        // fails with ELOOP on any, and the walk below takes over), the target there or only
-        // its last component missing. Every lookup stays RESOLVE_IN_ROOT.
-        let noLinks = Self.resolveInRootFlags | 0x04  // RESOLVE_NO_SYMLINKS
-        let whole = silo_openat2(root, path, UInt64(Self.oPath | O_CLOEXEC), 0, noLinks)
-        if whole >= 0 {
-            // A literal `..` could end at the root itself: the walk below refuses that.
-            if !Self.hasDotDot(path), path.contains(where: { $0 != "/" && $0 != "." }) { return ResolvedPath(fd: whole, kind: Self.kind(whole)) }
-            Glibc.close(whole)
-        } else if Glibc.errno == ENOENT && create == .none {
-            // Missing before any symlink (a link would have stopped the lookup with ELOOP
-            // first): the walk would find the same.
-            return nil
-        } else if Glibc.errno == ENOENT, let slash = path.lastIndex(of: "/"), slash != path.startIndex {
-            let name = String(path[path.index(after: slash)...])
-            let parent = silo_openat2(root, String(path[..<slash]), UInt64(Self.oPath | O_DIRECTORY | O_CLOEXEC), 0, noLinks)
-            if parent >= 0, !name.isEmpty, name != ".", name != ".." {
-                defer { Glibc.close(parent) }
-                if create == .file {
-                    // The new file's own fd is the mount target: no second lookup to race.
-                    let f = openat(parent, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-                    if f >= 0 { return ResolvedPath(fd: f, kind: .regular) }
-                } else if case .directory(let mode) = create, mkdirat(parent, name, mode) == 0 {
-                    let d = silo_openat2(parent, name, UInt64(Self.oPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), 0, noLinks)
-                    if d >= 0 { return ResolvedPath(fd: d, kind: .directory) }
-                }
-            } else if parent >= 0 {
-                Glibc.close(parent)
-            }
-        }
+        if case .done(let result) = resolveWithoutLinks(root, path, create: create) { return result }
         var pending = path.split(whereSeparator: { $0 == "/" }).reversed().map(String.init)
         var resolved: [String] = []  // components below root, none a symlink
         var dir = root
@@ -129,6 +100,42 @@ extension LinuxSyscalls {
         // Only the targets silo mounts on reach here, never "/": a path that ends at the
         // root (through `..` or a link to `/`) would stack a mount over the new root itself.
         throw SyscallError("open", errno: EBUSY, object: "\(path) (resolves to the container's /)")
+    }
+
+    private enum FastResolution { case done(ResolvedPath?), walk }
+
+    private func resolveWithoutLinks(_ root: Int32, _ path: String, create: Creation) -> FastResolution {
+        // The common cases in one or three calls: no symlink on the way (RESOLVE_NO_SYMLINKS
+        // fails with ELOOP on any, and the walk below takes over), the target there or only
+        // its last component missing. Every lookup stays RESOLVE_IN_ROOT.
+        let noLinks = Self.resolveInRootFlags | 0x04  // RESOLVE_NO_SYMLINKS
+        let whole = silo_openat2(root, path, UInt64(Self.oPath | O_CLOEXEC), 0, noLinks)
+        if whole >= 0 {
+            // A literal `..` could end at the root itself: the walk below refuses that.
+            if !Self.hasDotDot(path), path.contains(where: { $0 != "/" && $0 != "." }) { return .done(ResolvedPath(fd: whole, kind: Self.kind(whole))) }
+            Glibc.close(whole)
+        } else if Glibc.errno == ENOENT && create == .none {
+            // Missing before any symlink (a link would have stopped the lookup with ELOOP
+            // first): the walk would find the same.
+            return .done(nil)
+        } else if Glibc.errno == ENOENT, let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            let name = String(path[path.index(after: slash)...])
+            let parent = silo_openat2(root, String(path[..<slash]), UInt64(Self.oPath | O_DIRECTORY | O_CLOEXEC), 0, noLinks)
+            if parent >= 0, !name.isEmpty, name != ".", name != ".." {
+                defer { Glibc.close(parent) }
+                if create == .file {
+                    // The new file's own fd is the mount target: no second lookup to race.
+                    let f = openat(parent, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+                    if f >= 0 { return .done(ResolvedPath(fd: f, kind: .regular)) }
+                } else if case .directory(let mode) = create, mkdirat(parent, name, mode) == 0 {
+                    let d = silo_openat2(parent, name, UInt64(Self.oPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), 0, noLinks)
+                    if d >= 0 { return .done(ResolvedPath(fd: d, kind: .directory)) }
+                }
+            } else if parent >= 0 {
+                Glibc.close(parent)
+            }
+        }
+        return .walk
     }
 
     private func openInRoot(_ root: Int32, _ rel: String, _ path: String, directory: Bool) throws(SyscallError) -> Int32 {
