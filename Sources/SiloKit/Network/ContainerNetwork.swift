@@ -117,12 +117,18 @@ struct ContainerNetwork {
         defer { close(fd) }
         let inside = try Netlink(namespace: fd, name: nsPath)
         defer { inside.close() }
-        let index = try inside.linkIndex(name: Self.containerDevice)
+        try Self.configureInside(inside, address: address, gateway: bridge.gateway.address, defaultRoute: defaultRoute)
+    }
+
+    /// eth0 inside the container's netns: its address, up, and a default route via the
+    /// bridge only when asked.
+    static func configureInside(_ inside: Netlink, address: IPNetwork, gateway: IPAddress, defaultRoute: Bool) throws(SyscallError) {
+        let index = try inside.linkIndex(name: containerDevice)
         // The address brings its on-link route (the subnet, scope link); nothing else is routed.
-        try inside.addAddress(address, index: index, name: Self.containerDevice)
-        try inside.setLink(index: index, up: true, name: Self.containerDevice)
+        try inside.addAddress(address, index: index, name: containerDevice)
+        try inside.setLink(index: index, up: true, name: containerDevice)
         if defaultRoute, let any = IPNetwork("0.0.0.0/0") {
-            try inside.addRoute(any, gateway: bridge.gateway.address, index: index, name: Self.containerDevice)
+            try inside.addRoute(any, gateway: gateway, index: index, name: containerDevice)
         }
     }
 
