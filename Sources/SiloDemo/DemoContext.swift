@@ -34,7 +34,7 @@ public struct DemoContext: Sendable {
         // they stay there: it needs the capabilities of container root, and no filter.
         c.capAdd = ["ALL"]
         c.seccomp = .unconfined
-        if shared.contains(kind) { c.share = [kind] }
+        if shared.contains(kind), let k = NamespaceKind(rawValue: kind) { c.share = [k] }
         return c
     }
 

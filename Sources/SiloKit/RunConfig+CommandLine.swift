@@ -34,7 +34,7 @@ extension RunConfig {
         }
         if !noNewPrivileges { a.append("--no-new-privileges=false") }
         for u in ulimits { a += ["--ulimit", u] }
-        for s in share.sorted() { a += ["--share", s] }
+        for s in share.sorted() { a += ["--share", s.rawValue] }
         return a + ["--"] + argv
     }
 }

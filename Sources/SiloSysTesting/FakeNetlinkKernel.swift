@@ -35,7 +35,7 @@ public final class FakeNetlinkKernel: NetlinkTransport {
     // MARK: NetlinkTransport
 
     public func send(_ m: [UInt8]) throws(SyscallError) {
-        guard m.count >= 16 else { throw SyscallError("send", errno: 22) }
+        guard m.count >= 16 else { throw SyscallError("send", errno: Errno.invalidArgument) }
         let type = m.loadLE(UInt16.self, at: 4), flags = m.loadLE(UInt16.self, at: 6), seq = m.loadLE(UInt32.self, at: 8)
         let isLink = type == RT.newLink || type == RT.delLink || type == RT.getLink
         let isAddr = type == RT.newAddr || type == RT.getAddr
@@ -52,7 +52,7 @@ public final class FakeNetlinkKernel: NetlinkTransport {
             for l in links { pending.append(encode(l, seq: seq, multi: true)) }
             done(seq)
         case RT.getLink:
-            guard let l = links.first(where: { $0.name == name || (index != 0 && $0.index == index) }) else { return reply(error: 19 /* ENODEV */, seq: seq) }
+            guard let l = links.first(where: { $0.name == name || (index != 0 && $0.index == index) }) else { return reply(error: Errno.noSuchDevice, seq: seq) }
             pending.append(encode(l, seq: seq, multi: false))
             reply(error: 0, seq: seq)
         case RT.newLink:
@@ -67,7 +67,7 @@ public final class FakeNetlinkKernel: NetlinkTransport {
             guard let local = attrs.first(where: { $0.type == RT.ifaLocal }), let ip = IPAddress(bytes: Array(local.payload)),
                   let net = IPNetwork(address: ip, prefix: prefix) else { return reply(error: 22, seq: seq) }
             guard links.contains(where: { $0.index == index }) else { return reply(error: 19, seq: seq) }
-            if addresses.contains(AddressInfo(index: index, network: net)) { return reply(error: 17 /* EEXIST */, seq: seq) }
+            if addresses.contains(AddressInfo(index: index, network: net)) { return reply(error: Errno.fileExists, seq: seq) }
             addresses.append(AddressInfo(index: index, network: net))
             reply(error: 0, seq: seq)
         case RT.getAddr:
@@ -83,7 +83,8 @@ public final class FakeNetlinkKernel: NetlinkTransport {
     }
 
     public func receive(into buffer: inout [UInt8]) throws(SyscallError) -> Int {
-        guard !pending.isEmpty else { throw SyscallError("recv", errno: 11 /* EAGAIN: nothing was asked */) }
+        // Nothing was asked.
+        guard !pending.isEmpty else { throw SyscallError("recv", errno: Errno.tryAgain) }
         let d = pending.removeFirst()
         for (i, b) in d.enumerated() { buffer[i] = b }
         return d.count
@@ -100,7 +101,7 @@ public final class FakeNetlinkKernel: NetlinkTransport {
         let alias = attrs.first { $0.type == RT.iflaIfalias }.map { NetlinkParse.string($0.payload) }
         let elsewhere = attrs.contains { $0.type == RT.iflaNetNSFD || $0.type == RT.iflaNetNSPid }
         if index == 0, let info = attrs.first(where: { $0.type == RT.iflaLinkinfo }), let name {
-            if links.contains(where: { $0.name == name }) { return 17 /* EEXIST */ }
+            if links.contains(where: { $0.name == name }) { return Errno.fileExists }
             let kind = NetlinkParse.attributes(m, from: info.payload.startIndex, to: info.payload.endIndex)
                 .first { $0.type == RT.infoKind }.map { NetlinkParse.string($0.payload) }
             if !elsewhere {

@@ -39,11 +39,11 @@ import SiloSys
     }
 
     @Test func errorRecordsSurviveTheTripAndMapToExitStatuses() {
-        let r = ErrorRecord(stage: .exec, error: SyscallError("exec", errno: 2, object: "nosuch"))
+        let r = ErrorRecord(stage: .exec, error: SyscallError("exec", errno: Errno.noSuchFile, object: "nosuch"))
         #expect(ErrorRecord.decode(r.encode()) == r)
         #expect(r.runtimeError.code == .notFound)
-        #expect(ErrorRecord(stage: .exec, error: SyscallError("exec", errno: 13, object: "/etc/passwd")).runtimeError.code == .cannotExecute)
-        let m = ErrorRecord(stage: .mountProc, error: SyscallError("mount", errno: 1, object: "proc on /proc")).runtimeError
+        #expect(ErrorRecord(stage: .exec, error: SyscallError("exec", errno: Errno.permissionDenied, object: "/etc/passwd")).runtimeError.code == .cannotExecute)
+        let m = ErrorRecord(stage: .mountProc, error: SyscallError("mount", errno: Errno.notPermitted, object: "proc on /proc")).runtimeError
         #expect([.usage, .runtime].contains(m.code) && m.message.contains("proc on /proc: Operation not permitted"))
         #expect(ErrorRecord.decode([1, 2, 3]) == nil)
     }

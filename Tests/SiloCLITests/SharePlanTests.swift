@@ -22,26 +22,26 @@ import SiloSys
         #expect(p.hostname == "c")
     }
 
-    @Test(arguments: [("uts", CloneFlags.newUTS), ("cgroup", .newCgroup), ("user", .newUser)])
-    func sharedKindLeavesItsFlagOut(kind: String, flag: CloneFlags) throws {
+    @Test(arguments: [(NamespaceKind.uts, CloneFlags.newUTS), (.cgroup, .newCgroup), (.user, .newUser)])
+    func sharedKindLeavesItsFlagOut(kind: NamespaceKind, flag: CloneFlags) throws {
         var p = plan(), flags = SharePlanTests.all, trees: [Int32] = []
         try SharePlan([kind]).apply(to: &p, flags: &flags, trees: &trees, config: RunConfig(argv: ["sh"]))
         #expect(flags == SharePlanTests.all.subtracting(flag))
         #expect(trees.isEmpty)
-        #expect(p.hostname == (kind == "uts" ? nil : "c"))
-        #expect(SharePlan.hasUserNamespace(flags) == (kind != "user"))
+        #expect(p.hostname == (kind == .uts ? nil : "c"))
+        #expect(SharePlan.hasUserNamespace(flags) == (kind != .user))
     }
 
     @Test func sharedTimeDropsTheOffsets() throws {
         var p = plan(), flags = SharePlanTests.all, trees: [Int32] = []
-        try SharePlan(["time"]).apply(to: &p, flags: &flags, trees: &trees, config: RunConfig(argv: ["sh"]))
+        try SharePlan([.time]).apply(to: &p, flags: &flags, trees: &trees, config: RunConfig(argv: ["sh"]))
         #expect(p.timeOffsets == nil)
         #expect(flags == SharePlanTests.all)
     }
 
     @Test func sharedMountNamespaceHasNoMountsAndNoPivot() throws {
         var p = plan(), flags = SharePlanTests.all, trees: [Int32] = []
-        try SharePlan(["mnt"]).apply(to: &p, flags: &flags, trees: &trees, config: RunConfig(argv: ["sh"]))
+        try SharePlan([.mnt]).apply(to: &p, flags: &flags, trees: &trees, config: RunConfig(argv: ["sh"]))
         #expect(!flags.contains(.newNS))
         #expect(p.mounts.beforePivot.isEmpty && p.mounts.afterPivot.isEmpty && p.mounts.newRoot.isEmpty)
     }
@@ -49,14 +49,13 @@ import SiloSys
     @Test func invalidCombinations() {
         var c = RunConfig(argv: ["sh"])
         c.volumes = [.init(source: "/a", target: "/a", readOnly: true)]
-        #expect(throws: RuntimeError.self) { try SharePlan(["mnt"]).validate(c) }
+        #expect(throws: RuntimeError.self) { try SharePlan([.mnt]).validate(c) }
         c = RunConfig(argv: ["sh"])
         c.network = .bridge("silo0")
-        #expect(throws: RuntimeError.self) { try SharePlan(["net"]).validate(c) }
+        #expect(throws: RuntimeError.self) { try SharePlan([.net]).validate(c) }
         c = RunConfig(argv: ["sh"])
         c.timeOffset = (5, 5)
-        #expect(throws: RuntimeError.self) { try SharePlan(["pid"]).validate(c) }
-        #expect(throws: RuntimeError.self) { try SharePlan(["bogus"]).validate(RunConfig(argv: ["sh"])) }
+        #expect(throws: RuntimeError.self) { try SharePlan([.pid]).validate(c) }
     }
 
     @Test func replaceMountSwapsOnlyThatType() {
@@ -83,9 +82,9 @@ import SiloSys
 
     @Test func runSharesTheOtherKinds() throws {
         for k in ["cgroup", "ipc", "net", "pid", "time", "uts"] {
-            #expect(try RunCommand.parse(["--share", k, "sh"])?.share == [k])
+            #expect(try RunCommand.parse(["--share", k, "sh"])?.share == [NamespaceKind(rawValue: k)!])
         }
-        #expect(try RunCommand.parse(["--share", "uts", "--share", "ipc", "sh"])?.share == ["uts", "ipc"])
+        #expect(try RunCommand.parse(["--share", "uts", "--share", "ipc", "sh"])?.share == [.uts, .ipc])
         #expect(throws: RuntimeError.self) { try RunCommand.parse(["--share", "bogus", "sh"]) }
     }
 }

@@ -20,15 +20,6 @@ public enum NsCommand {
     whether it is the caller's.
     """
 
-    /// The inode numbers the kernel gives its initial namespaces (include/linux/proc_ns.h:
-    /// PROC_*_INIT_INO). ipc, uts, user and pid have had them since Linux 3.8, cgroup and time
-    /// since they exist; net and mnt got them only lately (6.18 has them, as /proc/self/ns of a
-    /// process on the host shows), so for those an older kernel falls back to kthreadd below.
-    public static let initialInodes: [String: UInt64] = [
-        "ipc": 0xEFFF_FFFF, "uts": 0xEFFF_FFFE, "user": 0xEFFF_FFFD, "pid": 0xEFFF_FFFC,
-        "cgroup": 0xEFFF_FFFB, "time": 0xEFFF_FFFA, "net": 0xEFFF_FFF9, "mnt": 0xEFFF_FFF8,
-    ]
-
     public struct Entry: Sendable {
         public var kind: String
         public var link: String
@@ -56,7 +47,8 @@ public enum NsCommand {
     }
 
     public static func isInitial(_ kind: String, inode: UInt64) -> Bool? {
-        if initialInodes[kind] == inode { return true }
+        // The fixed numbers (NamespaceKind.initialInode): net and mnt got them only lately.
+        if NamespaceKind(rawValue: kind)?.initialInode == inode { return true }
         if let k = kthreaddNamespace(kind) { return k == inode }
         // The fixed numbers of ipc, uts, user, pid, cgroup and time are reliable on any kernel.
         return kind == "net" || kind == "mnt" ? nil : false
@@ -64,7 +56,7 @@ public enum NsCommand {
 
     public static func report(pid: pid_t) throws(RuntimeError) -> Report {
         var entries: [Entry] = []
-        for kind in ProcFS.namespaceKinds {
+        for kind in NamespaceKind.allCases.map(\.rawValue) {
             let path = "/proc/\(pid)/ns/\(kind)"
             let link: String
             do { link = try FileIO.readlink(path) } catch {

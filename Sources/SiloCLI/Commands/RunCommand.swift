@@ -107,11 +107,12 @@ public enum RunCommand {
         if r.has("--no-new-privileges") { c.noNewPrivileges = r.flag("--no-new-privileges") }
         for o in r.all("--security-opt") { try securityOpt(o, into: &c) }
         c.ulimits = r.all("--ulimit")
-        let kinds = ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"]  // not a Set: built on every run
         for k in r.all("--share") {
-            guard kinds.contains(k) else { throw RuntimeError(.usage, "--share `\(k)`: expected one of cgroup, ipc, net, pid, time, uts") }
-            if let why = SharePlan.refusedForRun(k) { throw RuntimeError(.usage, "--share \(k): \(why)") }
-            c.share.insert(k)
+            guard let kind = NamespaceKind(rawValue: k) else {
+                throw RuntimeError(.usage, "--share `\(k)`: expected one of cgroup, ipc, net, pid, time, uts")
+            }
+            if let why = SharePlan.refusedForRun(kind) { throw RuntimeError(.usage, "--share \(k): \(why)") }
+            c.share.insert(kind)
         }
         return c
     }

@@ -58,7 +58,7 @@ public struct ContainerInit<S: Syscalls> {
             // may differ through symlinks, but is never absolute when it lies outside.
             let cwd = (try? sys.getcwd()) ?? ""
             if !Workdir.isInsideRoot(cwd: cwd) {
-                throw SyscallError("chdir", errno: 2 /* ENOENT */, object: plan.workdir + " (outside the container's root)")
+                throw SyscallError("chdir", errno: Errno.noSuchFile, object: plan.workdir + " (outside the container's root)")
             }
         }
         for r in plan.rlimits {
@@ -86,8 +86,8 @@ public struct ContainerInit<S: Syscalls> {
     /// was armed and none will come. getppid() cannot tell: it is 0 in a new PID namespace.
     /// The peek is a recvfrom, which a profile loaded before the user switch must allow.
     func armParentDeath() throws(SyscallError) {
-        try sys.setParentDeathSignal(9 /* SIGKILL */)
-        if sys.peerHasClosed(plan.syncFD) { throw SyscallError("prctl(PR_SET_PDEATHSIG)", errno: 3 /* ESRCH */, object: "silo exited") }
+        try sys.setParentDeathSignal(Signal.kill)
+        if sys.peerHasClosed(plan.syncFD) { throw SyscallError("prctl(PR_SET_PDEATHSIG)", errno: Errno.noSuchProcess, object: "silo exited") }
     }
 
     /// Bounding set first (needs CAP_SETPCAP), then the id change with KEEPCAPS so the permitted
@@ -122,12 +122,12 @@ public struct ContainerInit<S: Syscalls> {
         for dir in plan.searchPath where !dir.isEmpty {
             let e = sys.execve(dir + "/" + name, plan.argv, plan.env)
             switch e.errno {
-            case 2, 20: continue  // ENOENT, ENOTDIR
-            case 13: if denied == nil { denied = e }
+            case Errno.noSuchFile, Errno.notADirectory: continue
+            case Errno.permissionDenied: if denied == nil { denied = e }
             default: if other == nil { other = e }
             }
         }
-        return StageError(.exec, denied ?? other ?? SyscallError("exec", errno: 2, object: name))
+        return StageError(.exec, denied ?? other ?? SyscallError("exec", errno: Errno.noSuchFile, object: name))
     }
 
     func apply(_ op: MountOp, root: inout Int32) throws(SyscallError) {
@@ -148,7 +148,7 @@ public struct ContainerInit<S: Syscalls> {
             defer { sys.close(at.fd) }
             if isFile != (at.kind != .directory) {
                 // move_mount's own EINVAL says nothing about which volume or why.
-                throw SyscallError("volume", errno: isFile ? 21 /* EISDIR */ : 20 /* ENOTDIR */,
+                throw SyscallError("volume", errno: isFile ? Errno.isADirectory : Errno.notADirectory,
                                    object: isFile ? "-v FILE:\(target): the source is a file but \(target) in the rootfs is a directory"
                                        : "-v DIR:\(target): the source is a directory but \(target) in the rootfs is not")
             }
@@ -193,7 +193,7 @@ public struct ContainerInit<S: Syscalls> {
     /// A mount target inside the new root; an empty or "/" path would be the root itself,
     /// which resolveInRoot refuses.
     private func resolved(_ path: String, root: Int32, create: Creation) throws(SyscallError) -> ResolvedPath {
-        guard let at = try sys.resolveInRoot(root, path, create: create) else { throw SyscallError("open", errno: 2, object: path) }
+        guard let at = try sys.resolveInRoot(root, path, create: create) else { throw SyscallError("open", errno: Errno.noSuchFile, object: path) }
         return at
     }
 

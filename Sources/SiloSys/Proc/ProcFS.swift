@@ -4,9 +4,6 @@ import Glibc
 
 /// What /proc says about processes, read the way `ps`, `lsns` and `nsenter` read it.
 public enum ProcFS {
-    /// The namespace kinds of /proc/PID/ns, in `lsns` order.
-    public static let namespaceKinds = ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"]
-
     /// Every process (thread-group leader) that /proc lists, ascending.
     public static func pids() -> [pid_t] {
         ((try? FileIO.list("/proc")) ?? []).compactMap { pid_t($0) }.sorted()

@@ -11,8 +11,8 @@ import SiloSys
 ///   loosened on purpose (`--seccomp unconfined` or a profile), see docs/security.md;
 /// - no i386 or x32 syscalls (see `architectures`).
 public enum DefaultSeccompProfile {
-    static let eperm: UInt16 = 1
-    static let enosys: UInt16 = 38
+    static let eperm = UInt16(Errno.notPermitted)
+    static let enosys = UInt16(Errno.notImplemented)
 
     /// Namespace flags of clone(2) and unshare(2): CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC,
     /// NEWUSER, NEWPID, NEWNET (Docker's mask 0x7E020000), and CLONE_NEWTIME for unshare.
