@@ -31,7 +31,6 @@ int silo_fsmount(int fd, unsigned int flags, unsigned int attr_flags);
 int silo_openat2(int dfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
 int silo_setns(int fd, int nstype);
 int silo_unshare(int flags);
-int silo_pidfd_open(pid_t pid, unsigned int flags);
 ssize_t silo_getrandom(void *buf, size_t len);
 int silo_pipe2(int *fds, int flags);
 int silo_memfd_create(const char *name, unsigned int flags);
@@ -47,7 +46,6 @@ int silo_setgroups(size_t n, const gid_t *_Nullable groups);
 int silo_signal_default(int sig);
 int silo_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
 int silo_seccomp_set_filter(unsigned int flags, const void *bpf, unsigned short len);
-int silo_ioctl_int(int fd, unsigned long request, int arg);
 int silo_ioctl_ptr(int fd, unsigned long request, void *_Nullable arg);
 
 int silo_wifexited(int status);

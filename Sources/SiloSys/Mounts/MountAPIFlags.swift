@@ -5,7 +5,6 @@ import Glibc
 public enum AtFlags {
     public static let emptyPath: UInt32 = 0x1000
     public static let recursive: UInt32 = 0x8000
-    public static let symlinkNoFollow: UInt32 = 0x100
 }
 
 public enum OpenTreeFlags {

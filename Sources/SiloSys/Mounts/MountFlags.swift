@@ -9,7 +9,6 @@ public struct MountFlags: OptionSet, Sendable, Hashable {
     public static let nosuid = MountFlags(rawValue: 2)
     public static let nodev = MountFlags(rawValue: 4)
     public static let noexec = MountFlags(rawValue: 8)
-    public static let remount = MountFlags(rawValue: 32)
     public static let bind = MountFlags(rawValue: 4096)
     public static let move = MountFlags(rawValue: 8192)
     public static let rec = MountFlags(rawValue: 16384)

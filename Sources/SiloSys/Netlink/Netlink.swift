@@ -34,11 +34,6 @@ public final class Netlink {
         try request(NetlinkRequest.setLink(index: index, up: up), call: "RTM_NEWLINK", object: name)
     }
 
-    /// The same, for the link called `name`.
-    public func setLink(name: String, up: Bool) throws(SyscallError) {
-        try request(NetlinkRequest.setLink(name: name, up: up), call: "RTM_NEWLINK", object: name)
-    }
-
     /// RTM_GETLINK by name; ENODEV when there is none.
     public func link(name: String) throws(SyscallError) -> LinkInfo {
         let replies = try transact(NetlinkRequest.getLink(name: name), call: "RTM_GETLINK", object: name)
@@ -77,16 +72,6 @@ public final class Netlink {
     /// in the request that creates a link, so this is a second request.
     public func setAlias(index: Int32, alias: String, name: String) throws(SyscallError) {
         try request(NetlinkRequest.setAlias(index: index, alias: alias), call: "RTM_NEWLINK", object: name)
-    }
-
-    /// Enslaves a link to a bridge (IFLA_MASTER); master 0 releases it.
-    public func setMaster(index: Int32, master: Int32, name: String) throws(SyscallError) {
-        try request(NetlinkRequest.setMaster(index: index, master: master), call: "RTM_NEWLINK", object: name)
-    }
-
-    /// Moves a link into another network namespace.
-    public func moveLink(index: Int32, to namespace: NetnsRef, name: String) throws(SyscallError) {
-        try request(NetlinkRequest.moveLink(index: index, to: namespace), call: "RTM_NEWLINK", object: name)
     }
 
     public func deleteLink(index: Int32, name: String) throws(SyscallError) {

@@ -14,13 +14,6 @@ public enum NetlinkRequest {
         return msg
     }
 
-    public static func setLink(name: String, up: Bool) -> NetlinkMessage {
-        var msg = NetlinkMessage(type: RT.newLink, flags: modify)
-        msg.appendIfInfo(family: 0, type: 0, index: 0, flags: up ? RT.iffUp : 0, change: RT.iffUp)
-        msg.appendAttr(type: RT.iflaIfname, string: name)
-        return msg
-    }
-
     public static func getLink(name: String) -> NetlinkMessage {
         var msg = NetlinkMessage(type: RT.getLink, flags: RT.request | RT.ack)
         msg.appendIfInfo(family: 0, type: 0, index: 0, flags: 0, change: 0)
@@ -70,20 +63,6 @@ public enum NetlinkRequest {
         var msg = NetlinkMessage(type: RT.newLink, flags: modify)
         msg.appendIfInfo(family: 0, type: 0, index: index, flags: 0, change: 0)
         msg.appendAttr(type: RT.iflaIfalias, string: alias)
-        return msg
-    }
-
-    public static func setMaster(index: Int32, master: Int32) -> NetlinkMessage {
-        var msg = NetlinkMessage(type: RT.newLink, flags: modify)
-        msg.appendIfInfo(family: 0, type: 0, index: index, flags: 0, change: 0)
-        msg.appendAttr(type: RT.iflaMaster, u32: UInt32(bitPattern: master))
-        return msg
-    }
-
-    public static func moveLink(index: Int32, to namespace: NetnsRef) -> NetlinkMessage {
-        var msg = NetlinkMessage(type: RT.newLink, flags: modify)
-        msg.appendIfInfo(family: 0, type: 0, index: index, flags: 0, change: 0)
-        msg.appendNamespace(namespace)
         return msg
     }
 

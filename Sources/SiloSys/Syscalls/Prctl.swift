@@ -4,7 +4,6 @@ public enum Prctl {
     public static let setDumpable: Int32 = 4
     public static let setKeepCaps: Int32 = 8
     public static let capbsetDrop: Int32 = 24
-    public static let setChildSubreaper: Int32 = 36
     public static let setNoNewPrivs: Int32 = 38
     public static let capAmbient: Int32 = 47
     public static let capAmbientClearAll: Int32 = 4
