@@ -14,6 +14,4 @@ public enum Demo {
         ("mnt", DemoMount.run), ("uts", DemoUTS.run), ("ipc", DemoIPC.run), ("pid", DemoPID.run),
         ("net", DemoNet.run), ("user", DemoUser.run), ("cgroup", DemoCgroup.run), ("time", DemoTime.run),
     ]
-
-    public static func hostname() -> String { DemoUTS.hostname() }
 }

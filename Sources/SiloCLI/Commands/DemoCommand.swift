@@ -54,7 +54,7 @@ public enum DemoCommand {
         let ctx = DemoContext(rootfs: rootfs, timeOffset: offset, shared: shared,
                               launch: { RunCommand.launch($0, exit: Exit.now) })
         if !json && chosen.count > 1 {
-            Output.out(style.bold("silo demo") + ": the namespaces of Linux \(kernelRelease()), on \(Demo.hostname()), as they are now.")
+            Output.out(style.bold("silo demo") + ": the namespaces of Linux \(Kernel.release()), on \(Kernel.hostname()), as they are now.")
             Output.out(TextStyle.wrap("Each section starts a fresh container (busybox from \(rootfs)) and shows, side by side, what silo reads on the host and what the container reports from inside." + (shared.isEmpty ? "" : " With --share \(shared.sorted().joined(separator: ", ")), that section's container stays in the host's namespace of that kind."), style.width, indent: ""))
         }
         let (done, interrupted) = runSections(chosen, ctx, style: style, json: json)
@@ -65,8 +65,8 @@ public enum DemoCommand {
         let ok = done.allSatisfy { $0.verdict == .isolated }
         if json {
             let doc = JSONValue.object([
-                ("kernel", .string(kernelRelease())),
-                ("hostname", .string(Demo.hostname())),
+                ("kernel", .string(Kernel.release())),
+                ("hostname", .string(Kernel.hostname())),
                 ("rootfs", .string(rootfs)),
                 ("shared", .array(shared.sorted().map { .string($0) })),
                 ("ok", .bool(ok)),
@@ -125,11 +125,5 @@ public enum DemoCommand {
             if let sig = interrupts.first(where: { sigismember(&pending, $0) == 1 }) { return (done, sig) }
         }
         return (done, nil)
-    }
-
-    static func kernelRelease() -> String {
-        var u = utsname()
-        uname(&u)
-        return withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 }

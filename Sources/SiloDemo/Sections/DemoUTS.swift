@@ -10,12 +10,6 @@ enum DemoUTS {
         kind: "uts", title: "UTS namespace: the hostname", cloneFlag: "CLONE_NEWUTS", since: "2.6.19 (2006)",
         text: "The UTS namespace isolates the two names that uname(2) reports besides the kernel's own: the hostname and the NIS domain name. A container can call itself anything, and rename itself, without renaming the machine.")
 
-    static func hostname() -> String {
-        var buf = [CChar](repeating: 0, count: 256)
-        gethostname(&buf, 255)
-        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
     static func run(_ ctx: DemoContext) -> DemoSection {
         var s = DemoSection(about, shared: ctx.shared.contains("uts"))
         let newName = "renamed-inside"
@@ -26,13 +20,13 @@ enum DemoUTS {
         script.block("rename", "hostname \(newName) && echo ok")
         script.block("after", "hostname")
         script.waitForHost()
-        let before = hostname()
+        let before = Kernel.hostname()
         let domain = (try? FileIO.read("/proc/sys/kernel/domainname"))?.split(separator: "\n").first.map(String.init) ?? "(none)"
         var after = before
-        guard let r = ctx.run(&s, script, whileRunning: { _, _ in after = hostname() }) else { return s }
+        guard let r = ctx.run(&s, script, whileRunning: { _, _ in after = Kernel.hostname() }) else { return s }
         let b = r.blocks
         // Never leave the host renamed (possible only if the kernel let a shared UTS namespace be changed).
-        if hostname() != before { _ = before.withCString { sethostname($0, strlen($0)) } }
+        if Kernel.hostname() != before { _ = before.withCString { sethostname($0, strlen($0)) } }
 
         let renamed = b.first("rename") == "ok"
         s.identityRows(r)

@@ -49,7 +49,7 @@ enum Hardening {
         }
         let context = SeccompProfile.Context(capabilities: Set(Capabilities.names(in: capabilities)),
                                              goArchitecture: goArchitecture(Seccomp.nativeArchitecture),
-                                             kernel: kernelVersion())
+                                             kernel: Kernel.version())
         let profile = try SeccompProfile.parse(json: text, source: path, context: context)
         var warnings: [Warning] = []
         if !profile.skipped.isEmpty {
@@ -89,13 +89,5 @@ enum Hardening {
         case "mipsel": "mipsle"
         default: libseccompName
         }
-    }
-
-    static func kernelVersion() -> (Int, Int) {
-        var u = utsname()
-        guard uname(&u) == 0 else { return (0, 0) }
-        let release = withUnsafeBytes(of: u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let parts = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
-        return parts.count == 2 ? (parts[0], parts[1]) : (0, 0)
     }
 }
