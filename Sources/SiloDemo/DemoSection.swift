@@ -100,12 +100,12 @@ public struct DemoSection: Sendable {
         }
     }
 
-    public var json: JSONValue {
-        func cell(_ lines: [String]?) -> JSONValue {
+    public var json: JSON {
+        func cell(_ lines: [String]?) -> JSON {
             guard let lines else { return .null }
             return lines.count == 1 ? .string(lines[0]) : .lines(lines)
         }
-        return .object([
+        return .fields([
             ("kind", .string(about.kind)),
             ("title", .string(about.title)),
             ("clone_flag", .string(about.cloneFlag)),
@@ -115,7 +115,7 @@ public struct DemoSection: Sendable {
             ("verdict", .string(verdict.rawValue)),
             ("reason", .string(reason)),
             ("evidence", .array(rows.map { r in
-                .object([("key", .string(r.key)), ("label", .string(r.label)), ("host", cell(r.host)), ("container", cell(r.container))])
+                .fields([("key", .string(r.key)), ("label", .string(r.label)), ("host", cell(r.host)), ("container", cell(r.container))])
             })),
             ("notes", .lines(notes)),
             ("script", .string(script)),

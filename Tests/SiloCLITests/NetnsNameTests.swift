@@ -88,7 +88,7 @@ import Glibc
     }
 
     @Test func jsonStrings() {
-        #expect(JSONValue.string("a\"b\\c\nd\u{1}").encoded() == "\"a\\\"b\\\\c\\nd\\u0001\"")
+        #expect(JSON.string("a\"b\\c\nd\u{1}").encoded() == "\"a\\\"b\\\\c\\nd\\u0001\"")
     }
 }
 

@@ -64,7 +64,7 @@ public enum DemoCommand {
         }
         let ok = done.allSatisfy { $0.verdict == .isolated }
         if json {
-            let doc = JSONValue.object([
+            let doc = JSON.fields([
                 ("kernel", .string(Kernel.release())),
                 ("hostname", .string(Kernel.hostname())),
                 ("rootfs", .string(rootfs)),
@@ -72,7 +72,7 @@ public enum DemoCommand {
                 ("ok", .bool(ok)),
                 ("sections", .array(done.map(\.json))),
             ])
-            Output.out(doc.encoded(pretty: true))
+            Output.out(doc.encoded(indent: "  "))
         } else if done.count > 1 {
             Output.write(1, DemoReport.summary(done, style))
         }

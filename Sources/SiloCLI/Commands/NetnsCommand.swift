@@ -158,15 +158,15 @@ public enum NetnsCommand {
         let r = try parse(args, "list", options: [.init(["--json", "-j"], help: "JSON output")], positionals: [])
         let entries = NamedNetns.list()
         if r.flag("--json") {
-            let items: [JSONValue] = entries.map { e in
-                var fields: [(String, JSONValue)] = [("name", .string(e.name))]
-                if let id = e.nsid { fields.append(("id", .int(Int64(id)))) }
+            let items: [JSON] = entries.map { e in
+                var fields: [(String, JSON)] = [("name", .string(e.name))]
+                if let id = e.nsid { fields.append(("id", .integer(id))) }
                 fields.append(("processes", .array(e.pids.map {
-                    .object([("pid", .int(Int64($0))), ("command", .string(NetNamespace.command(of: $0)))])
+                    .fields([("pid", .integer($0)), ("command", .string(NetNamespace.command(of: $0)))])
                 })))
-                return .object(fields)
+                return .fields(fields)
             }
-            Output.out(JSONValue.array(items).encoded())
+            Output.out(JSON.array(items).encoded())
             return 0
         }
         var out = ""

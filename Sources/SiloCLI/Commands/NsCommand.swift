@@ -102,7 +102,7 @@ public enum NsCommand {
         }
         let report = try report(pid: pid)
         if r.flag("--json") {
-            Output.out(json(report).encoded(pretty: true))
+            Output.out(json(report).encoded(indent: "  "))
         } else {
             Output.write(1, text(report, TextStyle.forStdout()))
         }
@@ -133,24 +133,24 @@ public enum NsCommand {
         return out
     }
 
-    static func json(_ report: Report) -> JSONValue {
+    static func json(_ report: Report) -> JSON {
         let me = getpid()
-        return .object([
-            ("pid", .int(Int64(report.pid))),
+        return .fields([
+            ("pid", .integer(report.pid)),
             ("command", .string(report.command)),
-            ("caller", .int(Int64(me))),
+            ("caller", .integer(me)),
             ("namespaces", .array(report.entries.map { e in
-                .object([
+                .fields([
                     ("kind", .string(e.kind)),
-                    ("inode", .int(Int64(e.inode))),
+                    ("inode", .integer(e.inode)),
                     ("link", .string(e.link)),
                     ("initial", e.initial.map { .bool($0) } ?? .null),
                     ("callers", .bool(e.callers)),
-                    ("nprocs", .int(Int64(e.processes.count))),
-                    ("processes", .array(e.processes.map { .int(Int64($0)) })),
+                    ("nprocs", .integer(e.processes.count)),
+                    ("processes", .array(e.processes.map { .integer($0) })),
                 ])
             })),
-            ("unreadable", .array(report.unreadable.map { .int(Int64($0)) })),
+            ("unreadable", .array(report.unreadable.map { .integer($0) })),
         ])
     }
 }

@@ -8,6 +8,16 @@ extension JSON {
     /// An array of strings.
     public static func strings(_ items: [String]) -> JSON { .array(items.map { .string($0) }) }
 
+    /// A string, or null when absent.
+    public static func optional(_ s: String?) -> JSON { s.map { .string($0) } ?? .null }
+
+    /// Lines of text as an array of strings, or null when absent.
+    public static func lines(_ l: [String]?) -> JSON { l.map { .strings($0) } ?? .null }
+
+    /// An object from (key, value) pairs, in the order given: `--json` output reads like the
+    /// text report.
+    public static func fields(_ pairs: [(String, JSON)]) -> JSON { .object(pairs.map { Member($0.0, $0.1) }) }
+
     /// An object from string pairs, keys sorted as Go's encoding/json writes a map, so that
     /// output does not depend on dictionary order.
     public static func stringMap(_ map: [String: String]) -> JSON {

@@ -1,9 +1,6 @@
 import SiloSpec
 import SiloSys
 
-/// Spelled out: SiloSpec has two JSON types until JSONValue merges into JSON.
-typealias ProfileJSON = SiloSpec.JSON
-
 extension SeccompProfile {
     /// What the Docker-only `includes` / `excludes` of a rule are checked against.
     public struct Context: Sendable {
@@ -39,8 +36,8 @@ extension SeccompProfile {
                              isKnown: (String) -> Bool = { Seccomp.syscallNumber($0) != nil },
                              knowsArchitecture: (String) -> Bool = Seccomp.knowsArchitecture) throws(RuntimeError) -> SeccompProfile {
         let r = ProfileReader(source: source)
-        let doc: ProfileJSON
-        do { doc = try ProfileJSON.parse(text) } catch { throw r.fail("", "\(error)") }
+        let doc: JSON
+        do { doc = try JSON.parse(text) } catch { throw r.fail("", "\(error)") }
         guard case .object(let top) = doc else { throw r.fail("", "expected an object, found \(doc.kind)") }
         let topKeys: Set<String> = ["defaultAction", "defaultErrnoRet", "architectures", "archMap", "flags", "listenerPath",
                                     "listenerMetadata", "syscalls"]
@@ -76,9 +73,9 @@ extension SeccompProfile {
 
     /// Docker's `includes` / `excludes`: a rule that holds only for some capabilities,
     /// architectures or kernels.
-    static func applies(_ entry: ProfileJSON, path: String, context: Context,
+    static func applies(_ entry: JSON, path: String, context: Context,
                         fail: (String, String) -> RuntimeError) throws(RuntimeError) -> Bool {
-        func list(_ v: ProfileJSON?, _ p: String) throws(RuntimeError) -> [String] {
+        func list(_ v: JSON?, _ p: String) throws(RuntimeError) -> [String] {
             guard let v, v != .null else { return [] }
             guard case .array(let items) = v else { throw fail(p, "expected an array of strings, found \(v.kind)") }
             var out: [String] = []
@@ -113,7 +110,7 @@ extension SeccompProfile {
         return true
     }
 
-    static func describe(_ v: ProfileJSON) -> String {
+    static func describe(_ v: JSON) -> String {
         switch v {
         case .number(let n): n
         case .string(let s): "\"\(s)\""
@@ -130,13 +127,13 @@ private struct ProfileReader {
         RuntimeError(.usage, "seccomp profile \(source): \(path.isEmpty ? "" : path + ": ")\(why)")
     }
 
-    func string(_ v: ProfileJSON?, _ path: String) throws(RuntimeError) -> String {
+    func string(_ v: JSON?, _ path: String) throws(RuntimeError) -> String {
         guard let v else { throw fail(path, "missing") }
         guard case .string(let s) = v else { throw fail(path, "expected a string, found \(v.kind)") }
         return s
     }
 
-    func strings(_ v: ProfileJSON?, _ path: String) throws(RuntimeError) -> [String] {
+    func strings(_ v: JSON?, _ path: String) throws(RuntimeError) -> [String] {
         guard let v, v != .null else { return [] }
         guard case .array(let items) = v else { throw fail(path, "expected an array of strings, found \(v.kind)") }
         var out: [String] = []
@@ -144,13 +141,13 @@ private struct ProfileReader {
         return out
     }
 
-    func errnoValue(_ v: ProfileJSON, _ path: String) throws(RuntimeError) -> UInt16 {
+    func errnoValue(_ v: JSON, _ path: String) throws(RuntimeError) -> UInt16 {
         guard let n = v.uint64 else { throw fail(path, "expected a whole number from 0 to 4095, found \(SeccompProfile.describe(v))") }
         guard n <= 4095 else { throw fail(path, "errno \(n) is out of range (0 to 4095)") }
         return UInt16(n)
     }
 
-    func action(_ v: ProfileJSON?, errnoRet: ProfileJSON?, _ path: String, _ errnoPath: String) throws(RuntimeError) -> SeccompAction {
+    func action(_ v: JSON?, errnoRet: JSON?, _ path: String, _ errnoPath: String) throws(RuntimeError) -> SeccompAction {
         let name = try string(v, path)
         guard let a = SeccompProfile.actions[name] else {
             if name == "SCMP_ACT_NOTIFY" { throw fail(path, "SCMP_ACT_NOTIFY needs a seccomp agent, which silo does not have") }
@@ -167,7 +164,7 @@ private struct ProfileReader {
 
     /// `architectures`, or Docker's `archMap` entry for the native architecture with its
     /// sub-architectures, as libseccomp names them.
-    func architectures(_ doc: ProfileJSON, knowsArchitecture: (String) -> Bool) throws(RuntimeError) -> [String] {
+    func architectures(_ doc: JSON, knowsArchitecture: (String) -> Bool) throws(RuntimeError) -> [String] {
         var archs: [String] = []
         func addArch(_ name: String, _ path: String) throws(RuntimeError) {
             guard name.hasPrefix("SCMP_ARCH_"), knowsArchitecture(String(name.dropFirst(10)).lowercased()) else {
@@ -195,7 +192,7 @@ private struct ProfileReader {
 
     /// A rule's syscall names: those libseccomp knows, and the Linux syscalls it cannot name
     /// (skipped, with a warning); anything else is an error.
-    func names(_ entry: ProfileJSON, _ path: String, isKnown: (String) -> Bool) throws(RuntimeError) -> (known: [String], skipped: [SeccompProfile.Skipped]) {
+    func names(_ entry: JSON, _ path: String, isKnown: (String) -> Bool) throws(RuntimeError) -> (known: [String], skipped: [SeccompProfile.Skipped]) {
         var names: [(name: String, path: String)] = []
         for (k, n) in try strings(entry["names"], "\(path).names").enumerated() { names.append((n, "\(path).names[\(k)]")) }
         if let single = entry["name"], single != .null { names.append((try string(single, "\(path).name"), "\(path).name")) }
@@ -215,7 +212,7 @@ private struct ProfileReader {
         return (known, skipped)
     }
 
-    func conditions(_ entry: ProfileJSON, _ path: String) throws(RuntimeError) -> [SeccompCondition] {
+    func conditions(_ entry: JSON, _ path: String) throws(RuntimeError) -> [SeccompCondition] {
         guard let args = entry["args"], args != .null else { return [] }
         guard case .array(let items) = args else { throw fail("\(path).args", "expected an array, found \(args.kind)") }
         var conditions: [SeccompCondition] = []
@@ -223,7 +220,7 @@ private struct ProfileReader {
         return conditions
     }
 
-    func condition(_ a: ProfileJSON, _ ap: String) throws(RuntimeError) -> SeccompCondition {
+    func condition(_ a: JSON, _ ap: String) throws(RuntimeError) -> SeccompCondition {
         let argKeys: Set<String> = ["index", "value", "valueTwo", "op"]
         guard case .object(let am) = a else { throw fail(ap, "expected an object, found \(a.kind)") }
         for m in am where !argKeys.contains(m.key) { throw fail("\(ap).\(m.key)", "unknown field") }
