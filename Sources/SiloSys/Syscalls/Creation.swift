@@ -1,4 +1,3 @@
-
 /// What `resolveInRoot` makes of a missing path: nothing, directories, or directories and a
 /// final empty regular file.
 public enum Creation: Sendable, Equatable {

@@ -1,4 +1,3 @@
-
 /// An O_PATH fd of a resolved path, and what it is.
 public struct ResolvedPath: Sendable, Equatable {
     public var fd: Int32
