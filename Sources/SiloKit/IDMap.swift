@@ -63,8 +63,12 @@ public struct IDMap: Equatable, Sendable {
             for (i, a) in m.enumerated() {
                 if a.host == 0 { throw RuntimeError(.usage, "\(name) map `\(a.container):\(a.host):\(a.size)`: container ids must not map to host root") }
                 for b in m[(i + 1)...] {
-                    let overlapC = a.container < b.container + b.size && b.container < a.container + a.size
-                    let overlapH = a.host < b.host + b.size && b.host < a.host + a.size
+                    // In 64 bits: a range may end at 2^32 (`1:1000:4294967295`), one past UInt32.
+                    func overlap(_ x: UInt32, _ y: UInt32) -> Bool {
+                        UInt64(x) < UInt64(y) + UInt64(b.size) && UInt64(y) < UInt64(x) + UInt64(a.size)
+                    }
+                    let overlapC = overlap(a.container, b.container)
+                    let overlapH = overlap(a.host, b.host)
                     if overlapC || overlapH { throw RuntimeError(.usage, "\(name) map: ranges `\(a)` and `\(b)` overlap") }
                 }
             }
@@ -91,7 +95,8 @@ public struct HostIDRange: Equatable, Sendable {
         for line in text.split(separator: "\n") {
             let f = line.split(separator: ":")
             guard f.count == 3, f[0] == Substring(user) || f[0] == Substring(String(uid)),
-                  let s = UInt32(f[1]), let c = UInt32(f[2]), c > 0, s > 0 else { continue }
+                  let s = UInt32(f[1]), let c = UInt32(f[2]), c > 0, s > 0,
+                  UInt64(s) + UInt64(c) <= UInt64(UInt32.max) else { continue }  // past uid_t: not a range
             return HostIDRange(start: s, count: c)
         }
         return nil
@@ -132,8 +137,11 @@ public struct HostIDRange: Equatable, Sendable {
             }
         }
         let slot = UInt64(slotSize)
-        let start = (maxID / slot + 1) * slot
         let end = UInt64(UInt32.max) - 1  // (uid_t)-1 is never valid
+        var start = (maxID / slot + 1) * slot
+        // A maximum that leaves no whole slot below (uid_t)-1 is not a uid: ignored, as a field
+        // that is not a number is.
+        if start + slot > end { start = (600_100_000 / slot + 1) * slot }
         return HostIDRange(start: UInt32(start), count: UInt32(min(end - start, slot * 4096)))
     }
 
