@@ -44,7 +44,7 @@ force=0
 if [ "${1:-}" = --force ]; then force=1; shift; fi
 
 # What would leak into the output: `silo netns list` and `ip netns list` show every name,
-# `silo demo net` every host device, `lsns` every namespace with its NSFS name.
+# `silo demo net` every host device, `lsns` every namespace with its NSFS name and command.
 foreign() {
     if [ -d /run/netns ]; then
         for f in /run/netns/*; do
@@ -53,6 +53,11 @@ foreign() {
     fi
     ip -o link show type veth 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print "veth " $2 }'
     ip -o link show type bridge 2>/dev/null | awk -F': ' '{ print "bridge " $2 }'
+    # A running silo is a test or a container: its namespaces would show in `lsns`, `silo ns`
+    # and the process counts.
+    for p in $(pgrep -x silo 2>/dev/null); do
+        echo "silo process $p: $(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null | cut -c1-80)"
+    done
 }
 found=$(foreign)
 if [ -n "$found" ]; then
