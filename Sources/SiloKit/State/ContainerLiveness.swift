@@ -25,7 +25,8 @@ public enum ContainerLiveness {
 
     /// The status now: recorded stopped → stopped; init gone, reused or zombie → stopped;
     /// exec.fifo present → created; frozen → paused; else running. A record still "creating"
-    /// without a pid stays creating (silo killed during create: listed, and delete removes it).
+    /// stays creating while its init lives, and without a pid (silo killed during create:
+    /// listed, and delete removes it).
     /// `isFrozen` is the freezer check of the cgroups issue (13); until then nothing is paused.
     public static func status(of record: ContainerRecord?, in store: ContainerStateStore, id: String,
                               isFrozen: (ContainerRecord) -> Bool = { _ in false }) throws(RuntimeError) -> OCIState.Status {
@@ -33,6 +34,8 @@ public enum ContainerLiveness {
         if record.status == .stopped { return .stopped }
         if record.pid == nil { return record.status == .creating ? .creating : .stopped }
         guard try openInit(record) != nil else { return .stopped }
+        // An init recorded before create finished (READY not yet seen) is still being made.
+        if record.status == .creating { return .creating }
         if store.hasExecFifo(id: id) { return .created }
         if isFrozen(record) { return .paused }
         return .running

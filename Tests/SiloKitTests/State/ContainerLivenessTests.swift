@@ -6,15 +6,15 @@ import SiloSys
 
 /// Liveness against real children of the test process: /bin/sleep running, killed (a zombie
 /// until reaped), reaped, and records whose start time does not match (a reused pid).
-@Suite(.serialized) struct ContainerLivenessTests {
+@Suite(.serialized) final class ContainerLivenessTests {
     let base = StateTestSupport.tempDir("live")
+    deinit { StateTestSupport.removeTree(base) }
 
     func record(_ pid: pid_t, startTime: UInt64? = nil, status: OCIState.Status = .running) throws -> ContainerRecord {
         ContainerRecord(id: "c", status: status, pid: pid, pidStartTime: try startTime ?? ProcStat.read(pid).startTime, bundle: "/b")
     }
 
     @Test func statusFollowsTheInit() throws {
-        defer { StateTestSupport.removeTree(base) }
         let store = try ContainerStateStore(root: base)
         try store.create(id: "c")
         let pid = StateTestSupport.spawn(["/bin/sleep", "30"])
@@ -30,15 +30,20 @@ import SiloSys
         #expect(try ContainerLiveness.status(of: reused, in: store, id: "c") == .stopped)
         #expect(try ContainerLiveness.status(of: try record(pid, status: .stopped), in: store, id: "c") == .stopped)
         #expect(try ContainerLiveness.status(of: nil, in: store, id: "c") == .creating)
+        #expect(try ContainerLiveness.status(of: try record(pid, status: .creating), in: store, id: "c") == .creating)
+        var noPid = rec
+        noPid.pid = nil
+        noPid.status = .creating
+        #expect(try ContainerLiveness.status(of: noPid, in: store, id: "c") == .creating)
         kill(pid, SIGKILL)
         #expect(StateTestSupport.waitForZombie(pid))
         #expect(try ContainerLiveness.status(of: rec, in: store, id: "c") == .stopped)
+        #expect(try ContainerLiveness.status(of: try record(pid, startTime: rec.pidStartTime!, status: .creating), in: store, id: "c") == .stopped)
         StateTestSupport.reap(pid)
         #expect(try ContainerLiveness.status(of: rec, in: store, id: "c") == .stopped)
     }
 
     @Test func signalGoesThroughThePidfdAndNeverToAReusedPid() throws {
-        defer { StateTestSupport.removeTree(base) }
         let pid = StateTestSupport.spawn(["/bin/sleep", "30"])
         let rec = try record(pid)
         let reused = try record(pid, startTime: rec.pidStartTime! + 1)
@@ -56,9 +61,9 @@ import SiloSys
 
     @Test(.enabled(if: geteuid() == 0, "needs root to make a PID namespace with unshare"))
     func killAllReachesEveryProcessOfThePidNamespace() throws {
-        defer { StateTestSupport.removeTree(base) }
-        // unshare forks the namespace's init (sh), which starts two sleeps and waits.
-        let outer = StateTestSupport.spawn(["/usr/bin/unshare", "--pid", "--fork", "/bin/sh", "-c", "sleep 30 & sleep 30 & wait"])
+        // unshare forks the namespace's init: sh starts two sleeps and becomes a sleep itself
+        // (a shell that waited for them would exit as soon as they die, before its own signal).
+        let outer = StateTestSupport.spawn(["/usr/bin/unshare", "--pid", "--fork", "/bin/sh", "-c", "sleep 30 & sleep 30 & exec sleep 31"])
         defer { kill(outer, SIGKILL); StateTestSupport.reap(outer) }
         var initPid: pid_t = 0
         var members: [pid_t] = []
@@ -67,7 +72,7 @@ import SiloSys
                 initPid = sh
                 let ns = ContainerLiveness.pidNamespace(sh)
                 members = ContainerLiveness.processes().filter { $0 != sh && ContainerLiveness.pidNamespace($0) == ns }
-                if members.count == 2 { break }
+                if members.count == 2, (try? ProcStat.read(sh).comm) == "sleep" { break }
             }
             usleep(10_000)
         }
@@ -91,7 +96,6 @@ import SiloSys
     }
 
     @Test func execFifoReleasesTheWaitingInitAndFailsForADeadOne() throws {
-        defer { StateTestSupport.removeTree(base) }
         let store = try ContainerStateStore(root: base)
         try store.create(id: "f")
         try store.makeExecFifo(id: "f")

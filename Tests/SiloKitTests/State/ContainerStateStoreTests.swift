@@ -137,15 +137,35 @@ import SiloSys
         }
         #expect(flock(other, LOCK_EX | LOCK_NB) == 0)
         #expect(flock(other, LOCK_UN) == 0)
-        // A waiter that gets the lock after the holder deleted the container.
-        let fd = try store.lock(id: "c5")
-        try store.remove(id: "c5")
-        close(fd)
-        let e = #expect(throws: RuntimeError.self) { try store.withLock(id: "c5") {} }
-        #expect(e?.message == "container \"c5\" does not exist")
-        #expect(flock(other, LOCK_EX | LOCK_NB) == 0)
-        var st = stat()
-        #expect(fstat(other, &st) == 0 && st.st_nlink == 0)
+        let e = #expect(throws: RuntimeError.self) { try store.withLock(id: "nope") {} }
+        #expect(e?.message == "container \"nope\" does not exist")
+    }
+
+    /// A second silo that blocks on the lock while the holder deletes the container must not go
+    /// on with a directory that is gone.
+    @Test func aWaiterFindsTheContainerGoneOnceTheHolderDeletedIt() throws {
+        let base = StateTestSupport.tempDir("lockwait")
+        defer { StateTestSupport.removeTree(base) }
+        let store = try ContainerStateStore(root: base)
+        try store.create(id: "c6")
+        let held = try store.lock(id: "c6")
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var waiterResult = "none"
+        let waiter = Thread {
+            do {
+                try store.withLock(id: "c6") { waiterResult = "got the lock" }
+            } catch {
+                waiterResult = (error as? RuntimeError)?.message ?? "\(error)"
+            }
+            done.signal()
+        }
+        waiter.start()
+        usleep(200_000)  // the waiter has opened the directory and blocks in flock
+        #expect(waiterResult == "none")
+        try store.remove(id: "c6")
+        close(held)
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(waiterResult == "container \"c6\" does not exist")
     }
 
     @Test func pidFileHoldsBareDigitsAndLeavesNoTempFile() throws {

@@ -4,8 +4,9 @@ import SiloSpec
 @testable import SiloKit
 
 /// Hooks as real processes: a shell script that records what it got.
-@Suite(.serialized) struct HooksTests {
+@Suite(.serialized) final class HooksTests {
     let dir = StateTestSupport.tempDir("hooks")
+    deinit { StateTestSupport.removeTree(dir) }
     let state = OCIState(id: "c1", status: .created, pid: 4242, bundle: "/bundle", annotations: ["a": "b"])
 
     func script(_ name: String, _ body: String) throws -> String {
@@ -20,7 +21,6 @@ import SiloSpec
     }
 
     @Test func stateOnStdinArgsAndExactlyTheGivenEnvironment() throws {
-        defer { StateTestSupport.removeTree(dir) }
         let path = try script("record", """
             cat > \(dir)/stdin
             echo "$1|$2|$3" > \(dir)/args
@@ -38,7 +38,6 @@ import SiloSpec
     /// A script never sees its argv[0] (the kernel puts the script's path there), so these run
     /// /bin/sh itself and read its /proc/PID/cmdline.
     @Test func argsAreTheWholeArgvAndWithoutArgsArgv0IsThePath() throws {
-        defer { StateTestSupport.removeTree(dir) }
         try Hooks.run(OCISpec.Hook(path: "/bin/sh", args: ["custom0", "-c", "tr '\\0' '|' < /proc/$$/cmdline > \(dir)/cmdline"]),
                       kind: .poststop, input: [])
         #expect(contents("cmdline").hasPrefix("custom0|-c|"))
@@ -49,7 +48,6 @@ import SiloSpec
     }
 
     @Test func aFailingHookNamesKindPathStatusAndStderrAndStopsTheRest() throws {
-        defer { StateTestSupport.removeTree(dir) }
         let bad = try script("bad", "cat >/dev/null; echo boom >&2; echo second line >&2; exit 3")
         let after = try script("after", "touch \(dir)/after-ran")
         let e = #expect(throws: RuntimeError.self) {
@@ -60,7 +58,6 @@ import SiloSpec
     }
 
     @Test func aHookPastItsTimeoutIsKilled() throws {
-        defer { StateTestSupport.removeTree(dir) }
         let slow = try script("slow", "echo $$ > \(dir)/pid; exec sleep 30")
         let start = Date()
         let e = #expect(throws: RuntimeError.self) { try Hooks.run(OCISpec.Hook(path: slow, timeout: 1), kind: .createRuntime, input: []) }
@@ -75,7 +72,6 @@ import SiloSpec
     }
 
     @Test func aHookThatIgnoresStdinOrIsKilledOrMissingIsReported() throws {
-        defer { StateTestSupport.removeTree(dir) }
         // Exits at once without reading a large stdin: no SIGPIPE for the test process.
         let quick = try script("quick", "exit 0")
         try Hooks.run(OCISpec.Hook(path: quick), kind: .createContainer, input: [UInt8](repeating: 0x41, count: 1 << 20))
@@ -89,7 +85,6 @@ import SiloSpec
     }
 
     @Test func aHookDoesNotInheritDescriptorsWithoutCloseOnExec() throws {
-        defer { StateTestSupport.removeTree(dir) }
         let fd = open("/dev/null", O_RDONLY)  // no O_CLOEXEC, as a --preserve-fds fd
         defer { close(fd) }
         let path = try script("fds", "ls /proc/self/fd > \(dir)/fds")
