@@ -49,6 +49,19 @@ extension ContainerStateStore {
         if let owner, lchown(path, owner.uid, owner.gid) != 0 { throw RuntimeError(SyscallError.last("chown", path)) }
     }
 
+    private static let oPath: Int32 = 0o10000000  // O_PATH (a _GNU_SOURCE macro Swift does not import)
+
+    /// The init's handle on exec.fifo: an O_PATH fd opened before pivot_root (the path is not
+    /// reachable afterwards). The init later blocks in open("/proc/self/fd/N", O_WRONLY) until
+    /// `start` opens the other end, then writes one byte. Close-on-exec: the user's process
+    /// must not inherit it.
+    public func openExecFifoForInit(id: String) throws(RuntimeError) -> Int32 {
+        let path = fifoPath(of: id)
+        let fd = retryingEINTR { open(path, Self.oPath | O_CLOEXEC | O_NOFOLLOW) }
+        if fd < 0 { throw RuntimeError(SyscallError.last("open", path)) }
+        return fd
+    }
+
     /// Whether exec.fifo exists: it does exactly while the container is "created".
     public func hasExecFifo(id: String) -> Bool {
         var st = stat()

@@ -84,6 +84,19 @@ import SiloSys
         for p in members + [initPid] { #expect(kill(p, 0) != 0) }
     }
 
+    @Test func aPidfdWaitsForExitWhetherReapedOrNot() throws {
+        let pid = StateTestSupport.spawn(["/bin/sleep", "30"])
+        let handle = try Pidfd.open(pid)
+        #expect(!handle.hasExited)
+        #expect(!handle.waitForExit(milliseconds: 20))
+        try handle.signal(SIGKILL)
+        #expect(handle.waitForExit(milliseconds: 5000))
+        StateTestSupport.reap(pid)
+        #expect(handle.hasExited)
+        #expect(throws: SyscallError("pidfd_send_signal", errno: ESRCH, object: "pid \(pid)")) { try handle.signal(0) }
+        #expect(throws: SyscallError("pidfd_open", errno: ESRCH, object: "pid \(pid)")) { try Pidfd.open(pid) }
+    }
+
     @Test func procStatIsReadAfterTheLastParenthesis() throws {
         let line = "4242 (a) R 1 (x) S 77 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 123456789 2000 100 18446744073709551615\n"
         let s = ProcStat.parse(line)
@@ -105,6 +118,14 @@ import SiloSys
         try store.releaseExecFifo(id: "f", initProcess: try Pidfd.open(writer), milliseconds: 5000)
         #expect(!store.hasExecFifo(id: "f"))
         #expect(StateTestSupport.reap(writer) == 0)
+        // The way the init does it: an O_PATH fd, reopened for writing through /proc.
+        try store.makeExecFifo(id: "f")
+        let pathFd = try store.openExecFifoForInit(id: "f")
+        defer { close(pathFd) }
+        let viaProc = StateTestSupport.spawn(["/bin/sh", "-c", "printf 0 > /proc/\(getpid())/fd/\(pathFd)"])
+        try store.releaseExecFifo(id: "f", initProcess: try Pidfd.open(viaProc), milliseconds: 5000)
+        #expect(!store.hasExecFifo(id: "f"))
+        #expect(StateTestSupport.reap(viaProc) == 0)
         // Second start: the fifo is gone.
         #expect(throws: RuntimeError.self) { try store.releaseExecFifo(id: "f", initProcess: try Pidfd.open(getpid()), milliseconds: 100) }
         // An init that died before start: start fails instead of hanging.

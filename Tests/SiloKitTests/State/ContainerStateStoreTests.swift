@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SiloSpec
 import SiloSys
 @testable import SiloKit
 
@@ -75,6 +76,9 @@ import SiloSys
         #expect(rec.ociState(status: .running).json.encoded()
             == #"{"ociVersion":"\#(rec.ociVersion)","id":"c2","status":"running","pid":4242,"bundle":"/b","annotations":{"org.x":"y \"quoted\""}}"#)
         #expect(rec.ociState(status: .stopped).pid == nil)
+        // state.json is a superset of the OCI state: OCI readers take it as it is.
+        let asOCI = try OCIState.parse(rec.encoded)
+        #expect(asOCI == rec.ociState(status: .running))
     }
 
     @Test func aCorruptRecordIsAnErrorNamingTheFile() throws {
