@@ -57,4 +57,13 @@ int silo_wtermsig(int status);
 
 #pragma clang assume_nonnull end
 
+// pidfd_send_signal(2) (no glibc 2.36 wrapper) and the CMSG_* macros, for issue 11 (pidfd.c).
+#pragma clang assume_nonnull begin
+int silo_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
+size_t silo_cmsg_space(size_t len);
+size_t silo_cmsg_len(size_t len);
+void *_Nullable silo_cmsg_firsthdr(void *msghdr);
+void *silo_cmsg_data(void *cmsghdr);
+#pragma clang assume_nonnull end
+
 #endif
