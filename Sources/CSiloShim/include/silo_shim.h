@@ -31,6 +31,7 @@ int silo_fsmount(int fd, unsigned int flags, unsigned int attr_flags);
 int silo_openat2(int dfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
 int silo_setns(int fd, int nstype);
 int silo_unshare(int flags);
+int silo_pidfd_open(pid_t pid, unsigned int flags);
 ssize_t silo_getrandom(void *buf, size_t len);
 int silo_pipe2(int *fds, int flags);
 int silo_memfd_create(const char *name, unsigned int flags);
@@ -53,6 +54,15 @@ int silo_wexitstatus(int status);
 int silo_wifsignaled(int status);
 int silo_wtermsig(int status);
 
+#pragma clang assume_nonnull end
+
+// pidfd_send_signal(2) (no glibc 2.36 wrapper) and the CMSG_* macros, for issue 11 (pidfd.c).
+#pragma clang assume_nonnull begin
+int silo_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
+size_t silo_cmsg_space(size_t len);
+size_t silo_cmsg_len(size_t len);
+void *_Nullable silo_cmsg_firsthdr(void *msghdr);
+void *silo_cmsg_data(void *cmsghdr);
 #pragma clang assume_nonnull end
 
 #endif

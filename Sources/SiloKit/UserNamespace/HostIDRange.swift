@@ -64,8 +64,11 @@ public struct HostIDRange: Equatable, Sendable {
             }
         }
         let slot = UInt64(slotSize)
-        let start = (maxID / slot + 1) * slot
         let end = UInt64(UInt32.max) - 1  // (uid_t)-1 is never valid
+        var start = (maxID / slot + 1) * slot
+        // A maximum that leaves no whole slot below (uid_t)-1 is not a uid: ignored, as a field
+        // that is not a number is.
+        if start + slot > end { start = (600_100_000 / slot + 1) * slot }
         return HostIDRange(start: UInt32(start), count: UInt32(min(end - start, slot * 4096)))
     }
 
