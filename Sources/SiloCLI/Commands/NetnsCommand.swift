@@ -162,7 +162,7 @@ public enum NetnsCommand {
                 var fields: [(String, JSON)] = [("name", .string(e.name))]
                 if let id = e.nsid { fields.append(("id", .integer(id))) }
                 fields.append(("processes", .array(e.pids.map {
-                    .fields([("pid", .integer($0)), ("command", .string(NetNamespace.command(of: $0)))])
+                    .fields([("pid", .integer($0)), ("command", .string((ProcFS.comm($0) ?? "")))])
                 })))
                 return .fields(fields)
             }
@@ -174,7 +174,7 @@ public enum NetnsCommand {
             // The first part is exactly `ip netns list`'s line.
             out += e.name + (e.nsid.map { " (id: \($0))" } ?? "")
             if !e.pids.isEmpty {
-                out += "  pids: " + e.pids.map { "\($0)(\(NetNamespace.command(of: $0)))" }.joined(separator: " ")
+                out += "  pids: " + e.pids.map { "\($0)(\((ProcFS.comm($0) ?? "")))" }.joined(separator: " ")
             }
             out += "\n"
         }
@@ -193,7 +193,7 @@ public enum NetnsCommand {
         try netns("exec") { try NamedNetns.check(name) }
         guard !argv.isEmpty else { throw CommandFailure(1, "netns exec \(name): no command given") }
         for w in try netns("exec", { try NamedNetns.enterForExec(name) }) { Output.warning(w) }
-        let e = NetNamespace.execvp(argv)
+        let e = Exec.searchingPath(argv)
         throw CommandFailure(ExitStatus.ofExec(e), "exec \(argv[0]): \(e.reason)")
     }
 

@@ -15,7 +15,7 @@ enum DemoTime {
     static func clocks(in pid: pid_t) -> (monotonic: Int64, boottime: Int64)? {
         let bytes = DemoProbe.run {
             let fd = open("/proc/\(pid)/ns/time", O_RDONLY | O_CLOEXEC)
-            guard fd >= 0, (try? NetNamespace.enter(fd, .time, name: "time")) != nil else { return [] }
+            guard fd >= 0, (try? NamespaceFile.enter(fd, .time, name: "time")) != nil else { return [] }
             let now = DemoClock.now()
             var out: [UInt8] = []
             out.appendLE(UInt64(bitPattern: now.monotonic))

@@ -51,7 +51,7 @@ struct ContainerNetwork {
     static func join(_ name: String) throws(RuntimeError) -> ContainerNetwork {
         if let why = NamedNetns.invalidReason(name) { throw RuntimeError(.usage, "network netns:\(name): invalid name (\(why))") }
         let fd: Int32
-        do { fd = try NetNamespace.open(NamedNetns.path(name)) } catch {
+        do { fd = try NamespaceFile.open(NamedNetns.path(name)) } catch {
             if error.errno == ENOENT {
                 throw RuntimeError(.usage, "network netns:\(name): no such named network namespace (make it with `silo netns add \(name)`)")
             }
@@ -61,12 +61,12 @@ struct ContainerNetwork {
         var net = ContainerNetwork()
         net.newNamespace = false
         do throws(SyscallError) {
-            net.homeNetns = try NetNamespace.open(NetNamespace.currentPath)
-            try NetNamespace.enter(fd, name: name)
+            net.homeNetns = try NamespaceFile.open(NamespaceFile.currentPath)
+            try NamespaceFile.enter(fd, name: name)
             let nl = try Netlink()
             defer { nl.close() }
             try nl.setLink(index: 1, up: true, name: "lo in \(name)")
-            net.sysfsFD = try NetNamespace.detachedSysfs()
+            net.sysfsFD = try NamespaceFile.detachedSysfs()
         } catch {
             net.release()
             throw RuntimeError(.runtime, "network netns:\(name): \(error)", cause: error)
@@ -97,7 +97,7 @@ struct ContainerNetwork {
     /// Called after the id maps are written and before the child goes on.
     mutating func configure(childPID: pid_t) throws(SyscallError) {
         if homeNetns >= 0 {
-            try NetNamespace.enter(homeNetns, name: "the original network namespace")
+            try NamespaceFile.enter(homeNetns, name: "the original network namespace")
             close(homeNetns)
             homeNetns = -1
         }
@@ -113,7 +113,7 @@ struct ContainerNetwork {
         }
         hostIndex = try nl.linkIndex(name: hostDevice)
         let nsPath = "/proc/\(childPID)/ns/net"
-        let fd = try NetNamespace.open(nsPath)
+        let fd = try NamespaceFile.open(nsPath)
         defer { close(fd) }
         let inside = try Netlink(namespace: fd, name: nsPath)
         defer { inside.close() }
@@ -137,7 +137,7 @@ struct ContainerNetwork {
     /// container's netns is freed, but later.
     mutating func release() {
         if homeNetns >= 0 {
-            try? NetNamespace.enter(homeNetns, name: "the original network namespace")
+            try? NamespaceFile.enter(homeNetns, name: "the original network namespace")
             close(homeNetns)
             homeNetns = -1
         }

@@ -48,11 +48,11 @@ public enum NamedNetns {
     public static func open(_ name: String) throws(NetnsError) -> Int32 {
         try check(name)
         let fd: Int32
-        do { fd = try NetNamespace.open(path(name)) } catch {
+        do { fd = try NamespaceFile.open(path(name)) } catch {
             if error.errno == ENOENT { throw NetnsError(.cannotOpen, "netns \(name): no such named network namespace") }
             throw NetnsError(.cannotOpen, "netns \(name): \(error.reason)")
         }
-        if !NetNamespace.isNamespace(fd: fd) {
+        if !NamespaceFile.isNamespace(fd: fd) {
             close(fd)  // an unbound leftover: no namespace by that name
             throw NetnsError(.cannotOpen, "netns \(name): no such named network namespace")
         }
@@ -62,14 +62,14 @@ public enum NamedNetns {
     /// The lock add, attach and delete hold: an exclusive flock on /run/netns, the directory
     /// `ip` locks while it makes the mount point. Taken after prepareRunDir, which holds the
     /// same lock and releases it.
-    static func lockNames() -> Int32 { NetNamespace.lockDirectory(runDir) }
+    static func lockNames() -> Int32 { FileIO.lockExclusive(directory: runDir) }
 
     /// Makes room for `name`: EEXIST when a namespace is bound there; true when an unbound
     /// leftover file is there to bind onto, false when there is nothing.
     static func claim(_ name: String) throws(NetnsError) -> Bool {
         let file = path(name)
         guard let st = try? FileIO.lstat(file) else { return false }
-        if NetNamespace.isBound(file) || st.st_mode & S_IFMT != S_IFREG || st.st_size != 0 {
+        if NamespaceFile.isBound(file) || st.st_mode & S_IFMT != S_IFREG || st.st_size != 0 {
             throw NetnsError(.failed, "netns \(name): already exists")
         }
         return true
@@ -80,13 +80,13 @@ public enum NamedNetns {
     static func bind(_ tree: Int32, at name: String, reuse: Bool, what: String) throws(NetnsError) {
         let file = path(name)
         if !reuse {
-            do { try NetNamespace.createExclusive(file) } catch {
+            do { try FileIO.createExclusive(file) } catch {
                 if error.errno == EEXIST { throw NetnsError(.failed, "netns \(name): already exists") }
                 throw NetnsError.failed(error)
             }
         }
-        do { try NetNamespace.attach(tree: tree, on: file) } catch {
-            try? NetNamespace.unlink(file)
+        do { try NamespaceFile.attach(tree: tree, on: file) } catch {
+            try? FileIO.unlink(file)
             throw NetnsError(.failed, "\(what) \(name): \(error)")
         }
     }
@@ -97,18 +97,18 @@ public enum NamedNetns {
     /// self-binds.
     static func prepareRunDir() throws(NetnsError) {
         do throws(SyscallError) {
-            try NetNamespace.mkdir(runDir, mode: 0o755)
-            let lock = NetNamespace.lockDirectory(runDir)
+            try NamespaceFile.mkdir(runDir, mode: 0o755)
+            let lock = FileIO.lockExclusive(directory: runDir)
             defer { if lock >= 0 { close(lock) } }
             var madeMountPoint = false
             while true {
                 do {
-                    try NetNamespace.mount("", on: runDir, type: "none", flags: [.shared, .rec])
+                    try NamespaceFile.mount("", on: runDir, type: "none", flags: [.shared, .rec])
                     return
                 } catch {
                     // EINVAL: not a mount point yet; make it one by binding it onto itself.
                     guard error.errno == EINVAL, !madeMountPoint else { throw error }
-                    try NetNamespace.mount(runDir, on: runDir, type: "none", flags: [.bind, .rec])
+                    try NamespaceFile.mount(runDir, on: runDir, type: "none", flags: [.bind, .rec])
                     madeMountPoint = true
                 }
             }
@@ -127,25 +127,25 @@ public enum NamedNetns {
         defer { if lock >= 0 { close(lock) } }
         let reuse = try claim(name)
         let home: Int32
-        do { home = try NetNamespace.open(NetNamespace.currentPath) } catch { throw NetnsError.failed(error) }
+        do { home = try NamespaceFile.open(NamespaceFile.currentPath) } catch { throw NetnsError.failed(error) }
         defer { close(home) }
         let tree: Int32
         do throws(SyscallError) {
-            try NetNamespace.unshare(.newNet)
-            tree = try NetNamespace.detachedBind(NetNamespace.currentPath)
+            try LinuxSyscalls().unshare(.newNet)
+            tree = try NamespaceFile.detachedBind(NamespaceFile.currentPath)
             do throws(SyscallError) {
                 if loUp {
                     let nl = try Netlink()
                     defer { nl.close() }
                     try nl.setLink(index: 1, up: true, name: "lo in \(name)")
                 }
-                try NetNamespace.enter(home, name: "the original network namespace")
+                try NamespaceFile.enter(home, name: "the original network namespace")
             } catch {
                 close(tree)
                 throw error
             }
         } catch {
-            try? NetNamespace.enter(home, name: "the original network namespace")
+            try? NamespaceFile.enter(home, name: "the original network namespace")
             throw NetnsError(.failed, "netns add \(name): \(error)")
         }
         defer { close(tree) }
@@ -156,7 +156,7 @@ public enum NamedNetns {
     public static func attach(_ name: String, pid: Int32) throws(NetnsError) {
         try check(name)
         let source = "/proc/\(pid)/ns/net"
-        do { _ = try NetNamespace.identity(source) } catch {
+        do { _ = try NamespaceFile.identity(source) } catch {
             throw NetnsError(.failed, "pid \(pid): \(error.errno == ENOENT ? "No such process" : error.reason)")
         }
         try prepareRunDir()
@@ -164,7 +164,7 @@ public enum NamedNetns {
         defer { if lock >= 0 { close(lock) } }
         let reuse = try claim(name)
         let tree: Int32
-        do { tree = try NetNamespace.detachedBind(source) } catch { throw NetnsError(.failed, "netns attach \(name): \(error)") }
+        do { tree = try NamespaceFile.detachedBind(source) } catch { throw NetnsError(.failed, "netns attach \(name): \(error)") }
         defer { close(tree) }
         try bind(tree, at: name, reuse: reuse, what: "netns attach")
     }
@@ -176,8 +176,8 @@ public enum NamedNetns {
         let lock = lockNames()
         defer { if lock >= 0 { close(lock) } }
         let file = path(name)
-        NetNamespace.detach(file)
-        do { try NetNamespace.unlink(file) } catch {
+        NamespaceFile.detach(file)
+        do { try FileIO.unlink(file) } catch {
             if error.errno == ENOENT { throw NetnsError(.failed, "netns \(name): no such named network namespace") }
             throw NetnsError.failed(error)
         }
@@ -196,17 +196,17 @@ public enum NamedNetns {
     /// Which names refer to the network namespace of `pid`.
     public static func identify(pid: Int32) throws(NetnsError) -> [String] {
         let id: NamespaceID
-        do { id = try NetNamespace.identity("/proc/\(pid)/ns/net") } catch {
+        do { id = try NamespaceFile.identity("/proc/\(pid)/ns/net") } catch {
             throw NetnsError(.failed, "pid \(pid): \(error.errno == ENOENT ? "No such process" : error.reason)")
         }
-        return names().filter { (try? NetNamespace.identity(path($0))) == id }
+        return names().filter { (try? NamespaceFile.identity(path($0))) == id }
     }
 
     /// The processes inside the named namespace.
     public static func pids(_ name: String) throws(NetnsError) -> [Int32] {
         try check(name)
         let id: NamespaceID
-        do { id = try NetNamespace.identity(path(name)) } catch {
+        do { id = try NamespaceFile.identity(path(name)) } catch {
             if error.errno == ENOENT { throw NetnsError(.failed, "netns \(name): no such named network namespace") }
             throw NetnsError.failed(error)
         }
@@ -216,8 +216,8 @@ public enum NamedNetns {
     /// Every process grouped by network namespace (one pass over /proc).
     public static func processes() -> [NamespaceID: [Int32]] {
         var out: [NamespaceID: [Int32]] = [:]
-        for pid in NetNamespace.processIDs() {
-            if let id = try? NetNamespace.identity("/proc/\(pid)/ns/net") { out[id, default: []].append(pid) }
+        for pid in ProcFS.pids() {
+            if let id = try? NamespaceFile.identity("/proc/\(pid)/ns/net") { out[id, default: []].append(pid) }
         }
         return out.mapValues { $0.sorted() }
     }
@@ -230,17 +230,17 @@ public enum NamedNetns {
     }
 
     public static func list() -> [Entry] {
-        let all = names().filter { NetNamespace.isBound(path($0)) }
+        let all = names().filter { NamespaceFile.isBound(path($0)) }
         if all.isEmpty { return [] }
         let byNamespace = processes()
         let nl = try? Netlink()
         defer { nl?.close() }
         return all.map { name in
             var e = Entry(name: name, nsid: nil, pids: [])
-            if let fd = try? NetNamespace.open(path(name)) {
+            if let fd = try? NamespaceFile.open(path(name)) {
                 defer { close(fd) }
                 e.nsid = nl?.nsid(of: fd)
-                if let id = try? NetNamespace.identity(fd: fd, object: name) { e.pids = byNamespace[id] ?? [] }
+                if let id = try? NamespaceFile.identity(fd: fd, object: name) { e.pids = byNamespace[id] ?? [] }
             }
             return e
         }
@@ -254,14 +254,14 @@ public enum NamedNetns {
         defer { close(fd) }
         let sys = LinuxSyscalls()
         do throws(SyscallError) {
-            try NetNamespace.enter(fd, name: name)
+            try NamespaceFile.enter(fd, name: name)
             try sys.unshare(.newNS)
             // Nothing mounted from here on may propagate back to the host.
             try sys.mount(source: "", target: "/", type: "none", flags: [.slave, .rec], data: nil)
             var sysFlags: MountFlags = []
             do throws(SyscallError) { try sys.umount("/sys", detach: true) } catch {
                 // A read-only sysfs that cannot be unmounted cannot be shadowed read-write.
-                if NetNamespace.isReadOnly("/sys") { sysFlags.insert(.rdonly) }
+                if FileIO.isReadOnlyMount("/sys") { sysFlags.insert(.rdonly) }
             }
             try sys.mount(source: name, target: "/sys", type: "sysfs", flags: sysFlags, data: nil)
         } catch {
