@@ -17,12 +17,8 @@ struct DemoContainer {
 
     let launcher: pid_t
     private var stdinFD: Int32
-    private var stdoutFD: Int32
-    private var stderrFD: Int32
-    private var out: [UInt8] = []
-    private var err: [UInt8] = []
-    private var outClosed = false
-    private var errClosed = false
+    /// The container's stdout and stderr (the pump owns and closes them).
+    private var pipes: PipePump
     private var reaped = false
     /// The container's first process, as the host numbers it (a child of the launcher).
     private(set) var pid: pid_t?
@@ -58,7 +54,7 @@ struct DemoContainer {
             Glibc.close(inR)
             Glibc.close(outW)
             Glibc.close(errW)
-            return DemoContainer(launcher: pid, stdinFD: inW, stdoutFD: outR, stderrFD: errR)
+            return DemoContainer(launcher: pid, stdinFD: inW, pipes: PipePump(stdout: outR, stderr: errR, bufferSize: 8192))
         } catch {
             for fd in fds { Glibc.close(fd) }
             throw error
@@ -72,7 +68,7 @@ struct DemoContainer {
         // String.contains(String): that one is _StringProcessing's, and would link the regex
         // engine into silo for this one call.
         while !text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().contains(Substring(DemoContainer.ready)) {
-            if outClosed || !pump(until: deadline) { return false }
+            if !pipes.stdoutOpen || !pump(until: deadline) { return false }
         }
         if let child = ProcFS.children(of: launcher).first { pid = child }
         return pid != nil
@@ -85,7 +81,7 @@ struct DemoContainer {
         Glibc.close(stdinFD)
         stdinFD = -1
         let deadline = DemoClock.monotonicMillis() + Int64(seconds) * 1000
-        while !(outClosed && errClosed) {
+        while pipes.stdoutOpen || pipes.stderrOpen {
             if !pump(until: deadline) {
                 terminate()
                 break
@@ -111,36 +107,21 @@ struct DemoContainer {
             reaped = true
             _ = ProcessWait.status(of: launcher)
         }
-        for fd in [stdinFD, stdoutFD, stderrFD] where fd >= 0 { Glibc.close(fd) }
+        if stdinFD >= 0 { Glibc.close(stdinFD) }
         stdinFD = -1
-        stdoutFD = -1
-        stderrFD = -1
+        pipes.closeAll()
     }
 
-    var text: String { String(decoding: out, as: UTF8.self) }
-    var errorText: String { String(decoding: err, as: UTF8.self) }
+    var text: String { String(decoding: pipes.stdout, as: UTF8.self) }
+    var errorText: String { String(decoding: pipes.stderr, as: UTF8.self) }
 
     /// The script's blocks: `@@name` starts one, every following line belongs to it.
     var blocks: DemoBlocks { DemoBlocks(parsing: text) }
 
-    /// One poll round over stdout and stderr; false on timeout.
+    /// One poll round over stdout and stderr; false once the deadline has passed or poll fails.
     private mutating func pump(until deadline: Int64) -> Bool {
         let left = deadline - DemoClock.monotonicMillis()
         if left <= 0 { return false }
-        var pfds = [pollfd(fd: outClosed ? -1 : stdoutFD, events: Int16(POLLIN), revents: 0),
-                    pollfd(fd: errClosed ? -1 : stderrFD, events: Int16(POLLIN), revents: 0)]
-        let r = poll(&pfds, 2, Int32(min(left, 1000)))
-        if r < 0 { return errno == EINTR }
-        if r == 0 { return true }
-        var chunk = [UInt8](repeating: 0, count: 8192)
-        for (i, p) in pfds.enumerated() where p.fd >= 0 && p.revents != 0 {
-            let n = chunk.withUnsafeMutableBytes { read(p.fd, $0.baseAddress, $0.count) }
-            if n > 0 {
-                if i == 0 { out += chunk[0..<n] } else { err += chunk[0..<n] }
-            } else if n == 0 || errno != EINTR {
-                if i == 0 { outClosed = true } else { errClosed = true }
-            }
-        }
-        return true
+        return pipes.step(timeoutMillis: Int32(min(left, 1000))) == .progress
     }
 }

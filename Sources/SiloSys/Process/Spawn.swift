@@ -35,19 +35,12 @@ public enum Spawn {
             close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
             throw SyscallError("spawn", errno: rc, object: argv[0])
         }
-        var result = SpawnResult(status: 0, stdout: [], stderr: [])
-        var fds = [pollfd(fd: outPipe[0], events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: input.isEmpty ? -1 : inPipe[1], events: Int16(POLLOUT), revents: 0)]
-        if input.isEmpty {
-            close(inPipe[1])
-        } else {
+        if !input.isEmpty {
             // Non-blocking, so that a write never waits for a container that is itself waiting
             // for us to read its output: a blocking write of a large input deadlocks against it.
             _ = fcntl(inPipe[1], F_SETFL, O_NONBLOCK)
         }
-        var written = 0
-        var buf = [UInt8](repeating: 0, count: 65536)
+        var pump = PipePump(stdout: outPipe[0], stderr: errPipe[0], stdin: inPipe[1], input: input)
         // A container that exits without reading its input makes our write raise SIGPIPE. It is
         // blocked on this thread only, and taken back before the mask is restored, instead of
         // ignoring it for the whole caller's process (and for every process it spawns later).
@@ -55,39 +48,20 @@ public enum Spawn {
         sigemptyset(&pipeSignal)
         sigaddset(&pipeSignal, SIGPIPE)
         pthread_sigmask(SIG_BLOCK, &pipeSignal, &savedMask)
-        var raisedPipeSignal = false
         defer {
-            if raisedPipeSignal {
+            if pump.raisedPipeSignal {
                 var now = timespec()
                 _ = sigtimedwait(&pipeSignal, nil, &now)
             }
             pthread_sigmask(SIG_SETMASK, &savedMask, nil)
         }
-        while fds[0].fd >= 0 || fds[1].fd >= 0 {
-            if poll(&fds, nfds_t(fds.count), -1) < 0 { if errno == EINTR { continue } else { break } }
-            for i in 0..<2 where fds[i].fd >= 0 && fds[i].revents != 0 {
-                let n = buf.withUnsafeMutableBytes { read(fds[i].fd, $0.baseAddress, $0.count) }
-                if n > 0 {
-                    if i == 0 { result.stdout += buf[0..<n] } else { result.stderr += buf[0..<n] }
-                } else if n == 0 || errno != EINTR {
-                    close(fds[i].fd)
-                    fds[i].fd = -1
-                }
-            }
-            if fds[2].fd >= 0 && fds[2].revents != 0 {
-                let n = input.withUnsafeBytes { write(fds[2].fd, $0.baseAddress! + written, $0.count - written) }
-                if n > 0 { written += n } else if errno == EPIPE { raisedPipeSignal = true }
-                let again = n < 0 && (errno == EAGAIN || errno == EINTR)
-                if (n <= 0 && !again) || written == input.count {
-                    close(fds[2].fd)
-                    fds[2].fd = -1
-                }
-            }
+        while pump.stdoutOpen || pump.stderrOpen {
+            if pump.step(timeoutMillis: -1) == .failed { break }
         }
         // A container may exit without reading all of its input, and poll may fail: whatever is
-        // still open is closed before the wait (a child blocked on a full pipe then gets EPIPE
-        // instead of waiting forever), so a caller that runs many containers keeps none of them.
-        for f in fds where f.fd >= 0 { close(f.fd) }
+        // still open is closed before the wait, so a caller that runs many containers keeps none.
+        pump.closeAll()
+        var result = SpawnResult(status: 0, stdout: pump.stdout, stderr: pump.stderr)
         result.status = ProcessWait.status(of: pid)
         return result
     }
