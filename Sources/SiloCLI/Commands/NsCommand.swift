@@ -20,70 +20,6 @@ public enum NsCommand {
     whether it is the caller's.
     """
 
-    public struct Entry: Sendable {
-        public var kind: String
-        public var link: String
-        public var inode: UInt64
-        /// nil when this kernel gives no way to tell.
-        public var initial: Bool?
-        public var callers: Bool
-        /// Every process in this namespace, the target included, ascending.
-        public var processes: [pid_t]
-    }
-
-    public struct Report: Sendable {
-        public var pid: pid_t
-        public var command: String
-        public var entries: [Entry]
-        /// Processes whose namespaces could not be read (another user namespace's, or gone).
-        public var unreadable: [pid_t]
-    }
-
-    /// kthreadd (PID 2, parent 0) runs in every initial namespace; it serves as the reference
-    /// where no fixed inode number does, if it is visible from here.
-    static func kthreaddNamespace(_ kind: String) -> UInt64? {
-        guard ProcFS.comm(2) == "kthreadd", ProcFS.status("2")?["PPid"] == "0" else { return nil }
-        return ProcFS.namespace(kind, of: "2").flatMap(ProcFS.inode)
-    }
-
-    public static func isInitial(_ kind: String, inode: UInt64) -> Bool? {
-        // The fixed numbers (NamespaceKind.initialInode): net and mnt got them only lately.
-        if NamespaceKind(rawValue: kind)?.initialInode == inode { return true }
-        if let k = kthreaddNamespace(kind) { return k == inode }
-        // The fixed numbers of ipc, uts, user, pid, cgroup and time are reliable on any kernel.
-        return kind == "net" || kind == "mnt" ? nil : false
-    }
-
-    public static func report(pid: pid_t) throws(RuntimeError) -> Report {
-        var entries: [Entry] = []
-        for kind in NamespaceKind.allCases.map(\.rawValue) {
-            let path = "/proc/\(pid)/ns/\(kind)"
-            let link: String
-            do { link = try FileIO.readlink(path) } catch {
-                if error.errno == ENOENT && kind != "time" && !FileIO.exists("/proc/\(pid)") {
-                    throw RuntimeError(.usage, "ns: process \(pid): No such process")
-                }
-                if error.errno == ENOENT { continue }  // a kernel without this kind
-                throw RuntimeError(.runtime, "ns: \(path): \(error.reason)")
-            }
-            guard let inode = ProcFS.inode(link) else { continue }
-            entries.append(Entry(kind: kind, link: link, inode: inode, initial: isInitial(kind, inode: inode),
-                                 callers: ProcFS.namespace(kind) == link, processes: []))
-        }
-        if entries.isEmpty { throw RuntimeError(.usage, "ns: process \(pid): No such process") }
-        var unreadable: [pid_t] = []
-        for p in ProcFS.pids() {
-            var any = false
-            for i in entries.indices {
-                guard let l = ProcFS.namespace(entries[i].kind, of: "\(p)") else { continue }
-                any = true
-                if l == entries[i].link { entries[i].processes.append(p) }
-            }
-            if !any && FileIO.exists("/proc/\(p)") { unreadable.append(p) }
-        }
-        return Report(pid: pid, command: ProcFS.comm(pid) ?? "?", entries: entries, unreadable: unreadable)
-    }
-
     static func run(_ args: [String]) throws(CommandFailure) -> Int32 {
         do { return try main(args) } catch { throw CommandFailure(error) }
     }
@@ -100,7 +36,7 @@ public enum NsCommand {
             guard let p = pid_t(a), p > 0 else { throw RuntimeError(.usage, "ns: `\(a)`: expected a process ID") }
             pid = p
         }
-        let report = try report(pid: pid)
+        let report = try NamespaceReport.report(pid: pid)
         if r.flag("--json") {
             Output.out(json(report).encoded(indent: "  "))
         } else {
@@ -111,7 +47,7 @@ public enum NsCommand {
 
     static func yesNo(_ b: Bool?) -> String { b.map { $0 ? "yes" : "no" } ?? "unknown" }
 
-    static func text(_ report: Report, _ style: TextStyle) -> String {
+    static func text(_ report: NamespaceReport.Report, _ style: TextStyle) -> String {
         let me = getpid()
         var out = style.bold("Namespaces of PID \(report.pid) (\(report.command))") + (report.pid == me ? ", silo itself" : "") + "\n\n"
         let head = TextStyle.pad("KIND", 8) + TextStyle.pad("INODE", 13) + TextStyle.pad("INITIAL", 9) + TextStyle.pad("CALLER'S", 10) + TextStyle.pad("NPROCS", 8) + "OTHER PROCESSES IN IT"
@@ -133,7 +69,7 @@ public enum NsCommand {
         return out
     }
 
-    static func json(_ report: Report) -> JSON {
+    static func json(_ report: NamespaceReport.Report) -> JSON {
         let me = getpid()
         return .fields([
             ("pid", .integer(report.pid)),
