@@ -8,7 +8,7 @@ import SiloSys
 public struct DemoContext: Sendable {
     var rootfs: String
     var timeOffset: Int64
-    var shared: Set<String>
+    var shared: Set<NamespaceKind>
     /// Starts a container in this (forked) process and ends it with silo's exit status: the
     /// command line's own `silo run`, so a section's container starts exactly as `silo run` does.
     var launch: @Sendable (RunConfig) -> Never
@@ -16,7 +16,7 @@ public struct DemoContext: Sendable {
     /// anything else and are easy to find and remove.
     let tag = "silo-demo-\(getpid())"
 
-    public init(rootfs: String, timeOffset: Int64, shared: Set<String>, launch: @escaping @Sendable (RunConfig) -> Never) {
+    public init(rootfs: String, timeOffset: Int64, shared: Set<NamespaceKind>, launch: @escaping @Sendable (RunConfig) -> Never) {
         self.rootfs = rootfs
         self.timeOffset = timeOffset
         self.shared = shared
@@ -26,7 +26,7 @@ public struct DemoContext: Sendable {
     /// The container's command: the rootfs's busybox, by absolute path. busybox's shell runs its
     /// applets itself, so the script works even without the rootfs (`--share mnt`, where
     /// /bin/busybox is the host's, which the default rootfs was copied from).
-    func config(kind: String, script: DemoScript) -> RunConfig {
+    func config(kind: NamespaceKind, script: DemoScript) -> RunConfig {
         var c = RunConfig(argv: ["/bin/busybox", "sh", "-c", script.text])
         c.rootfs = rootfs
         c.hostname = "silo-demo"
@@ -34,7 +34,7 @@ public struct DemoContext: Sendable {
         // they stay there: it needs the capabilities of container root, and no filter.
         c.capAdd = ["ALL"]
         c.seccomp = .unconfined
-        if shared.contains(kind), let k = NamespaceKind(rawValue: kind) { c.share = [k] }
+        if shared.contains(kind) { c.share = [kind] }
         return c
     }
 
@@ -61,7 +61,7 @@ public struct DemoContext: Sendable {
             section.fail(DemoContext.failure(container, status: status, what: "did not report its view"))
             return nil
         }
-        let fromHost = ProcFS.namespace(section.about.kind, of: "\(pid)")
+        let fromHost = ProcFS.namespace(section.about.kind.rawValue, of: "\(pid)")
         whileRunning(pid, container.blocks)
         let status = container.finish()
         if status != 0 {

@@ -27,7 +27,7 @@ public struct DemoSection: Sendable {
     }
 
     public struct About: Sendable {
-        public var kind: String
+        public var kind: NamespaceKind
         public var title: String
         public var cloneFlag: String
         public var since: String
@@ -59,7 +59,7 @@ public struct DemoSection: Sendable {
     /// The first rows of every section: the namespace on each side, and the container's as the
     /// host saw it through /proc/PID/ns while the container ran.
     mutating func identityRows(_ run: DemoRun) {
-        let k = about.kind
+        let k = about.kind.rawValue
         row("namespace", "namespace (/proc/self/ns)", host: ProcFS.namespace(k), container: run.blocks.first("ns"))
         row("namespace_from_host", "its process, seen by host", host: run.namespaceFromHost.map { "PID \(run.pid): \($0)" }, container: nil)
     }
@@ -73,7 +73,7 @@ public struct DemoSection: Sendable {
     /// kind's own evidence; both must agree, or the section fails.
     mutating func decide(hostNamespace: String?, containerNamespace: String?, _ evidence: Evidence) {
         guard let hostNamespace else { return fail("cannot read the host's /proc/self/ns/\(about.kind)") }
-        guard let containerNamespace, containerNamespace.hasPrefix(about.kind + ":[") else {
+        guard let containerNamespace, containerNamespace.hasPrefix(about.kind.rawValue + ":[") else {
             return fail("the container did not report its /proc/self/ns/\(about.kind)")
         }
         let same = hostNamespace == containerNamespace
@@ -98,27 +98,5 @@ public struct DemoSection: Sendable {
             verdict = same ? .notIsolated : .isolated
             reason = (same ? "the host's own \(about.kind) namespace (\(hostNamespace))" : "a \(about.kind) namespace of its own") + "; " + why
         }
-    }
-
-    public var json: JSON {
-        func cell(_ lines: [String]?) -> JSON {
-            guard let lines else { return .null }
-            return lines.count == 1 ? .string(lines[0]) : .lines(lines)
-        }
-        return .fields([
-            ("kind", .string(about.kind)),
-            ("title", .string(about.title)),
-            ("clone_flag", .string(about.cloneFlag)),
-            ("since", .string(about.since)),
-            ("about", .string(about.text)),
-            ("shared", .bool(shared)),
-            ("verdict", .string(verdict.rawValue)),
-            ("reason", .string(reason)),
-            ("evidence", .array(rows.map { r in
-                .fields([("key", .string(r.key)), ("label", .string(r.label)), ("host", cell(r.host)), ("container", cell(r.container))])
-            })),
-            ("notes", .lines(notes)),
-            ("script", .string(script)),
-        ])
     }
 }

@@ -22,7 +22,7 @@ import SiloSys
     }
 
     @Test func verdictNeedsIdentityAndEvidenceToAgree() {
-        let about = DemoSection.About(kind: "uts", title: "", cloneFlag: "", since: "", text: "")
+        let about = DemoSection.About(kind: .uts, title: "", cloneFlag: "", since: "", text: "")
         var s = DemoSection(about, shared: false)
         s.decide(hostNamespace: "uts:[1]", containerNamespace: "uts:[2]", .isolated("ok"))
         #expect(s.verdict == .isolated)

@@ -55,7 +55,7 @@ public enum DemoCommand {
                               launch: { RunCommand.launch($0, exit: Exit.now) })
         if !json && chosen.count > 1 {
             Output.out(style.bold("silo demo") + ": the namespaces of Linux \(Kernel.release()), on \(Kernel.hostname()), as they are now.")
-            Output.out(TextStyle.wrap("Each section starts a fresh container (busybox from \(rootfs)) and shows, side by side, what silo reads on the host and what the container reports from inside." + (shared.isEmpty ? "" : " With --share \(shared.sorted().joined(separator: ", ")), that section's container stays in the host's namespace of that kind."), style.width, indent: ""))
+            Output.out(TextStyle.wrap("Each section starts a fresh container (busybox from \(rootfs)) and shows, side by side, what silo reads on the host and what the container reports from inside." + (shared.isEmpty ? "" : " With --share \(shared.sorted().map(\.rawValue).joined(separator: ", ")), that section's container stays in the host's namespace of that kind."), style.width, indent: ""))
         }
         let (done, interrupted) = runSections(chosen, ctx, style: style, json: json)
         if let sig = interrupted {
@@ -68,7 +68,7 @@ public enum DemoCommand {
                 ("kernel", .string(Kernel.release())),
                 ("hostname", .string(Kernel.hostname())),
                 ("rootfs", .string(rootfs)),
-                ("shared", .array(shared.sorted().map { .string($0) })),
+                ("shared", .array(shared.sorted().map { .string($0.rawValue) })),
                 ("ok", .bool(ok)),
                 ("sections", .array(done.map(\.json))),
             ])
@@ -80,8 +80,8 @@ public enum DemoCommand {
     }
 
     /// The sections to show and the kinds to share, checked against what this kernel has.
-    static func kinds(_ r: ArgumentParser.Result) throws(RuntimeError) -> (chosen: [String], shared: Set<String>) {
-        let known = sections.map(\.kind)
+    static func kinds(_ r: ArgumentParser.Result) throws(RuntimeError) -> (chosen: [NamespaceKind], shared: Set<NamespaceKind>) {
+        let known = sections.map(\.kind.rawValue)
         let present = known.filter { $0 != "time" || HostIdentity.hasTimeNamespaces }
         for k in r.positionals + r.all("--share") where !known.contains(k) {
             throw RuntimeError(.usage, "demo: unknown namespace `\(k)` (expected \(known.joined(separator: ", ")))")
@@ -94,7 +94,7 @@ public enum DemoCommand {
         for k in shared where !chosen.contains(k) {
             throw RuntimeError(.usage, "demo: --share \(k): the \(k) section is not among those shown")
         }
-        return (chosen, shared)
+        return (chosen.compactMap(NamespaceKind.init(rawValue:)), Set(shared.compactMap(NamespaceKind.init(rawValue:))))
     }
 
     static func timeOffset(_ r: ArgumentParser.Result) throws(RuntimeError) -> Int64 {
@@ -109,7 +109,7 @@ public enum DemoCommand {
     /// for the current section to end: a section always removes what it made on the host (a
     /// shared memory segment, a message queue) and reaps its container. `interrupted` is the
     /// signal that stopped the run.
-    static func runSections(_ chosen: [String], _ ctx: DemoContext, style: TextStyle, json: Bool) -> (done: [DemoSection], interrupted: Int32?) {
+    static func runSections(_ chosen: [NamespaceKind], _ ctx: DemoContext, style: TextStyle, json: Bool) -> (done: [DemoSection], interrupted: Int32?) {
         let interrupts = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
         var blocked = sigset_t()
         sigemptyset(&blocked)

@@ -47,9 +47,9 @@ enum DemoReport {
     static func summary(_ sections: [DemoSection], _ style: TextStyle) -> String {
         var out = "\n" + style.heading("== Summary " + String(repeating: "=", count: max(2, style.width - 12))) + "\n"
         for s in sections {
-            out += "   " + TextStyle.pad(s.about.kind, 8) + TextStyle.pad(s.about.cloneFlag, 17) + verdictText(s.verdict, style) + "\n"
+            out += "   " + TextStyle.pad(s.about.kind.rawValue, 8) + TextStyle.pad(s.about.cloneFlag, 17) + verdictText(s.verdict, style) + "\n"
         }
-        let bad = sections.filter { $0.verdict != .isolated }.map(\.about.kind)
+        let bad = sections.filter { $0.verdict != .isolated }.map(\.about.kind.rawValue)
         out += "\n"
         out += bad.isEmpty
             ? "   Every namespace shown is isolated on this host.\n"

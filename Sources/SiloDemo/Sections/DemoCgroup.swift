@@ -4,7 +4,7 @@ import SiloSys
 /// Cgroup: /proc/self/cgroup inside, and the same process's cgroups as the host reads them.
 enum DemoCgroup {
     static let about = DemoSection.About(
-        kind: "cgroup", title: "Cgroup namespace: the view of control groups", cloneFlag: "CLONE_NEWCGROUP", since: "4.6 (2016)",
+        kind: .cgroup, title: "Cgroup namespace: the view of control groups", cloneFlag: "CLONE_NEWCGROUP", since: "4.6 (2016)",
         text: "The cgroup namespace virtualizes the view of control groups: a process sees the cgroup it was in when the namespace was made as the root, so /proc/self/cgroup reads / and the host's hierarchy above stays hidden. It hides paths only; the limits that apply are the same.")
 
     static func lines(_ text: String?) -> [String]? { text.map { $0.split(separator: "\n").map(String.init) } }
@@ -20,7 +20,7 @@ enum DemoCgroup {
     }
 
     static func run(_ ctx: DemoContext) -> DemoSection {
-        var s = DemoSection(about, shared: ctx.shared.contains("cgroup"))
+        var s = DemoSection(about, shared: ctx.shared.contains(.cgroup))
         var script = DemoScript()
         script.block("ns", "readlink /proc/self/ns/cgroup")
         script.block("cgroup", "cat /proc/self/cgroup")

@@ -8,7 +8,7 @@ import SiloSys
 /// inside; a message queue made inside, looked for on the host.
 enum DemoIPC {
     static let about = DemoSection.About(
-        kind: "ipc", title: "IPC namespace: shared memory and message queues", cloneFlag: "CLONE_NEWIPC", since: "2.6.19 (2006); POSIX message queues since 2.6.30",
+        kind: .ipc, title: "IPC namespace: shared memory and message queues", cloneFlag: "CLONE_NEWIPC", since: "2.6.19 (2006); POSIX message queues since 2.6.30",
         text: "The IPC namespace isolates System V IPC objects (shared memory segments, semaphore sets and message queues, found by numeric key) and POSIX message queues (found by name). Two processes can share memory this way only when they are in the same IPC namespace.")
 
     /// The host's message queues through an mqueue instance of the demo's own IPC namespace,
@@ -37,7 +37,7 @@ enum DemoIPC {
     }
 
     static func run(_ ctx: DemoContext) -> DemoSection {
-        var s = DemoSection(about, shared: ctx.shared.contains("ipc"))
+        var s = DemoSection(about, shared: ctx.shared.contains(.ipc))
         let hostQueue = ctx.tag + "-host"
         let insideQueue = ctx.tag + "-inside"
         let queues: HostQueues

@@ -7,7 +7,7 @@ import SiloSys
 /// Mount: the root and the mount table on each side; a tmpfs mounted inside, looked for outside.
 enum DemoMount {
     static let about = DemoSection.About(
-        kind: "mnt", title: "Mount namespace: the file system tree", cloneFlag: "CLONE_NEWNS", since: "2.4.19 (2002)",
+        kind: .mnt, title: "Mount namespace: the file system tree", cloneFlag: "CLONE_NEWNS", since: "2.4.19 (2002)",
         text: "The mount namespace gives a process its own mount table: its own root, and mounts that come and go without the rest of the system seeing them. It was the first namespace, which is why its flag is plain CLONE_NEWNS (\"new namespace\"). silo assembles the container's root in it (an overlay over the rootfs, /proc, /sys, /dev) and pivots into it.")
 
     static func describe(_ m: ProcFS.Mount) -> String {
@@ -15,7 +15,7 @@ enum DemoMount {
     }
 
     static func run(_ ctx: DemoContext) -> DemoSection {
-        var s = DemoSection(about, shared: ctx.shared.contains("mnt"))
+        var s = DemoSection(about, shared: ctx.shared.contains(.mnt))
         let tag = ctx.tag
         var script = DemoScript()
         script.block("ns", "readlink /proc/self/ns/mnt")

@@ -7,7 +7,7 @@ import SiloSys
 /// Network: interfaces, addresses and routes on each side; lo in a bare netns and in a container.
 enum DemoNet {
     static let about = DemoSection.About(
-        kind: "net", title: "Network namespace: the network stack", cloneFlag: "CLONE_NEWNET", since: "2.6.24 (2008), complete in 2.6.29",
+        kind: .net, title: "Network namespace: the network stack", cloneFlag: "CLONE_NEWNET", since: "2.6.24 (2008), complete in 2.6.29",
         text: "The network namespace isolates the network stack: interfaces, addresses, routes, firewall rules, sockets and port numbers. A new one holds a loopback device only, and even that is down until someone brings it up; silo brings it up (the SIOCSIFFLAGS ioctl, as ifconfig does) before the command starts.")
 
     struct View {
@@ -74,7 +74,7 @@ enum DemoNet {
     }
 
     static func run(_ ctx: DemoContext) -> DemoSection {
-        var s = DemoSection(about, shared: ctx.shared.contains("net"))
+        var s = DemoSection(about, shared: ctx.shared.contains(.net))
         var script = DemoScript()
         script.block("ns", "readlink /proc/self/ns/net")
         script.block("link", "ip -o link")

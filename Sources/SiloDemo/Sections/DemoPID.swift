@@ -7,11 +7,11 @@ import SiloSys
 /// PID: the process lists, PID 1 inside, and the same process's PID on the host (NSpid).
 enum DemoPID {
     static let about = DemoSection.About(
-        kind: "pid", title: "PID namespace: process numbers", cloneFlag: "CLONE_NEWPID", since: "2.6.24 (2008)",
+        kind: .pid, title: "PID namespace: process numbers", cloneFlag: "CLONE_NEWPID", since: "2.6.24 (2008)",
         text: "The PID namespace gives processes a numbering of their own: the first process inside is PID 1 and sees only its own descendants, while the host sees the same processes under ordinary PIDs. A process has one PID in each namespace from its own up to the host's, which /proc/PID/status lists as NSpid.")
 
     static func run(_ ctx: DemoContext) -> DemoSection {
-        var s = DemoSection(about, shared: ctx.shared.contains("pid"))
+        var s = DemoSection(about, shared: ctx.shared.contains(.pid))
         var script = DemoScript()
         script.block("ns", "readlink /proc/self/ns/pid")
         script.block("self", "echo $$")

@@ -7,7 +7,7 @@ import SiloSys
 /// Time: the offsets silo set, and CLOCK_MONOTONIC and CLOCK_BOOTTIME on each side.
 enum DemoTime {
     static let about = DemoSection.About(
-        kind: "time", title: "Time namespace: the boot and monotonic clocks", cloneFlag: "CLONE_NEWTIME", since: "5.6 (2020)",
+        kind: .time, title: "Time namespace: the boot and monotonic clocks", cloneFlag: "CLONE_NEWTIME", since: "5.6 (2020)",
         text: "The time namespace gives CLOCK_MONOTONIC and CLOCK_BOOTTIME offsets of their own, so that a container moved to another machine keeps clocks that never jump back; the wall clock stays shared. It cannot be asked of clone() (0x80 there is part of the exit signal): silo calls unshare(CLONE_NEWTIME) just before execve, which the command then runs in.")
 
     /// The clocks inside the time namespace of `pid`: a child of the demo joins it with setns
@@ -31,7 +31,7 @@ enum DemoTime {
     }
 
     static func run(_ ctx: DemoContext) -> DemoSection {
-        var s = DemoSection(about, shared: ctx.shared.contains("time"))
+        var s = DemoSection(about, shared: ctx.shared.contains(.time))
         var script = DemoScript()
         script.block("ns", "readlink /proc/self/ns/time")
         script.block("offsets", "cat /proc/self/timens_offsets")

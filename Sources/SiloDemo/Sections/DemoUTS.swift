@@ -7,11 +7,11 @@ import SiloSys
 /// UTS: the hostname, set by silo, changed inside, unchanged outside.
 enum DemoUTS {
     static let about = DemoSection.About(
-        kind: "uts", title: "UTS namespace: the hostname", cloneFlag: "CLONE_NEWUTS", since: "2.6.19 (2006)",
+        kind: .uts, title: "UTS namespace: the hostname", cloneFlag: "CLONE_NEWUTS", since: "2.6.19 (2006)",
         text: "The UTS namespace isolates the two names that uname(2) reports besides the kernel's own: the hostname and the NIS domain name. A container can call itself anything, and rename itself, without renaming the machine.")
 
     static func run(_ ctx: DemoContext) -> DemoSection {
-        var s = DemoSection(about, shared: ctx.shared.contains("uts"))
+        var s = DemoSection(about, shared: ctx.shared.contains(.uts))
         let newName = "renamed-inside"
         var script = DemoScript()
         script.block("ns", "readlink /proc/self/ns/uts")

@@ -4,7 +4,7 @@ import SiloSys
 /// User: the id maps, root inside, the owner the host sees, and the capability sets.
 enum DemoUser {
     static let about = DemoSection.About(
-        kind: "user", title: "User namespace: user IDs and capabilities", cloneFlag: "CLONE_NEWUSER", since: "3.8 (2013)",
+        kind: .user, title: "User namespace: user IDs and capabilities", cloneFlag: "CLONE_NEWUSER", since: "3.8 (2013)",
         text: "The user namespace isolates user and group IDs and capabilities: a process can be root, with every capability, inside while it is an unprivileged user outside; uid_map and gid_map translate the IDs. Every other namespace is owned by a user namespace, and capabilities count only over the namespaces their user namespace owns.")
 
     /// "uid=0(root) gid=0(root)" from a status "Uid:" line ("0 0 0 0": real, effective, saved, fs).
@@ -21,7 +21,7 @@ enum DemoUser {
     }
 
     static func run(_ ctx: DemoContext) -> DemoSection {
-        var s = DemoSection(about, shared: ctx.shared.contains("user"))
+        var s = DemoSection(about, shared: ctx.shared.contains(.user))
         var script = DemoScript()
         script.block("ns", "readlink /proc/self/ns/user")
         script.block("id", "id")
