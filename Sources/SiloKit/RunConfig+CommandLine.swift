@@ -16,6 +16,7 @@ extension RunConfig {
         for t in tmpfs { a += ["--tmpfs", t] }
         if readOnly { a.append("--read-only") }
         if rootfsReadWrite { a.append("--rootfs-rw") }
+        if let rootfsSize { a += ["--rootfs-size", rootfsSize] }
         for m in uidMaps { a += ["--uid-map", "\(m.container):\(m.host):\(m.size)"] }
         for m in gidMaps { a += ["--gid-map", "\(m.container):\(m.host):\(m.size)"] }
         if useInit { a.append("--init") }
