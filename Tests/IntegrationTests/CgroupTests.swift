@@ -33,9 +33,21 @@ final class Gated {
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
-        try cg.join(pid: process.processIdentifier)
+        do { try cg.join(pid: process.processIdentifier) } catch {
+            kill(process.processIdentifier, SIGKILL)
+            throw error
+        }
+        // Never let a hog loose on the host: the script starts only once the kernel shows it inside.
+        let mine = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/cgroup", encoding: .utf8)) ?? ""
+        guard mine.contains("/\(cg.name)\n") else {
+            kill(process.processIdentifier, SIGKILL)
+            throw CgroupError("test: pid \(process.processIdentifier) is not in \(cg.name) after join: \(mine)")
+        }
         stdin.fileHandleForWriting.write(Data("go\n".utf8))
     }
+
+    /// A failed test must not leave the script running (its children are the cgroup's to kill).
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
     /// The first line the script prints (it prints one when it is ready).
     func readyLine() -> String {
@@ -93,7 +105,7 @@ struct CgroupTests {
         let pidsDir = try #require(layout.hierarchy(for: "pids")).ownDirectory + "/" + cg.name
         #expect(try String(contentsOfFile: pidsDir + "/pids.max", encoding: .utf8) == "2048\n")
         try cg.remove(killing: true)
-        #expect(sleeper.waitForExit(seconds: 5))
+        try #require(sleeper.waitForExit(seconds: 5))
         #expect(sleeper.process.terminationReason == .uncaughtSignal && sleeper.process.terminationStatus == SIGKILL)
         assertGone(cg)
     }
@@ -118,7 +130,7 @@ struct CgroupTests {
         let events = try String(contentsOfFile: pidsDir + "/pids.events", encoding: .utf8)
         #expect(events.hasPrefix("max ") && events != "max 0\n", "pids.events: \(events)")
         try cg.remove(killing: true)
-        #expect(loop.waitForExit(seconds: 10))
+        try #require(loop.waitForExit(seconds: 10))
         #expect(loop.process.terminationStatus == 2)
         for pid in pids { #expect(CgroupHost.isDead(pid), "pid \(pid) still alive") }
         assertGone(cg)
@@ -132,7 +144,7 @@ struct CgroupTests {
         #expect(!cg.wasOOMKilled())
         // tail keeps the whole of a line-less input in memory.
         let hog = try Gated("exec tail /dev/zero", into: cg)
-        #expect(hog.waitForExit(seconds: 20))
+        try #require(hog.waitForExit(seconds: 20))
         #expect(hog.process.terminationReason == .uncaughtSignal && hog.process.terminationStatus == SIGKILL)
         #expect(cg.wasOOMKilled())
         #expect((cg.stats().oomKills ?? 0) >= 1)
