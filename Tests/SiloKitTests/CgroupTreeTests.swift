@@ -69,7 +69,7 @@ import Testing
         #expect(!cg.isFrozen())
 
         let s = cg.stats()
-        #expect(s.memoryLimit == 64 << 20 && s.memoryUsage == 4096 && s.pidsLimit == 2048 && s.cpuUsageNanoseconds == 12345 && s.oomKills == 0)
+        #expect(s.memoryLimit == 64 << 20 && s.memoryUsage == 4096 && s.pidsLimit == 2048 && s.cpuUsageNanoseconds == 12345 && s.oomKills == 0 && s.forksRefused == 0)
         #expect(!cg.wasOOMKilled())
         fs.put(fs.base + "/cgroup/memory/process_api/abc/silo-t1/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n")
         #expect(cg.wasOOMKilled())
@@ -111,10 +111,10 @@ import Testing
         // A sub-cgroup the container made for itself.
         try fs.mkdir(fs.base + "/cgroup/pids/silo-dead/inner")
         #expect(Cgroup.names(prefix: "silo-", layout: layout, fs: fs) == ["silo-dead"])
-        let left = try #require(Cgroup.leftover(name: "silo-dead", layout: layout, fs: fs))
+        let left = try #require(Cgroup.open(name: "silo-dead", layout: layout, fs: fs))
         try left.remove(killing: true)
         #expect(fs.killed == [77])
-        #expect(Cgroup.leftover(name: "silo-dead", layout: layout, fs: fs) == nil)
+        #expect(Cgroup.open(name: "silo-dead", layout: layout, fs: fs) == nil)
     }
 
     @Test func v2EnablesOnlyWhatIsNeeded() throws {
@@ -136,7 +136,7 @@ import Testing
         try cg.thaw()
         fs.put(fs.base + "/cgroup/user.slice/silo-v2/memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n")
         #expect(cg.wasOOMKilled())
-        #expect(cg.stats().memoryLimitHits == 3 && cg.stats().cpuUsageNanoseconds == 7000)
+        #expect(cg.stats().memoryLimitHits == 3 && cg.stats().cpuUsageNanoseconds == 7000 && cg.stats().forksRefused == 2)
         try cg.remove(killing: true)
         // cgroup.kill, not signals one by one.
         #expect(fs.relativeWrites.last == "/cgroup/user.slice/silo-v2/cgroup.kill=1")

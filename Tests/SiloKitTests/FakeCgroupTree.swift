@@ -41,7 +41,7 @@ final class FakeCgroupTree: CgroupFS, @unchecked Sendable {
                 f["memory.usage_in_bytes"] = "4096\n"
                 f["memory.failcnt"] = "0\n"
                 f["memory.oom_control"] = "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n"
-            case (1, "pids"): f["pids.max"] = "max\n"; f["pids.current"] = "0\n"
+            case (1, "pids"): f["pids.max"] = "max\n"; f["pids.current"] = "0\n"; f["pids.events"] = "max 0\n"
             case (1, "cpu"): f["cpu.cfs_quota_us"] = "-1\n"; f["cpu.cfs_period_us"] = "100000\n"; f["cpu.shares"] = "1024\n"
             case (1, "cpuacct"): f["cpuacct.usage"] = "12345\n"
             case (1, "cpuset"): f["cpuset.cpus"] = "\n"; f["cpuset.mems"] = "\n"
@@ -50,7 +50,7 @@ final class FakeCgroupTree: CgroupFS, @unchecked Sendable {
             case (2, "memory"):
                 f["memory.max"] = "max\n"; f["memory.swap.max"] = "max\n"; f["memory.low"] = "0\n"; f["memory.current"] = "8192\n"
                 f["memory.events"] = "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n"
-            case (2, "pids"): f["pids.max"] = "max\n"; f["pids.current"] = "0\n"
+            case (2, "pids"): f["pids.max"] = "max\n"; f["pids.current"] = "0\n"; f["pids.events"] = "max 2\n"
             case (2, "cpu"): f["cpu.max"] = "max 100000\n"; f["cpu.weight"] = "100\n"
             case (2, "io"): f["io.max"] = ""; f["io.weight"] = "default 100\n"
             default: break

@@ -14,6 +14,8 @@ public struct CgroupStats: Equatable, Sendable {
     public var oomKills: UInt64?
     /// Times the memory limit was hit (v1 memory.failcnt, v2 memory.events max).
     public var memoryLimitHits: UInt64?
+    /// Forks the pids limit refused (pids.events max): a fork bomb leaves its mark here.
+    public var forksRefused: UInt64?
 }
 
 extension Cgroup {
@@ -44,6 +46,7 @@ extension Cgroup {
             s.memoryLimit = number(d + "/memory.max")
             s.pidsCurrent = number(d + "/pids.current")
             s.pidsLimit = number(d + "/pids.max")
+            s.forksRefused = field(d + "/pids.events", "max")
             s.cpuUsageNanoseconds = field(d + "/cpu.stat", "usage_usec").map { $0 * 1000 }
             s.oomKills = field(d + "/memory.events", "oom_kill")
             s.memoryLimitHits = field(d + "/memory.events", "max")
@@ -59,6 +62,7 @@ extension Cgroup {
         if let d = place("pids")?.directory {
             s.pidsCurrent = number(d + "/pids.current")
             s.pidsLimit = number(d + "/pids.max")
+            s.forksRefused = field(d + "/pids.events", "max")
         }
         if let d = place("cpuacct")?.directory { s.cpuUsageNanoseconds = number(d + "/cpuacct.usage") }
         return s
@@ -160,9 +164,10 @@ extension Cgroup {
         }
     }
 
-    /// A handle on what a dead container called `name` left (silo killed with -9): the places that
-    /// exist. Remove with `remove(killing: true)`.
-    public static func leftover(name: String, layout: CgroupLayout, fs: any CgroupFS = HostCgroupFS()) -> Cgroup? {
+    /// A handle on the existing cgroup `name`: a running container's (for `update`, `pause`, `ps`,
+    /// `stats`) or what a dead one left (silo killed with -9; remove with `remove(killing: true)`).
+    /// nil when no hierarchy has it.
+    public static func open(name: String, layout: CgroupLayout, fs: any CgroupFS = HostCgroupFS()) -> Cgroup? {
         let found = places(name: name, layout: layout).filter { fs.isDirectory($0.directory) }
         return found.isEmpty ? nil : Cgroup(name: name, layout: layout, places: found, fs: fs)
     }
