@@ -8,6 +8,8 @@ enum CgroupHost {
     /// Real root on a host with the v1 memory controller (this machine's hybrid layout).
     static let v1Memory: Bool = geteuid() == 0 && layout?.hierarchy(for: "memory")?.version == 1
         && layout?.hierarchy(for: "pids") != nil && layout?.hierarchy(for: "freezer") != nil
+    /// This host's cgroup2 at /sys/fs/cgroup/unified seen alone: a v2 layout.
+    static let unifiedV2: CgroupLayout? = geteuid() == 0 ? try? CgroupLayout.detect(fs: HostCgroupFS(), root: "/sys/fs/cgroup/unified") : nil
     nonisolated(unsafe) static var counter = 0
     /// Gone or a zombie (orphans wait for whoever reaps them).
     static func isDead(_ pid: Int32) -> Bool {
@@ -175,6 +177,34 @@ struct CgroupTests {
         assertGone(cg)
     }
 
+    /// What the layer costs warm on top of the kernel (benchmarks/cgroup-cost.c measures the
+    /// kernel alone: ~360 µs for all hierarchies). A budget, not a benchmark: 3 ms is ten times
+    /// the kernel's part; more means the layer does something it should not.
+    @Test func warmCostOfTheLayer() throws {
+        let sleeper = try Process.run(URL(fileURLWithPath: "/bin/sleep"), arguments: ["30"])
+        defer { kill(sleeper.processIdentifier, SIGKILL); sleeper.waitUntilExit() }
+        let pid = sleeper.processIdentifier
+        var detect: [Double] = [], cycle: [Double] = []
+        for _ in 0..<30 {
+            var t = DispatchTime.now().uptimeNanoseconds
+            let l = try CgroupLayout.detect(fs: HostCgroupFS())
+            detect.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1000)
+            t = DispatchTime.now().uptimeNanoseconds
+            let cg = try Cgroup.create(name: CgroupHost.name(), layout: l, limits: .contained)
+            try cg.join(pid: pid)
+            // Back where it came from, so that the cgroup can go without killing the sleeper.
+            for p in cg.places { try FileIO.write(p.hierarchy.ownDirectory + "/cgroup.procs", "\(pid)", flags: O_WRONLY | O_CLOEXEC) }
+            try cg.remove(killing: false)
+            cycle.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1000)
+            usleep(2000)
+        }
+        detect.sort()
+        cycle.sort()
+        print("cgroup layer, warm, median of 30: detect \(Int(detect[15])) µs, create+join+leave+remove (\(layout.hierarchies.count) hierarchies) \(Int(cycle[15])) µs")
+        #expect(cycle[15] < 3000)
+        #expect(detect[15] < 1000)
+    }
+
     @Test func leftoversOfAKilledSiloAreRemoved() throws {
         let cg = try Cgroup.create(name: CgroupHost.name(), layout: layout, limits: .contained)
         defer { try? cg.remove(killing: true) }
@@ -187,5 +217,51 @@ struct CgroupTests {
         #expect(sleeper.waitForExit(seconds: 5))
         #expect(Cgroup.open(name: cg.name, layout: layout) == nil)
         assertGone(cg)
+    }
+}
+
+/// The v2 code path on a real cgroup2: this hybrid host's unified mount (no domain controllers,
+/// but cgroup.procs, cgroup.freeze, cgroup.events, cgroup.kill and cpu.stat are core files).
+@Suite(.serialized, .enabled(if: CgroupHost.unifiedV2 != nil, "needs real root and a cgroup2 mount at /sys/fs/cgroup/unified"))
+struct CgroupUnifiedTests {
+    let layout = CgroupHost.unifiedV2!
+
+    @Test func v2PathOnTheUnifiedMount() throws {
+        #expect(layout.kind == .v2)
+        let cg = try Cgroup.create(name: CgroupHost.name(), layout: layout, limits: .contained)
+        defer { try? cg.remove(killing: true) }
+        // No pids controller here: the default limit is skipped and reported, not an error.
+        #expect(cg.skipped == ["pids"])
+        let busy = try Gated("echo ready; while :; do :; done", into: cg)
+        #expect(busy.readyLine() == "ready")
+        let pid = busy.process.processIdentifier
+        #expect(try cg.pids() == [pid])
+        let own = try #require(layout.unified).ownPath
+        #expect(try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8).contains("0::\(own == "/" ? "" : own)/\(cg.name)\n"))
+        func cpu() -> UInt64 { cg.stats().cpuUsageNanoseconds ?? 0 }
+        try cg.freeze()
+        #expect(cg.isFrozen())
+        let a = cpu()
+        usleep(200_000)
+        #expect(cpu() == a, "CPU time grew while frozen")
+        try cg.thaw()
+        let b = cpu()
+        usleep(200_000)
+        #expect(cpu() > b + 20_000_000, "CPU time did not grow after thaw")
+        try cg.remove(killing: true)
+        try #require(busy.waitForExit(seconds: 5))
+        #expect(busy.process.terminationStatus == SIGKILL)
+        for p in cg.places { #expect(!FileManager.default.fileExists(atPath: p.directory)) }
+    }
+
+    @Test func explicitLimitWithoutTheController() throws {
+        var limits = CgroupLimits()
+        try limits.set("memory", "64m")
+        let name = CgroupHost.name()
+        let own = try #require(layout.unified).ownDirectory
+        #expect(throws: CgroupError("the memory controller is not available in \(own) (cgroup.controllers: not delegated to this user or not enabled above)")) {
+            try Cgroup.create(name: name, layout: layout, limits: limits)
+        }
+        #expect(!FileManager.default.fileExists(atPath: own + "/" + name))
     }
 }

@@ -73,6 +73,11 @@ import Testing
         #expect(!cg.wasOOMKilled())
         fs.put(fs.base + "/cgroup/memory/process_api/abc/silo-t1/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n")
         #expect(cg.wasOOMKilled())
+        // An old kernel's oom_control without the oom_kill field: the failure count decides.
+        fs.put(fs.base + "/cgroup/memory/process_api/abc/silo-t1/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n")
+        #expect(!cg.wasOOMKilled())
+        fs.put(fs.base + "/cgroup/memory/process_api/abc/silo-t1/memory.failcnt", "12\n")
+        #expect(cg.wasOOMKilled())
 
         // Without killing, a cgroup with a process stays and says so; with it, nothing is left.
         #expect(throws: CgroupError("cgroup \(fs.base)/cgroup/cpu/silo-t1: still has processes", errno: EBUSY)) { try cg.remove(killing: false) }

@@ -69,8 +69,13 @@ extension Cgroup {
     }
 
     /// Whether the OOM killer killed a process of this cgroup: read from the kernel's count, not
-    /// guessed from a SIGKILL (which anyone could send).
-    public func wasOOMKilled() -> Bool { (stats().oomKills ?? 0) > 0 }
+    /// guessed from a SIGKILL (which anyone could send). Kernels before 4.13 have no oom_kill
+    /// field in v1's memory.oom_control; there a limit that was hit (failcnt) is the best sign.
+    public func wasOOMKilled() -> Bool {
+        let s = stats()
+        if let kills = s.oomKills { return kills > 0 }
+        return layout.kind != .v2 && (s.memoryLimitHits ?? 0) > 0
+    }
 
     // MARK: freezer
 
@@ -147,10 +152,9 @@ extension Cgroup {
     }
 
     func removeTree(_ dir: String) throws(CgroupError) {
-        guard fs.isDirectory(dir) else { return }
-        for sub in subdirectories(dir) { try removeTree(dir + "/" + sub) }
-        // rmdir can see EBUSY for a moment after the last process exited (the css is still being
-        // released); a short retry covers it.
+        // rmdir first: the usual leaf goes in one call, without listing its ~30 control files.
+        // EBUSY means sub-cgroups the container made (removed first), or, for a moment after the
+        // last process exited, a css still being released: a short retry covers that.
         var tries = 0
         while true {
             do { try fs.rmdir(dir); return } catch {
@@ -159,8 +163,8 @@ extension Cgroup {
                     throw CgroupError(error.errno == EBUSY ? "cgroup \(dir): still has processes" : "cgroup \(dir): \(error.reason)", errno: error.errno)
                 }
             }
+            if tries == 0 { for sub in subdirectories(dir) { try removeTree(dir + "/" + sub) } } else { fs.sleep(microseconds: 1000) }
             tries += 1
-            fs.sleep(microseconds: 1000)
         }
     }
 
