@@ -28,13 +28,20 @@ final class Gated {
     let process = Process()
     let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
 
-    init(_ script: String, into cg: Cgroup) throws {
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "read go; " + script]
+    convenience init(_ script: String, into cg: Cgroup) throws {
+        try self.init(["/bin/sh", "-c", "read go; " + script], into: cg)
+    }
+
+    /// `argv` must read a line from stdin before it does anything that matters.
+    /// `before`: runs once the process exists, before it is moved.
+    init(_ argv: [String], into cg: Cgroup, before: (Int32) -> Void = { _ in }) throws {
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
+        before(process.processIdentifier)
         do { try cg.join(pid: process.processIdentifier) } catch {
             kill(process.processIdentifier, SIGKILL)
             throw error
@@ -174,6 +181,32 @@ struct CgroupTests {
         #expect(cpu() > b + 20_000_000, "CPU time did not grow after thaw")
         try cg.remove(killing: true)
         #expect(busy.waitForExit(seconds: 5))
+        assertGone(cg)
+    }
+
+    /// The wiring rule for the cgroup namespace: join first, then CLONE_NEWCGROUP, and the
+    /// container's cgroup is "/" in every hierarchy. The wrong order shows the container's name
+    /// inside, in each hierarchy the cgroup was made in: all of them, so that no view of the
+    /// caller's cgroups is left.
+    @Test func cgroupNamespaceAfterJoinIsRootedAtTheContainer() throws {
+        func view(_ g: Gated) throws -> [Substring] {
+            try #require(g.waitForExit(seconds: 5))
+            return (g.readyLine() + "\n" + String(decoding: g.stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)).split(separator: "\n")
+        }
+        let cg = try Cgroup.create(name: CgroupHost.name(), layout: layout, limits: .contained)
+        defer { try? cg.remove(killing: true) }
+        let right = try view(Gated("exec unshare --cgroup cat /proc/self/cgroup", into: cg))
+        #expect(right.count == layout.hierarchies.count, "\(right)")
+        for e in right { #expect(e.hasSuffix(":/"), "\(e) in \(right)") }
+
+        let myNS = Host.nsInode("cgroup")
+        let wrong = try view(Gated(["/usr/bin/unshare", "--cgroup", "/bin/sh", "-c", "read go; cat /proc/self/cgroup"], into: cg) { pid in
+            // Moved only once it is in its own cgroup namespace.
+            for _ in 0..<400 where Host.nsInode("cgroup", pid: "\(pid)") == myNS { usleep(5000) }
+        })
+        #expect(wrong.count == layout.hierarchies.count, "\(wrong)")
+        for e in wrong { #expect(e.hasSuffix(":/\(cg.name)"), "\(e) in \(wrong)") }
+        try cg.remove(killing: true)
         assertGone(cg)
     }
 
