@@ -121,7 +121,7 @@ import SiloSysTesting
     @Test func aFailingStepIsReportedWithItsStageAndStopsTheSequence() {
         let sys = FakeKernel()
         sys.failures = [.init(match: { if case .moveOnto(_, "/proc") = $0 { true } else { false } }, errno: Errno.notPermitted)]
-        #expect(throws: StageError(.mountProc, SyscallError("move_mount", errno: 1, object: "/proc"))) {
+        #expect(throws: StageError(.mountProc, SyscallError("move_mount", errno: Errno.notPermitted, object: "/proc"))) {
             try ContainerInit(plan: plan(), sys: sys).prepare()
         }
         #expect(!sys.calls.contains(.pivotRoot(".", ".")))
@@ -165,7 +165,7 @@ import SiloSysTesting
             try ContainerInit(plan: p, sys: sys).prepare()
             Issue.record("no error")
         } catch {
-            #expect(error.stage == .mountVolumes && error.error.errno == 21)
+            #expect(error.stage == .mountVolumes && error.error.errno == Errno.isADirectory)
             #expect(RuntimeError(error.error, stage: error.stage).message.contains("-v FILE:/etc: the source is a file but /etc in the rootfs is a directory"))
         }
         #expect(!sys.calls.contains { if case .moveOnto(9, _) = $0 { true } else { false } })
@@ -173,12 +173,12 @@ import SiloSysTesting
 
     @Test func execSearchesPathAndPrefersPermissionDeniedOverNotFound() {
         let sys = FakeKernel()
-        sys.execErrors = ["/usr/bin/tool": 13]
+        sys.execErrors = ["/usr/bin/tool": Errno.permissionDenied]
         let err = ContainerInit(plan: plan(argv: ["tool"]), sys: sys).exec()
         #expect(sys.calls == [.execve("/usr/bin/tool"), .execve("/bin/tool")])
-        #expect(err.stage == .exec && err.error.errno == 13)
+        #expect(err.stage == .exec && err.error.errno == Errno.permissionDenied)
         let notFound = ContainerInit(plan: plan(argv: ["nope"]), sys: FakeKernel()).exec()
-        #expect(notFound.error.errno == 2 && notFound.error.object.hasSuffix("nope"))
+        #expect(notFound.error.errno == Errno.noSuchFile && notFound.error.object.hasSuffix("nope"))
     }
 
     @Test func aWorkdirThatResolvesOutsideTheNewRootIsRefused() throws {
@@ -191,12 +191,12 @@ import SiloSysTesting
         // "(unreachable)/...", which glibc turns into ENOENT; both are refused.
         let leaky = FakeKernel()
         leaky.cwdOverride = "(unreachable)/sys/fs/cgroup"
-        #expect(throws: StageError(.workdir, SyscallError("chdir", errno: 2, object: "/srv (outside the container's root)"))) {
+        #expect(throws: StageError(.workdir, SyscallError("chdir", errno: Errno.noSuchFile, object: "/srv (outside the container's root)"))) {
             try ContainerInit(plan: p, sys: leaky).prepare()
         }
         let unreachable = FakeKernel()
         unreachable.cwdErrno = 2
-        #expect(throws: StageError(.workdir, SyscallError("chdir", errno: 2, object: "/srv (outside the container's root)"))) {
+        #expect(throws: StageError(.workdir, SyscallError("chdir", errno: Errno.noSuchFile, object: "/srv (outside the container's root)"))) {
             try ContainerInit(plan: p, sys: unreachable).prepare()
         }
     }
