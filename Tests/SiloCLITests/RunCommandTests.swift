@@ -55,4 +55,17 @@ import SiloSys
         }
         #expect(throws: RuntimeError.self) { try RunCommand.parse(["--rootfs-size", "1g", "--read-only", "sh"]) }
     }
+
+    @Test func theRootfsHintIsForAMissingDefaultRootfsOnly() throws {
+        let c = RunConfig(argv: ["true"])
+        let rootfs = RuntimeError(.runtime, "rootfs \(c.rootfs): No such file or directory",
+                                  cause: SyscallError("realpath", errno: Errno.noSuchFile, object: c.rootfs))
+        #expect(RunCommand.message(rootfs, c).hasSuffix(" (make it with rootfs-scripts/busybox.sh)"))
+        let volume = RuntimeError(.runtime, "volume /nonexist: No such file or directory",
+                                  cause: SyscallError("realpath", errno: Errno.noSuchFile, object: "/nonexist"))
+        #expect(RunCommand.message(volume, c) == volume.message)
+        var other = c
+        other.rootfs = "/elsewhere"
+        #expect(RunCommand.message(rootfs, other) == rootfs.message)
+    }
 }

@@ -25,11 +25,7 @@ public enum RunCommand {
             for w in prepared.warnings { Output.warning(w) }
             exit(try launcher.run(&prepared))
         } catch {
-            var message = error.message
-            if error.cause?.call == "realpath", error.cause?.errno == ENOENT, config.rootfs == RunConfig.defaultRootfs {
-                message += " (make it with rootfs-scripts/busybox.sh)"
-            }
-            Output.error("silo: \(message)")
+            Output.error("silo: \(message(error, config))")
             exit(ExitStatus.of(error))
         }
     }
@@ -149,5 +145,13 @@ public enum RunCommand {
         } else {
             throw RuntimeError(.usage, "security-opt `\(o)`: expected seccomp=PROFILE or no-new-privileges[=BOOL]")
         }
+    }
+
+    /// The error's line, with how to make the default rootfs when that is what is missing (not
+    /// a volume's source, nor a rootfs the user named).
+    static func message(_ error: RuntimeError, _ config: RunConfig) -> String {
+        guard let cause = error.cause, cause.call == "realpath", cause.errno == ENOENT,
+              config.rootfs == RunConfig.defaultRootfs, cause.object == config.rootfs else { return error.message }
+        return error.message + " (make it with rootfs-scripts/busybox.sh)"
     }
 }

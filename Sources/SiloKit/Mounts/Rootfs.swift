@@ -47,12 +47,9 @@ public enum Rootfs {
     }
 
     public static func realpath(_ path: String, what: String) throws(RuntimeError) -> String {
-        guard let p = Glibc.realpath(path, nil) else {
-            let e = SyscallError.last("realpath", path)
-            throw RuntimeError(.runtime, "\(what) \(path): \(e.reason)", cause: e)
+        do { return try FileIO.realpath(path) } catch {
+            throw RuntimeError(.runtime, "\(what) \(path): \(error.reason)", cause: error)
         }
-        defer { free(p) }
-        return String(cString: p)
     }
 
     /// True when some directory on the way to `path` (itself included) is owned by root and

@@ -26,4 +26,11 @@ extension FileIO {
         var s = statvfs()
         return statvfs(path, &s) == 0 && s.f_flag & UInt(ST_RDONLY) != 0
     }
+
+    /// realpath(3): every symlink and `..` resolved, on the host.
+    public static func realpath(_ path: String) throws(SyscallError) -> String {
+        guard let p = Glibc.realpath(path, nil) else { throw SyscallError.last("realpath", path) }
+        defer { free(p) }
+        return String(cString: p)
+    }
 }
