@@ -50,14 +50,4 @@ public enum JSON: Equatable, Sendable {
         guard case .number(let text) = self else { return nil }
         return Int64(text)
     }
-
-    public static func parse(_ text: String) throws(JSONError) -> JSON {
-        var p = JSONParser(Array(text.utf8))
-        return try p.document()
-    }
-
-    public static func parse(_ bytes: [UInt8]) throws(JSONError) -> JSON {
-        var p = JSONParser(bytes)
-        return try p.document()
-    }
 }

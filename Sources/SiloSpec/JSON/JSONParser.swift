@@ -1,3 +1,15 @@
+extension JSON {
+    public static func parse(_ text: String) throws(JSONError) -> JSON {
+        var p = JSONParser(Array(text.utf8))
+        return try p.document()
+    }
+
+    public static func parse(_ bytes: [UInt8]) throws(JSONError) -> JSON {
+        var p = JSONParser(bytes)
+        return try p.document()
+    }
+}
+
 struct JSONParser {
     let b: [UInt8]
     var i = 0
