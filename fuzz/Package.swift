@@ -13,7 +13,9 @@ let package = Package(
         .target(name: "CFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CFuzzer"]),
     ] + fuzzers.map {
-        .executableTarget(name: $0, dependencies: ["FuzzSupport", .product(name: "SiloKit", package: "silo")],
+        // The argument parsers live in SiloCLI, the rest in SiloKit (docs/architecture.md).
+        .executableTarget(name: $0, dependencies: ["FuzzSupport", .product(name: "SiloKit", package: "silo")]
+                              + ($0 == "FuzzArguments" ? [.product(name: "SiloCLI", package: "silo")] : []),
                           // gold fails with an internal error on ASan's symbols; lld links them.
                           linkerSettings: [.unsafeFlags(["-use-ld=lld"])])
     },

@@ -127,7 +127,6 @@ int silo_seccomp_set_filter(unsigned int flags, const void *bpf, unsigned short 
     return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
 }
 
-int silo_ioctl_int(int fd, unsigned long request, int arg) { return ioctl(fd, request, arg); }
 int silo_ioctl_ptr(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
 
 int silo_wifexited(int status) { return WIFEXITED(status); }

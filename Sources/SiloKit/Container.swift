@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSiloShim
 import SiloSys
 
 /// What a container printed and how it ended.
@@ -30,126 +29,12 @@ public struct ContainerResult: Sendable {
 /// `Launcher(config).run()` directly.
 public enum Container {
     public static func run(_ config: RunConfig, input: [UInt8] = [], silo: String? = nil) throws(RuntimeError) -> ContainerResult {
-        let binary = silo ?? getenvString("SILO_PATH") ?? "silo"
-        return try Spawn.run([binary, "run"] + config.commandLine, input: input)
-    }
-}
-
-extension RunConfig {
-    /// The `silo run` arguments that describe this configuration.
-    public var commandLine: [String] {
-        var a = ["--rootfs", rootfs]
-        if let hostname { a += ["--hostname", hostname] }
-        for e in env { a += ["-e", e] }
-        for f in envFiles { a += ["--env-file", f] }
-        if let workdir { a += ["-w", workdir] }
-        if let user { a += ["--user", user] }
-        for v in volumes { a += ["-v", "\(v.source):\(v.target):\(v.readOnly ? "ro" : "rw")"] }
-        for t in tmpfs { a += ["--tmpfs", t] }
-        if readOnly { a.append("--read-only") }
-        if rootfsReadWrite { a.append("--rootfs-rw") }
-        for m in uidMaps { a += ["--uid-map", "\(m.container):\(m.host):\(m.size)"] }
-        for m in gidMaps { a += ["--gid-map", "\(m.container):\(m.host):\(m.size)"] }
-        if useInit { a.append("--init") }
-        if timeOffset.monotonic != 0 { a += ["--time-offset", String(timeOffset.monotonic)] }
-        switch network {
-        case .none: break
-        case .netns(let n): a += ["--network", "netns:\(n)"]
-        case .bridge(let b): a += ["--network", "bridge:\(b)"]
+        let binary = silo ?? ProcessEnvironment.value("SILO_PATH") ?? "silo"
+        do {
+            let r = try Spawn.run([binary, "run"] + config.commandLine, input: input)
+            return ContainerResult(status: r.status, stdout: r.stdout, stderr: r.stderr)
+        } catch {
+            throw RuntimeError(error)
         }
-        for c in capAdd { a += ["--cap-add", c] }
-        for c in capDrop { a += ["--cap-drop", c] }
-        switch seccomp {
-        case .default: break
-        case .unconfined: a += ["--seccomp", "unconfined"]
-        case .profile(let p): a += ["--seccomp", p]
-        }
-        if !noNewPrivileges { a.append("--no-new-privileges=false") }
-        for u in ulimits { a += ["--ulimit", u] }
-        for s in share.sorted() { a += ["--share", s] }
-        return a + ["--"] + argv
-    }
-}
-
-/// posix_spawn with stdin fed and stdout/stderr collected through pipes, driven by poll(2):
-/// no threads, no Foundation.
-public enum Spawn {
-    public static func run(_ argv: [String], input: [UInt8] = []) throws(RuntimeError) -> ContainerResult {
-        var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
-        guard silo_pipe2(&inPipe, O_CLOEXEC) == 0, silo_pipe2(&outPipe, O_CLOEXEC) == 0, silo_pipe2(&errPipe, O_CLOEXEC) == 0 else {
-            let e = SyscallError.last("pipe2")
-            for fd in inPipe + outPipe + errPipe where fd >= 0 { close(fd) }
-            throw RuntimeError(e)
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        var pid: pid_t = 0
-        let rc = CStringArray.with(argv) { cargv in
-            posix_spawnp(&pid, argv[0], &actions, nil, UnsafeMutablePointer(mutating: cargv), environ)
-        }
-        close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
-        if rc != 0 {
-            close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
-            throw RuntimeError(.runtime, "spawn \(argv[0]): \(errnoString(rc))")
-        }
-        var result = ContainerResult(status: 0, stdout: [], stderr: [])
-        var fds = [pollfd(fd: outPipe[0], events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: input.isEmpty ? -1 : inPipe[1], events: Int16(POLLOUT), revents: 0)]
-        if input.isEmpty {
-            close(inPipe[1])
-        } else {
-            // Non-blocking, so that a write never waits for a container that is itself waiting
-            // for us to read its output: a blocking write of a large input deadlocks against it.
-            _ = fcntl(inPipe[1], F_SETFL, O_NONBLOCK)
-        }
-        var written = 0
-        var buf = [UInt8](repeating: 0, count: 65536)
-        // A container that exits without reading its input makes our write raise SIGPIPE. It is
-        // blocked on this thread only, and taken back before the mask is restored, instead of
-        // ignoring it for the whole caller's process (and for every process it spawns later).
-        var pipeSignal = sigset_t(), savedMask = sigset_t()
-        sigemptyset(&pipeSignal)
-        sigaddset(&pipeSignal, SIGPIPE)
-        pthread_sigmask(SIG_BLOCK, &pipeSignal, &savedMask)
-        var raisedPipeSignal = false
-        defer {
-            if raisedPipeSignal {
-                var now = timespec()
-                _ = sigtimedwait(&pipeSignal, nil, &now)
-            }
-            pthread_sigmask(SIG_SETMASK, &savedMask, nil)
-        }
-        while fds[0].fd >= 0 || fds[1].fd >= 0 {
-            if poll(&fds, nfds_t(fds.count), -1) < 0 { if errno == EINTR { continue } else { break } }
-            for i in 0..<2 where fds[i].fd >= 0 && fds[i].revents != 0 {
-                let n = buf.withUnsafeMutableBytes { read(fds[i].fd, $0.baseAddress, $0.count) }
-                if n > 0 {
-                    if i == 0 { result.stdout += buf[0..<n] } else { result.stderr += buf[0..<n] }
-                } else if n == 0 || errno != EINTR {
-                    close(fds[i].fd)
-                    fds[i].fd = -1
-                }
-            }
-            if fds[2].fd >= 0 && fds[2].revents != 0 {
-                let n = input.withUnsafeBytes { write(fds[2].fd, $0.baseAddress! + written, $0.count - written) }
-                if n > 0 { written += n } else if errno == EPIPE { raisedPipeSignal = true }
-                let again = n < 0 && (errno == EAGAIN || errno == EINTR)
-                if (n <= 0 && !again) || written == input.count {
-                    close(fds[2].fd)
-                    fds[2].fd = -1
-                }
-            }
-        }
-        // A container may exit without reading all of its input, and poll may fail: whatever is
-        // still open is closed before the wait (a child blocked on a full pipe then gets EPIPE
-        // instead of waiting forever), so a caller that runs many containers keeps none of them.
-        for f in fds where f.fd >= 0 { close(f.fd) }
-        result.status = ProcessWait.status(of: pid)
-        return result
     }
 }

@@ -1,3 +1,5 @@
+import SiloSys
+
 /// What `silo run` was asked for: the public description of one container.
 public struct RunConfig: Sendable {
     public struct Volume: Equatable, Sendable {
@@ -57,7 +59,7 @@ public struct RunConfig: Sendable {
     /// `NAME=SOFT[:HARD]`
     public var ulimits: [String] = []
     /// Namespaces left shared with the host, for `silo demo --share` only.
-    public var share: Set<String> = []
+    public var share: Set<NamespaceKind> = []
 
     public init(argv: [String]) {
         self.argv = argv

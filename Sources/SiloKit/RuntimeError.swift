@@ -29,14 +29,6 @@ public struct RuntimeError: Error, CustomStringConvertible, Sendable {
         self.init(.runtime, RuntimeError.explain(error, stage: stage), cause: error)
     }
 
-    public var exitStatus: Int32 {
-        switch code {
-        case .cannotExecute: 126
-        case .notFound: 127
-        default: 125
-        }
-    }
-
     public var description: String { message }
 
     /// The message for a failed syscall, with a hint where users of other runtimes got stuck.
@@ -44,10 +36,10 @@ public struct RuntimeError: Error, CustomStringConvertible, Sendable {
         var msg = e.description
         if let stage, !e.call.hasPrefix(stage.description) && stage != .exec { msg = "\(stage): " + msg }
         switch (e.call, e.errno) {
-        case ("clone", 1): msg += " (user namespaces disabled? check sysctl user.max_user_namespaces and AppArmor)"
-        case ("pivot_root", 22): msg += " (is the rootfs on ramfs/initramfs or a shared mount?)"
-        case ("mount", 1) where stage == .mountProc: msg += " (procfs needs a new PID namespace and a fully visible /proc)"
-        case ("mount_setattr(MOUNT_ATTR_IDMAP)", 22): msg += " (the rootfs's file system cannot do idmapped mounts)"
+        case ("clone", Errno.notPermitted): msg += " (user namespaces disabled? check sysctl user.max_user_namespaces and AppArmor)"
+        case ("pivot_root", Errno.invalidArgument): msg += " (is the rootfs on ramfs/initramfs or a shared mount?)"
+        case ("mount", Errno.notPermitted) where stage == .mountProc: msg += " (procfs needs a new PID namespace and a fully visible /proc)"
+        case ("mount_setattr(MOUNT_ATTR_IDMAP)", Errno.invalidArgument): msg += " (the rootfs's file system cannot do idmapped mounts)"
         default: break
         }
         return msg

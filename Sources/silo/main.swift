@@ -1,7 +1,4 @@
-import SiloKit
-import SiloSys
+import SiloCLI
 
-Trace.mark("main")
-Trace.mark("trace: first line")  // the first write costs page faults: its own row
-// One call into nonisolated code; see CLI.swift for why nothing else belongs here.
-CLI.main(Array(CommandLine.arguments.dropFirst()))
+// One call into nonisolated code: see SiloCLI/CLI.swift for why nothing else belongs here.
+CLI.main(CommandLine.arguments)

@@ -89,6 +89,8 @@ enum Silo {
 }
 
 enum Host {
+    static let hasTimeNamespaces = FileManager.default.fileExists(atPath: "/proc/self/ns/time")
+
     /// Real root in the initial user namespace, with the test rootfs present.
     static let canRunContainers: Bool = {
         guard geteuid() == 0, let map = try? String(contentsOfFile: "/proc/self/uid_map", encoding: .utf8) else { return false }

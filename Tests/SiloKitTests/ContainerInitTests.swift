@@ -1,6 +1,7 @@
 import Testing
 @testable import SiloKit
 import SiloSys
+import SiloSysTesting
 
 @Suite struct ContainerInitTests {
     func plan(mode: RootfsMode = .overlay, argv: [String] = ["sh"]) -> ContainerPlan {
@@ -13,14 +14,14 @@ import SiloSys
     }
 
     @Test func propagationIsMadeSlaveBeforeAnyOtherMount() throws {
-        let sys = RecordingSyscalls()
+        let sys = FakeKernel()
         try ContainerInit(plan: plan(), sys: sys).prepare()
         let firstMount = sys.calls.first { if case .mount = $0 { true } else { false } }
         #expect(firstMount == .mount(nil, "/", nil, [.rec, .slave], nil))
     }
 
     @Test func pivotRootIsFollowedByADetachedUmountOfTheOldRoot() throws {
-        let sys = RecordingSyscalls()
+        let sys = FakeKernel()
         try ContainerInit(plan: plan(), sys: sys).prepare()
         let i = try #require(sys.calls.firstIndex(of: .pivotRoot(".", ".")))
         // into the new root by its fd (the overlay's), not by the attach point's path
@@ -34,7 +35,7 @@ import SiloSys
     }
 
     @Test func seccompIsTheLastCallBeforeExecWithNoNewPrivs() throws {
-        let sys = RecordingSyscalls()
+        let sys = FakeKernel()
         let initProcess = ContainerInit(plan: plan(), sys: sys)
         try initProcess.prepare()
         _ = initProcess.exec()
@@ -55,17 +56,17 @@ import SiloSys
         p.gid = uid
         p.syncFD = 7
         p.capabilities = Capabilities.state(Capabilities.defaultMask, uid: uid, lastCap: 40)
-        let sys = RecordingSyscalls()
+        let sys = FakeKernel()
         try ContainerInit(plan: p, sys: sys).prepare()
         #expect(Array(sys.calls.prefix(2)) == [.pdeathsig(9), .peerCheck(7)])
-        func isIDChange(_ c: RecordingSyscalls.Call) -> Bool {
+        func isIDChange(_ c: FakeKernel.Call) -> Bool {
             switch c {
             case .setresuid, .setresgid: true
             default: false
             }
         }
         // Calls that cannot let anything else run: the re-arm may wait until after them.
-        func isCredentialStep(_ c: RecordingSyscalls.Call) -> Bool {
+        func isCredentialStep(_ c: FakeKernel.Call) -> Bool {
             switch c {
             case .setresuid, .setresgid, .setgroups, .dumpable, .keepCaps, .capset, .clearAmbient: true
             default: false
@@ -81,7 +82,7 @@ import SiloSys
     }
 
     @Test func aSiloThatDiedBeforeTheArmingStopsTheChildAtOnce() {
-        let sys = RecordingSyscalls()
+        let sys = FakeKernel()
         sys.parentGone = true
         do {
             try ContainerInit(plan: plan(), sys: sys).prepare()
@@ -93,7 +94,7 @@ import SiloSys
     }
 
     @Test func containerRootComesFirstAndTheTimeNamespaceGetsItsOffsets() throws {
-        let sys = RecordingSyscalls()
+        let sys = FakeKernel()
         try ContainerInit(plan: plan(), sys: sys).prepare()
         #expect(Array(sys.calls.prefix(5)) == [.pdeathsig(9), .peerCheck(-1), .setresgid(0), .setresuid(0), .dumpable(true)])
         let u = try #require(sys.calls.firstIndex(of: .unshare(.newTime)))
@@ -107,7 +108,7 @@ import SiloSys
     @Test func theCallersIgnoredSignalsAreResetBeforeExec() throws {
         var p = plan()
         p.ignoredSignals = 0x1202
-        let sys = RecordingSyscalls()
+        let sys = FakeKernel()
         let initProcess = ContainerInit(plan: p, sys: sys)
         try initProcess.prepare()
         _ = initProcess.exec()
@@ -118,9 +119,9 @@ import SiloSys
     }
 
     @Test func aFailingStepIsReportedWithItsStageAndStopsTheSequence() {
-        let sys = RecordingSyscalls()
-        sys.failures = [({ if case .moveOnto(_, "/proc") = $0 { true } else { false } }, 1)]
-        #expect(throws: StageError(.mountProc, SyscallError("move_mount", errno: 1, object: "/proc"))) {
+        let sys = FakeKernel()
+        sys.failures = [.init(match: { if case .moveOnto(_, "/proc") = $0 { true } else { false } }, errno: Errno.notPermitted)]
+        #expect(throws: StageError(.mountProc, SyscallError("move_mount", errno: Errno.notPermitted, object: "/proc"))) {
             try ContainerInit(plan: plan(), sys: sys).prepare()
         }
         #expect(!sys.calls.contains(.pivotRoot(".", ".")))
@@ -134,7 +135,7 @@ import SiloSys
         p.mounts = MountPlan.make(attachAt: "/tmp", rootfsFD: 5, mode: .overlay,
                                   volumes: [TreeMount(fd: 9, target: "/x/sub", isFile: false)],
                                   tmpfs: [("/x/t", "size=1m")], maskPaths: true)
-        let sys = RecordingSyscalls()
+        let sys = FakeKernel()
         sys.existing = ["/proc/kcore": .regular, "/proc/acpi": .directory, "/proc/sys": .directory]
         try ContainerInit(plan: p, sys: sys).prepare()
         let c = sys.calls
@@ -158,44 +159,44 @@ import SiloSys
         var p = plan()
         p.mounts = MountPlan.make(attachAt: "/tmp", rootfsFD: 5, mode: .overlay,
                                   volumes: [TreeMount(fd: 9, target: "/etc", isFile: true)], tmpfs: [], maskPaths: false)
-        let sys = RecordingSyscalls()
+        let sys = FakeKernel()
         sys.existing = ["/etc": .directory]
         do {
             try ContainerInit(plan: p, sys: sys).prepare()
             Issue.record("no error")
         } catch {
-            #expect(error.stage == .mountVolumes && error.error.errno == 21)
+            #expect(error.stage == .mountVolumes && error.error.errno == Errno.isADirectory)
             #expect(RuntimeError(error.error, stage: error.stage).message.contains("-v FILE:/etc: the source is a file but /etc in the rootfs is a directory"))
         }
         #expect(!sys.calls.contains { if case .moveOnto(9, _) = $0 { true } else { false } })
     }
 
     @Test func execSearchesPathAndPrefersPermissionDeniedOverNotFound() {
-        let sys = RecordingSyscalls()
-        sys.execErrors = ["/usr/bin/tool": 13]
+        let sys = FakeKernel()
+        sys.execErrors = ["/usr/bin/tool": Errno.permissionDenied]
         let err = ContainerInit(plan: plan(argv: ["tool"]), sys: sys).exec()
         #expect(sys.calls == [.execve("/usr/bin/tool"), .execve("/bin/tool")])
-        #expect(err.stage == .exec && err.error.errno == 13)
-        let notFound = ContainerInit(plan: plan(argv: ["nope"]), sys: RecordingSyscalls()).exec()
-        #expect(notFound.error.errno == 2 && notFound.error.object.hasSuffix("nope"))
+        #expect(err.stage == .exec && err.error.errno == Errno.permissionDenied)
+        let notFound = ContainerInit(plan: plan(argv: ["nope"]), sys: FakeKernel()).exec()
+        #expect(notFound.error.errno == Errno.noSuchFile && notFound.error.object.hasSuffix("nope"))
     }
 
     @Test func aWorkdirThatResolvesOutsideTheNewRootIsRefused() throws {
         var p = plan()
         p.workdir = "/srv"
-        let good = RecordingSyscalls()
+        let good = FakeKernel()
         try ContainerInit(plan: p, sys: good).prepare()
         #expect(good.calls.contains(.mkdir("/srv")) && good.calls.contains(.chdir("/srv")))
         // The cwd leaked from the host (CVE-2024-21626's class): the kernel's getcwd answers
         // "(unreachable)/...", which glibc turns into ENOENT; both are refused.
-        let leaky = RecordingSyscalls()
+        let leaky = FakeKernel()
         leaky.cwdOverride = "(unreachable)/sys/fs/cgroup"
-        #expect(throws: StageError(.workdir, SyscallError("chdir", errno: 2, object: "/srv (outside the container's root)"))) {
+        #expect(throws: StageError(.workdir, SyscallError("chdir", errno: Errno.noSuchFile, object: "/srv (outside the container's root)"))) {
             try ContainerInit(plan: p, sys: leaky).prepare()
         }
-        let unreachable = RecordingSyscalls()
+        let unreachable = FakeKernel()
         unreachable.cwdErrno = 2
-        #expect(throws: StageError(.workdir, SyscallError("chdir", errno: 2, object: "/srv (outside the container's root)"))) {
+        #expect(throws: StageError(.workdir, SyscallError("chdir", errno: Errno.noSuchFile, object: "/srv (outside the container's root)"))) {
             try ContainerInit(plan: p, sys: unreachable).prepare()
         }
     }
@@ -203,7 +204,7 @@ import SiloSys
     @Test func aWorkdirReachedThroughASymlinkIsAccepted() throws {
         var p = plan()
         p.workdir = "/etclink"
-        let sys = RecordingSyscalls()
+        let sys = FakeKernel()
         sys.existing["/etclink"] = .symlink
         sys.cwdOverride = "/etc"  // where the kernel's chdir landed
         try ContainerInit(plan: p, sys: sys).prepare()
@@ -211,7 +212,7 @@ import SiloSys
     }
 
     @Test func userSwitchKeepsCapabilitiesAcrossTheUidChange() throws {
-        let sys = RecordingSyscalls()
+        let sys = FakeKernel()
         var p = plan()
         p.uid = 1000
         p.gid = 1000

@@ -47,7 +47,6 @@ int silo_setgroups(size_t n, const gid_t *_Nullable groups);
 int silo_signal_default(int sig);
 int silo_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
 int silo_seccomp_set_filter(unsigned int flags, const void *bpf, unsigned short len);
-int silo_ioctl_int(int fd, unsigned long request, int arg);
 int silo_ioctl_ptr(int fd, unsigned long request, void *_Nullable arg);
 
 int silo_wifexited(int status);

@@ -1,4 +1,5 @@
 import FuzzSupport
+import SiloCLI
 import SiloKit
 
 // The command lines: the input cut at NUL bytes is the argument vector; its first byte picks

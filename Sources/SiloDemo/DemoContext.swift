@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloKit
+import SiloSys
+
+/// What every section of `silo demo` shares: the options, and how a section's container runs.
+public struct DemoContext: Sendable {
+    var rootfs: String
+    var timeOffset: Int64
+    var shared: Set<NamespaceKind>
+    /// Starts a container in this (forked) process and ends it with silo's exit status: the
+    /// command line's own `silo run`, so a section's container starts exactly as `silo run` does.
+    var launch: @Sendable (RunConfig) -> Never
+    /// Names silo makes on the host or in containers carry this, so they cannot clash with
+    /// anything else and are easy to find and remove.
+    let tag = "silo-demo-\(getpid())"
+
+    public init(rootfs: String, timeOffset: Int64, shared: Set<NamespaceKind>, launch: @escaping @Sendable (RunConfig) -> Never) {
+        self.rootfs = rootfs
+        self.timeOffset = timeOffset
+        self.shared = shared
+        self.launch = launch
+    }
+
+    /// The container's command: the rootfs's busybox, by absolute path. busybox's shell runs its
+    /// applets itself, so the script works even without the rootfs (`--share mnt`, where
+    /// /bin/busybox is the host's, which the default rootfs was copied from).
+    func config(kind: NamespaceKind, script: DemoScript) -> RunConfig {
+        var c = RunConfig(argv: ["/bin/busybox", "sh", "-c", script.text])
+        c.rootfs = rootfs
+        c.hostname = "silo-demo"
+        // The demo changes things inside its own namespaces (the hostname, a mount) to show
+        // they stay there: it needs the capabilities of container root, and no filter.
+        c.capAdd = ["ALL"]
+        c.seccomp = .unconfined
+        if shared.contains(kind) { c.share = [kind] }
+        return c
+    }
+
+    /// Starts the section's container, lets `whileRunning` measure the host's side while the
+    /// script waits (it gets the container's PID as the host numbers it, and what the script
+    /// printed so far), and returns everything the script printed. On any failure the section
+    /// is marked FAILED with the reason and nil is returned.
+    func run(_ section: inout DemoSection, _ script: DemoScript,
+             configure: (inout RunConfig) -> Void = { _ in },
+             whileRunning: (pid_t, DemoBlocks) -> Void = { _, _ in }) -> DemoRun? {
+        section.script = script.text
+        var config = self.config(kind: section.about.kind, script: script)
+        configure(&config)
+        var container: DemoContainer
+        do {
+            container = try DemoContainer.start(config, launch: launch)
+        } catch {
+            section.fail("could not start the container: \(error.message)")
+            return nil
+        }
+        defer { container.release() }
+        guard container.waitUntilReady(), let pid = container.pid else {
+            let status = container.finish(seconds: 5)
+            section.fail(DemoContext.failure(container, status: status, what: "did not report its view"))
+            return nil
+        }
+        let fromHost = ProcFS.namespace(section.about.kind.rawValue, of: "\(pid)")
+        whileRunning(pid, container.blocks)
+        let status = container.finish()
+        if status != 0 {
+            section.fail(DemoContext.failure(container, status: status, what: "failed"))
+            return nil
+        }
+        return DemoRun(blocks: container.blocks, pid: pid, namespaceFromHost: fromHost)
+    }
+
+    static func failure(_ c: DemoContainer, status: Int32, what: String) -> String {
+        let err = c.errorText.split(separator: "\n").first.map(String.init)
+        let out = c.text.split(separator: "\n").filter { !$0.hasPrefix("@@") }.suffix(2).joined(separator: " / ")
+        var s = "the container \(what) (exit status \(status))"
+        if let err { s += ": " + err } else if !out.isEmpty { s += ": " + out }
+        return s
+    }
+}

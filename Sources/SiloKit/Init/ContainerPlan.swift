@@ -1,0 +1,38 @@
+import SiloSys
+
+/// Everything the child does, computed in the parent before clone: the child makes
+/// syscalls from this plan and nothing else (docs/architecture.md, "the thread rule").
+public struct ContainerPlan: Sendable {
+    public var syncFD: Int32 = -1
+    public var hostname: String?
+    public var bringLoopbackUp = true
+    public var mounts: MountPlan
+    /// unshare(CLONE_NEWTIME) and these offsets (seconds), when the kernel has time namespaces.
+    public var timeOffsets: (monotonic: Int64, boottime: Int64)?
+    public var workdir = "/"
+    public var rlimits: [Rlimit] = []
+    public var newSession = true
+    public var uid: UInt32 = 0
+    public var gid: UInt32 = 0
+    /// Supplementary groups; nil when setgroups is denied in this user namespace.
+    public var groups: [UInt32]? = []
+    public var capabilities: CapabilityState?
+    public var noNewPrivs = true
+    /// A compiled BPF program (struct sock_filter[]), nil for none.
+    public var seccompFilter: [UInt8]?
+    public var useInit = false
+    /// The signals silo itself was started with ignored (SigIgn of /proc/self/status), which
+    /// the child restores to their defaults before execve.
+    public var ignoredSignals: UInt64 = 0
+    public var argv: [String]
+    public var env: [String]
+    /// Directories searched for argv[0] when it has no slash (the container's PATH).
+    public var searchPath: [String]
+
+    public init(mounts: MountPlan, argv: [String], env: [String], searchPath: [String]) {
+        self.mounts = mounts
+        self.argv = argv
+        self.env = env
+        self.searchPath = searchPath
+    }
+}

@@ -1,0 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The signals silo passes on to the container: the parent forwards them to the container's
+/// PID 1 (Launch/Launcher.swift) and the `--init` reaper to the command (Init/Reaper.swift).
+/// SIGCHLD is not among them: both wait on it to reap.
+enum ForwardedSignals {
+    static let all: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH]
+}

@@ -1,0 +1,27 @@
+import SiloSys
+
+/// One step of the container's file-system setup, as the kernel will see it. Every target
+/// but the propagation change and `attachRoot`'s point is a path inside the new root,
+/// resolved there with RESOLVE_IN_ROOT by the child (never through the host's `/`).
+public enum MountOp: Equatable, Sendable {
+    /// A mount(2) on a path of the child's own mount namespace (only "/", for propagation).
+    case mount(source: String?, target: String, type: String?, flags: MountFlags, data: String?)
+    /// Builds the new root as a detached mount, an overlay over the read-only `lowerFD` (with an
+    /// upper tmpfs made with `upperOptions`) or `lowerFD` itself, and attaches it at `at`: a
+    /// directory of the child's own mount namespace that nothing else resolves through.
+    case attachRoot(lowerFD: Int32, overlay: Bool, upperOptions: String, at: String)
+    /// A detached tree (open_tree/fsmount in the parent) moved onto `target`, made as a file
+    /// or a directory when missing.
+    case moveTree(fd: Int32, target: String, isFile: Bool)
+    /// A new file system instance (fsopen/fsmount) onto `target`, made with `mode` when missing.
+    case fresh(type: String, target: String, mode: UInt32, attributes: MountAttr, options: String?)
+    /// A bind of a host device node (opened before pivot_root) onto the file `target`.
+    case bindDevice(source: String, target: String)
+    /// After pivot_root: mount_setattr on a path of the container.
+    case setattr(path: String, recursive: Bool, set: MountAttr)
+    case symlink(target: String, at: String)
+    /// Hides a path that exists: /dev/null over a file, an empty read-only tmpfs over a directory.
+    case mask(String)
+    /// Makes a path that exists read-only: a recursive clone of it, MOUNT_ATTR_RDONLY, moved back on.
+    case readonlyIfPresent(String)
+}

@@ -1,0 +1,14 @@
+import SiloSys
+
+public struct Rlimit: Equatable, Sendable {
+    public var resource: Int32
+    public var name: String
+    public var soft: UInt64
+    public var hard: UInt64
+    public init(resource: Int32, name: String, soft: UInt64, hard: UInt64) {
+        self.resource = resource
+        self.name = name
+        self.soft = soft
+        self.hard = hard
+    }
+}

@@ -1,0 +1,3 @@
+public enum FileKind: Sendable, Equatable {
+    case directory, regular, symlink, other
+}
