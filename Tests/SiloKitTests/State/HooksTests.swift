@@ -10,9 +10,14 @@ import SiloSpec
     let state = OCIState(id: "c1", status: .created, pid: 4242, bundle: "/bundle", annotations: ["a": "b"])
 
     func script(_ name: String, _ body: String) throws -> String {
+        // Written through a close-on-exec descriptor: a write descriptor that a process spawned
+        // by a parallel test inherits makes exec of the script fail with ETXTBSY.
         let path = dir + "/" + name
-        try ("#!/bin/sh\n" + body + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(chmod(path, 0o755) == 0)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        #expect(fd >= 0)
+        let bytes = Array(("#!/bin/sh\n" + body + "\n").utf8)
+        #expect(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+        close(fd)
         return path
     }
 
