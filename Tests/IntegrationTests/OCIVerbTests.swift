@@ -293,4 +293,65 @@ struct OCIVerbTests {
         let rootless = try String(contentsOfFile: dir + "/config.json", encoding: .utf8)
         #expect(rootless.contains("uidMappings"))
     }
+    // MARK: with a cgroup
+
+    /// A container's cgroup made as create will (`silo-ID` under the caller's, the init joined),
+    /// named in the record by path (`byPath`) or found by name.
+    static func cgroup(for id: String, pid: pid_t, root: Root, byPath: Bool) throws -> Cgroup {
+        let layout = try #require(CgroupHost.layout)
+        let cg = try Cgroup.create(name: "silo-" + id, layout: layout, limits: CgroupLimits())
+        try cg.join(pid: pid)
+        try root.store.create(id: id)
+        var rec = ContainerRecord(id: id, status: .running, pid: pid, pidStartTime: try ProcStat.read(pid).startTime, bundle: "/tmp/nonexistent-bundle")
+        if byPath {
+            for p in cg.places { rec.cgroupPaths[p.hierarchy.version == 2 ? "" : p.hierarchy.controllers.joined(separator: ",")] = p.directory }
+        }
+        try root.store.save(rec)
+        return cg
+    }
+
+    static func status(_ root: Root, _ id: String) throws -> String? {
+        (try json(try root.silo(["state", id]).stdout) as? [String: Any])?["status"] as? String
+    }
+
+    @Test(.enabled(if: CgroupHost.v1Memory, "needs the v1 pids and freezer controllers"), arguments: [true, false])
+    func pauseResumeUpdateAndPsThroughTheCgroup(byPath: Bool) throws {
+        let root = Root()
+        let (parent, pid) = try Self.initInPidNamespace()
+        defer { kill(parent, SIGKILL); Self.reap(parent) }
+        let id = "cg\(byPath ? 1 : 2)"
+        let cg = try Self.cgroup(for: id, pid: pid, root: root, byPath: byPath)
+        defer { try? cg.remove(killing: true) }
+
+        #expect(try Self.json(try root.silo(["ps", "--format", "json", id]).stdout) as? [Int] == [Int(pid)])
+        let p = try root.silo(["pause", id])
+        #expect(p.status == 0, "\(p)")
+        #expect(try Self.status(root, id) == "paused")
+        #expect(try ProcStat.read(pid).state == "D" || cg.isFrozen())
+        #expect(try root.silo(["resume", id]).status == 0)
+        #expect(try Self.status(root, id) == "running")
+        #expect(!cg.isFrozen())
+
+        let pidsDir = try #require(cg.places.first { $0.hierarchy.controllers.contains("pids") }?.directory)
+        let file = root.path + "-resources.json"
+        defer { unlink(file) }
+        try #"{"pids": {"limit": 7}}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        let u = try root.silo(["update", "--resources", file, id])
+        #expect(u.status == 0, "\(u)")
+        #expect(try String(contentsOfFile: pidsDir + "/pids.max", encoding: .utf8) == "7\n")
+        let stdin = try Silo.run(["--root", root.path, "update", "--resources=-", id], stdin: #"{"pids": {"limit": 9}}"#)
+        #expect(stdin.status == 0, "\(stdin)")
+        #expect(try String(contentsOfFile: pidsDir + "/pids.max", encoding: .utf8) == "9\n")
+        let bad = try Silo.run(["--root", root.path, "update", "--resources=-", id], stdin: #"{"pids": {"limit": "x"}}"#)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains(".pids.limit"), "the error names the JSON path: \(bad)")
+
+        // Paused, then delete --force: the SIGKILL is taken (the cgroup is thawed) and the cgroup goes.
+        #expect(try root.silo(["pause", id]).status == 0)
+        let d = try root.silo(["delete", "--force", id])
+        #expect(d.status == 0, "\(d)")
+        #expect(!Self.alive(pid))
+        #expect(cg.places.allSatisfy { !FileManager.default.fileExists(atPath: $0.directory) }, "delete removed the cgroup")
+        #expect(root.entries.isEmpty)
+    }
 }
