@@ -273,6 +273,11 @@ struct OCIVerbTests {
         #expect(s.status != 0)
         #expect(s.stderr == "silo: --systemd-cgroup: not supported, silo manages cgroupfs directly\n")
         #expect(try Silo.run(["frobnicate"]).status == 125)
+        for verb in ["state", "kill", "delete", "list", "ps", "pause", "resume", "update", "features", "spec",
+                     "checkpoint", "restore", "events"] {
+            let h = try Silo.run([verb, "--help"])
+            #expect(h.status == 0 && h.stdout.hasPrefix("Usage: silo \(verb)"), "\(verb) is dispatched: \(h)")
+        }
         let f = try Silo.run(["features"])
         let features = try #require(try Self.json(f.stdout) as? [String: Any])
         #expect((features["hooks"] as? [String])?.contains("poststop") == true)
