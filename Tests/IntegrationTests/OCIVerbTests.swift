@@ -135,6 +135,34 @@ struct OCIVerbTests {
         #expect(root.entries.isEmpty)
     }
 
+    /// containerd deletes, then at once deletes --force from its cleanup process: the lock
+    /// makes one of them remove the container and the other find it gone, both with status 0.
+    @Test func twoConcurrentDeletesBothSucceed() throws {
+        let root = Root()
+        let (parent, pid) = try Self.initInPidNamespace()
+        defer { kill(parent, SIGKILL); Self.reap(parent) }
+        try root.record("twice", pid: pid)
+        nonisolated(unsafe) var results: [Silo.Result?] = [nil, nil]
+        let path = root.path
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            results[i] = try? Silo.run(["--root", path, "delete", "--force", "twice"], timeout: 30)
+        }
+        for r in results { #expect(r?.status == 0, "\(String(describing: r))") }
+        #expect(!Self.alive(pid))
+        #expect(root.entries.isEmpty)
+    }
+
+    @Test func aRelativeRootIsTakenFromTheCurrentDirectory() throws {
+        let root = Root()
+        try root.store.create(id: "rel")
+        let parentDir = (root.path as NSString).deletingLastPathComponent
+        let name = (root.path as NSString).lastPathComponent
+        let r = try Silo.host("cd \(parentDir) && \(Silo.binary) --root \(name) list -q")
+        #expect(r.stdout == "rel\n", "\(r)")
+        #expect(try Silo.host("cd \(parentDir) && \(Silo.binary) --root=\(name) delete rel").status == 0)
+        #expect(root.entries.isEmpty)
+    }
+
     @Test func killDefaultsToSIGTERMAndTakesNumbers() throws {
         let root = Root()
         // A plain sleep (no PID namespace): SIGTERM's default action ends it.

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SiloKit
+import SiloSys
 
 /// runc's global flags, given before the verb (`silo --root R --log F --log-format json kill ID
 /// 9`), in either spelling, `--flag value` or `--flag=value`, as engines use both. Parsed in
@@ -111,7 +115,12 @@ public struct GlobalOptions: Equatable, Sendable {
     }
 
     /// The state root these options name, opened (created when missing).
+    /// A relative --root is taken from the current directory, as runc's filepath.Abs does.
     public func store() throws(RuntimeError) -> ContainerStateStore {
-        try ContainerStateStore(root: root)
+        guard let root, !root.hasPrefix("/") else { return try ContainerStateStore(root: root) }
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buf, buf.count) != nil else { throw RuntimeError(SyscallError.last("getcwd", "--root \(root)")) }
+        let cwd = String(cString: buf)
+        return try ContainerStateStore(root: (cwd == "/" ? "" : cwd) + "/" + root)
     }
 }
