@@ -58,6 +58,27 @@ struct OCIVerbTests {
         return pid
     }
 
+    /// Kills and reaps `pid` only while it is still our unreaped child: once reaped, the pid may
+    /// belong to someone else's process by now.
+    static func end(_ pid: pid_t) {
+        var st: Int32 = 0
+        guard waitpid(pid, &st, WNOHANG) == 0 else { return }
+        kill(pid, SIGKILL)
+        reap(pid)
+    }
+
+    /// Reaps `pid` if it exits within `seconds`: a kill that failed makes the test fail, not hang.
+    static func exited(_ pid: pid_t, within seconds: Double = 5) -> Bool { waitStatus(pid, within: seconds) != nil }
+
+    static func waitStatus(_ pid: pid_t, within seconds: Double = 5) -> Int32? {
+        var st: Int32 = 0
+        for _ in 0..<Int(seconds * 100) {
+            if waitpid(pid, &st, WNOHANG) == pid { return st }
+            usleep(10_000)
+        }
+        return nil
+    }
+
     static func reap(_ pid: pid_t) {
         var st: Int32 = 0
         while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
@@ -75,7 +96,7 @@ struct OCIVerbTests {
     @Test func stateListAndPsOfARunningContainer() throws {
         let root = Root()
         let (parent, pid) = try Self.initInPidNamespace()
-        defer { kill(parent, SIGKILL); Self.reap(parent) }
+        defer { Self.end(parent) }
         try root.record("c1", pid: pid)
 
         let state = try root.silo(["state", "c1"])
@@ -116,12 +137,12 @@ struct OCIVerbTests {
     @Test func killByNameThenTheStoppedContainerIsNotRunning() throws {
         let root = Root()
         let (parent, pid) = try Self.initInPidNamespace()
-        defer { kill(parent, SIGKILL); Self.reap(parent) }
+        defer { Self.end(parent) }
         try root.record("c2", pid: pid)
 
         let k = try root.silo(["kill", "c2", "sigkill"])
         #expect(k.status == 0, "\(k)")
-        Self.reap(parent)  // unshare exits with its child; the sleep is reaped by the kernel then
+        #expect(Self.exited(parent))  // unshare exits with its child, which it reaps
         #expect(!Self.alive(pid))
         let state = try #require(try Self.json(try root.silo(["state", "c2"]).stdout) as? [String: Any])
         #expect(state["status"] as? String == "stopped")
@@ -140,7 +161,7 @@ struct OCIVerbTests {
     @Test func twoConcurrentDeletesBothSucceed() throws {
         let root = Root()
         let (parent, pid) = try Self.initInPidNamespace()
-        defer { kill(parent, SIGKILL); Self.reap(parent) }
+        defer { Self.end(parent) }
         try root.record("twice", pid: pid)
         nonisolated(unsafe) var results: [Silo.Result?] = [nil, nil]
         let path = root.path
@@ -167,12 +188,11 @@ struct OCIVerbTests {
         let root = Root()
         // A plain sleep (no PID namespace): SIGTERM's default action ends it.
         let pid = Self.spawn(["/bin/sleep", "1000"])
-        defer { kill(pid, SIGKILL); Self.reap(pid) }
+        defer { Self.end(pid) }
         try root.record("t1", pid: pid)
         #expect(try root.silo(["kill", "t1"]).status == 0)
-        var st: Int32 = 0
-        #expect(waitpid(pid, &st, 0) == pid)
-        #expect(st & 0x7F == SIGTERM, "killed by SIGTERM")
+        let st = Self.waitStatus(pid)
+        #expect(st.map { $0 & 0x7F } == SIGTERM, "killed by SIGTERM")
         let bad = try root.silo(["kill", "t1", "SIGNOPE"])
         #expect(bad.status == 1)
         #expect(bad.stderr == "silo: unknown signal \"SIGNOPE\"\n")
@@ -222,7 +242,7 @@ struct OCIVerbTests {
     @Test func aReusedPidIsStoppedAndNeverSignalled() throws {
         let root = Root()
         let pid = Self.spawn(["/bin/sleep", "1000"])
-        defer { kill(pid, SIGKILL); Self.reap(pid) }
+        defer { Self.end(pid) }
         let real = try ProcStat.read(pid).startTime
         try root.record("old", pid: pid, startTime: real - 1)  // the record's init was another process
         let state = try #require(try Self.json(try root.silo(["state", "old"]).stdout) as? [String: Any])
@@ -277,7 +297,7 @@ struct OCIVerbTests {
     @Test func cgroupVerbsWithoutACgroupSaySo() throws {
         let root = Root()
         let (parent, pid) = try Self.initInPidNamespace()
-        defer { kill(parent, SIGKILL); Self.reap(parent) }
+        defer { Self.end(parent) }
         try root.record("ng", pid: pid)
         let p = try root.silo(["pause", "ng"])
         #expect(p.status == 1)
@@ -351,7 +371,7 @@ struct OCIVerbTests {
     func pauseResumeUpdateAndPsThroughTheCgroup(byPath: Bool) throws {
         let root = Root()
         let (parent, pid) = try Self.initInPidNamespace()
-        defer { kill(parent, SIGKILL); Self.reap(parent) }
+        defer { Self.end(parent) }
         let id = "cg\(byPath ? 1 : 2)"
         let cg = try Self.cgroup(for: id, pid: pid, root: root, byPath: byPath)
         defer { try? cg.remove(killing: true) }
@@ -385,6 +405,33 @@ struct OCIVerbTests {
         #expect(d.status == 0, "\(d)")
         #expect(!Self.alive(pid))
         #expect(cg.places.allSatisfy { !FileManager.default.fileExists(atPath: $0.directory) }, "delete removed the cgroup")
+        #expect(root.entries.isEmpty)
+    }
+    /// `kill --all` signals every process of the cgroup, not only the init's PID namespace, and
+    /// still succeeds once the init is gone; `kill` without --all then says not running.
+    @Test(.enabled(if: CgroupHost.v1Memory, "needs the v1 pids and freezer controllers"))
+    func killAllReachesEveryProcessOfTheCgroup() throws {
+        let root = Root()
+        let (parent, pid) = try Self.initInPidNamespace()
+        defer { Self.end(parent) }
+        // A second process in the cgroup but outside the init's PID namespace.
+        let other = Self.spawn(["/bin/sleep", "1000"])
+        defer { Self.end(other) }
+        let cg = try Self.cgroup(for: "ka", pid: pid, root: root, byPath: true)
+        defer { try? cg.remove(killing: true) }
+        try cg.join(pid: other)
+        #expect(Set(try Self.json(try root.silo(["ps", "--format", "json", "ka"]).stdout) as? [Int] ?? []) == [Int(pid), Int(other)])
+
+        let k = try root.silo(["kill", "--all", "ka", "KILL"])
+        #expect(k.status == 0, "\(k)")
+        #expect(Self.exited(other), "the process outside the PID namespace was killed too")
+        #expect(Self.exited(parent))
+        #expect(!Self.alive(pid) && !Self.alive(other))
+        #expect(try Self.status(root, "ka") == "stopped")
+        #expect(try root.silo(["kill", "--all", "ka", "9"]).status == 0, "runc: --all on a stopped container succeeds")
+        #expect(try root.silo(["kill", "ka", "9"]).stderr.contains("container not running"))
+        #expect(try root.silo(["delete", "ka"]).status == 0)
+        #expect(cg.places.allSatisfy { !FileManager.default.fileExists(atPath: $0.directory) })
         #expect(root.entries.isEmpty)
     }
 }

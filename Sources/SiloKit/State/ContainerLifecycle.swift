@@ -51,14 +51,26 @@ public enum ContainerLifecycle {
             throw ContainerLiveness.notRunning
         }
         let cgroup = ContainerCgroup.open(id: id, record: record)
+        guard all, let cgroup else {
+            let count = try ContainerLiveness.signal(record, signal, all: all)
+            if signal == SIGKILL, let cgroup, cgroup.isFrozen() { try? cgroup.thaw() }
+            return count
+        }
+        // --all with a cgroup: whatever is left in it, even after the init has gone (runc).
+        let initProcess = try ContainerLiveness.openInit(record)
         var count = 0
-        if all, let cgroup, let initProcess = try ContainerLiveness.openInit(record) {
-            for pid in (try? cgroup.pids()) ?? [] where pid != initProcess.pid {
-                if let p = try? Pidfd.open(pid), (try? p.signal(signal)) != nil { count += 1 }
+        for pid in (try? cgroup.pids()) ?? [] where pid != initProcess?.pid {
+            if let p = try? Pidfd.open(pid), (try? p.signal(signal)) != nil { count += 1 }
+        }
+        if let initProcess {
+            do {
+                try initProcess.signal(signal)
+                count += 1
+            } catch {
+                if error.errno != ESRCH { throw RuntimeError(error) }
             }
         }
-        count += try ContainerLiveness.signal(record, signal, all: all && cgroup == nil)
-        if signal == SIGKILL, let cgroup, cgroup.isFrozen() { try? cgroup.thaw() }
+        if signal == SIGKILL, cgroup.isFrozen() { try? cgroup.thaw() }
         return count
     }
 
