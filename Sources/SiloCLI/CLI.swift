@@ -27,9 +27,15 @@ public enum CLI {
       demo     Show each namespace live: the host's view beside the container's
       ns       List the namespaces of a process
 
+    OCI runtime commands (runc's, for podman, containerd and CRI-O; docs/oci.md):
+      state, list, ps, kill, delete, pause, resume, update, features, spec
+
     Options:
       -h, --help     Show this help
       --version      Print the version
+
+    Global options (before the command, as runc's): --root DIR, --log FILE,
+    --log-format text|json, --debug, --rootless auto|true|false
 
     Run 'silo COMMAND --help' for a command's options.
     """
@@ -38,7 +44,18 @@ public enum CLI {
     public static func main(_ arguments: [String]) -> Never {
         Trace.mark("main")
         Trace.mark("trace: first line")  // the first write costs page faults: its own row
-        let args = Array(arguments.dropFirst())
+        var args = Array(arguments.dropFirst())
+        var globals = GlobalOptions()
+        if args.first?.hasPrefix("-") == true {
+            // Only an argv that starts with a flag pays for this: `silo run ...` does not.
+            do {
+                args = try GlobalOptions.parse(args, into: &globals)
+            } catch {
+                // A bad global flag in front of an OCI verb is runc's exit 1; otherwise silo's usage status.
+                let oci = GlobalOptions.verb(in: args).map(OCIVerbs.names.contains) ?? false
+                fail(CommandFailure(oci ? OCIVerbs.failureStatus : 125, error.message), globals)
+            }
+        }
         guard let command = args.first else {
             Output.out(topHelp)
             exit(0)
@@ -51,6 +68,10 @@ public enum CLI {
             case "network": exit(try NetworkCommand.run(rest))
             case "demo": exit(try DemoCommand.run(rest))
             case "ns": exit(try NsCommand.run(rest))
+            // A case list, not a Set lookup: `silo run` pays nothing for the OCI verbs.
+            case "state", "kill", "delete", "list", "ps", "pause", "resume", "update", "features", "spec",
+                 "checkpoint", "restore", "events":
+                exit(try OCIVerbs.run(command, rest, globals))
             case "-h", "--help", "help":
                 Output.out(topHelp)
                 exit(0)
@@ -61,8 +82,19 @@ public enum CLI {
                 throw CommandFailure(125, "unknown command `\(command)` (see silo --help)")
             }
         } catch {
-            Output.error("silo: \(error.message)")
-            exit(error.status)
+            fail(error, globals)
         }
+    }
+
+    /// `silo: MESSAGE` on stderr and, with --log, the same message as an error line in the log.
+    static func fail(_ error: CommandFailure, _ globals: GlobalOptions) -> Never {
+        Output.error("silo: \(error.message)")
+        RuntimeLog.append(globals, level: "error", message: error.message)
+        exit(error.status)
+    }
+
+    static func warn(_ warning: Warning, _ globals: GlobalOptions) {
+        Output.warning(warning)
+        RuntimeLog.append(globals, level: "warning", message: warning.message)
     }
 }

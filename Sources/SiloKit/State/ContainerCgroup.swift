@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloSys
+
+/// The cgroup of an existing container, for the OCI verbs that act on it (pause, resume,
+/// update, ps, delete). The record's `cgroupPaths` are what create made, so they are found from
+/// any caller's cgroup; without them the name is `silo-ID` under the caller's cgroup
+/// (docs/cgroups.md, "Wiring"), which holds when the engine calls silo from one place.
+public enum ContainerCgroup {
+    public static func name(of id: String) -> String { "silo-" + id }
+
+    /// nil: no cgroup on this host holds the container (made without one, or already removed),
+    /// or the cgroup file systems cannot be read.
+    public static func open(id: String, record: ContainerRecord?, fs: any CgroupFS = HostCgroupFS()) -> Cgroup? {
+        guard let layout = try? CgroupLayout.detect(fs: fs) else { return nil }
+        if let record, !record.cgroupPaths.isEmpty {
+            var places: [Cgroup.Place] = []
+            for dir in Set(record.cgroupPaths.values).sorted() where fs.isDirectory(dir) {
+                // The hierarchy whose mount holds the directory (the longest mount point wins).
+                let h = layout.hierarchies.filter { dir.hasPrefix($0.mountPoint + "/") }.max { $0.mountPoint.count < $1.mountPoint.count }
+                if let h { places.append(Cgroup.Place(hierarchy: h, directory: dir)) }
+            }
+            return places.isEmpty ? nil : Cgroup(name: name(of: id), layout: layout, places: places, fs: fs)
+        }
+        return Cgroup.open(name: name(of: id), layout: layout, fs: fs)
+    }
+
+    /// The freezer check `ContainerLiveness.status` takes.
+    public static func isFrozen(id: String) -> (ContainerRecord) -> Bool {
+        { record in open(id: id, record: record)?.isFrozen() ?? false }
+    }
+
+    /// The container's error for a verb that needs its cgroup.
+    static func none(_ id: String, _ verb: String) -> RuntimeError {
+        RuntimeError(.runtime, "\(verb) \(id): the container has no cgroup (silo made it without one)")
+    }
+}
