@@ -22,6 +22,7 @@ public enum CLI {
 
     Commands:
       run      Run a command in a new container
+      exec     Run a process in a running container (OCI, runc's flags)
       netns    Manage named network namespaces and veth links (iproute2-compatible)
       network  List and prune silo's bridges (silo run --network bridge)
       demo     Show each namespace live: the host's view beside the container's
@@ -47,6 +48,7 @@ public enum CLI {
         do throws(CommandFailure) {
             switch command {
             case "run": exit(try RunCommand.run(rest))
+            case "exec": exit(try ExecCommand.run(rest))
             case "netns": exit(try NetnsCommand.run(rest))
             case "network": exit(try NetworkCommand.run(rest))
             case "demo": exit(try DemoCommand.run(rest))
