@@ -15,7 +15,7 @@ struct OCIExecTests {
         let id = "c1"
         var root: String { dir.appendingPathComponent("root").path }
 
-        init(recordNamespaces: [String]? = nil, startTime: UInt64? = nil) throws {
+        init(recordNamespaces: [String]? = nil, startTime: UInt64? = nil, cgroupPaths: [String: String] = [:]) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("silo-ociexec-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             var actions = posix_spawn_file_actions_t()
@@ -53,7 +53,7 @@ struct OCIExecTests {
             let record: [String: Any] = [
                 "ociVersion": "1.0.2", "id": id, "status": "running", "pid": Int(found),
                 "pidStartTime": startTime ?? stat.startTime, "bundle": dir.path, "rootfs": Silo.rootfs,
-                "created": "2026-12-04T00:00:00Z", "owner": 0, "namespaces": namespaces,
+                "created": "2026-12-04T00:00:00Z", "owner": 0, "namespaces": namespaces, "cgroupPaths": cgroupPaths,
             ]
             let cdir = dir.appendingPathComponent("root/\(id)")
             try FileManager.default.createDirectory(at: cdir, withIntermediateDirectories: true)
@@ -80,6 +80,21 @@ struct OCIExecTests {
                 guard let st = try? ProcStat.read(pid), !st.hasExited else { return }
                 usleep(10_000)
             }
+        }
+
+        /// `silo exec ... ARGS` started in the background, stdio on /dev/null.
+        func spawnExec(_ args: [String]) throws -> pid_t {
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0) }
+            let all = [Silo.binary, "exec", "--root", root, id, "--"] + args
+            var argv: [UnsafeMutablePointer<CChar>?] = all.map { strdup($0) } + [nil]
+            defer { for p in argv { free(p) } }
+            var pid: pid_t = 0
+            let rc = posix_spawn(&pid, Silo.binary, &actions, nil, &argv, environ)
+            guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+            return pid
         }
 
         func ns(_ kind: String) -> String { Host.nsInode(kind, pid: "\(initPid)") }
@@ -190,6 +205,44 @@ struct OCIExecTests {
         let devpts = try Silo.host("stat -L -c %d /proc/\(pid)/fd/0; stat -c %d /dev/pts/ptmx").stdout.split(separator: "\n")
         #expect(devpts.count == 2 && devpts[0] != devpts[1], "the pty is not the host's devpts: \(devpts)")
         kill(pid, SIGKILL)
+    }
+
+    @Test func signalsAreForwarded() throws {
+        let t = try Target()
+        defer { t.stop() }
+        let pid = try t.spawnExec(["sh", "-c", "trap 'exit 5' TERM; echo > /tmp/ready; while :; do sleep 0.05; done"])
+        // Ready once the trap is set: the file appears in the container's /tmp.
+        for _ in 0..<300 where !FileManager.default.fileExists(atPath: "/proc/\(t.initPid)/root/tmp/ready") { usleep(10_000) }
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        var done: pid_t = 0
+        for _ in 0..<500 where done == 0 {
+            done = waitpid(pid, &status, WNOHANG)
+            if done == 0 { usleep(10_000) }
+        }
+        if done == 0 {  // not forwarded: silo blocks SIGTERM and waits on
+            kill(pid, SIGKILL)
+            waitpid(pid, &status, 0)
+        }
+        #expect(done == pid && (status >> 8) & 0xff == 5, "silo exec exited \(status)")
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/cgroup.procs"), "needs the cgroup v1 pids hierarchy"))
+    func joinsTheRecordedCgroup() throws {
+        let name = "silo-ociexec-\(UInt32.random(in: 0...UInt32.max))"
+        let dir = "/sys/fs/cgroup/pids/" + name
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        defer { rmdir(dir) }
+        let t = try Target(cgroupPaths: ["pids": dir])
+        defer { t.stop() }
+        let pidFile = t.dir.appendingPathComponent("exec.pid").path
+        let r = try t.exec(["--detach", "--pid-file", pidFile], ["sh", "-c", "exec sleep 50 </dev/null >/dev/null 2>&1"])
+        #expect(r.status == 0, "\(r)")
+        let pid = pid_t((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "") ?? 0
+        let cgroup = (try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)) ?? ""
+        #expect(cgroup.contains("pids:/\(name)\n"), "\(cgroup)")
+        kill(pid, SIGKILL)
+        Target.awaitGone(pid)
     }
 
     @Test func ttyWithoutConsoleSocketIsRefused() throws {
