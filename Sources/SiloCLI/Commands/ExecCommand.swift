@@ -28,17 +28,22 @@ public enum ExecCommand {
     exit with the process's status, or 128+signal.
     """
 
-    static func run(_ args: [String]) throws(CommandFailure) -> Int32 {
-        do { return try main(args) } catch { throw CommandFailure(error) }
+    /// `root`: the global `--root` (GlobalOptions.root) when CLI.main has parsed one; the verb's
+    /// own `--root` wins. Exit statuses stay silo's (125, and 126/127 for a command that cannot
+    /// run or is not there), not the OCI verbs' 1: podman maps the message, `silo exec` users
+    /// get the shell's convention.
+    static func run(_ args: [String], root: String? = nil) throws(CommandFailure) -> Int32 {
+        do { return try main(args, root: root) } catch { throw CommandFailure(error) }
     }
 
-    static func main(_ args: [String]) throws(RuntimeError) -> Int32 {
+    static func main(_ args: [String], root globalRoot: String? = nil) throws(RuntimeError) -> Int32 {
         let r = try parser.parse(args)
         if r.has("--help") {
             Output.out(parser.help(usage: usage, summary: summary))
             return 0
         }
-        let (request, caps) = try request(r)
+        var (request, caps) = try request(r)
+        if request.root == nil { request.root = globalRoot }
         return try ContainerExec.run(request, addCapabilities: caps)
     }
 
