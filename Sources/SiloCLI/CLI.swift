@@ -22,6 +22,7 @@ public enum CLI {
 
     Commands:
       run      Run a command in a new container
+      exec     Run a process in a running container (OCI, runc's flags)
       netns    Manage named network namespaces and veth links (iproute2-compatible)
       network  List and prune silo's bridges (silo run --network bridge)
       demo     Show each namespace live: the host's view beside the container's
@@ -64,6 +65,8 @@ public enum CLI {
         do throws(CommandFailure) {
             switch command {
             case "run": exit(try RunCommand.run(rest))
+            // Not in OCIVerbs: the exec'd process's 126/127 must pass through its blanket exit 1.
+            case "exec": exit(try ExecCommand.run(rest, root: globals.root))
             case "netns": exit(try NetnsCommand.run(rest))
             case "network": exit(try NetworkCommand.run(rest))
             case "demo": exit(try DemoCommand.run(rest))

@@ -27,6 +27,9 @@ public enum InitStage: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case seccomp
     case initFork
     case exec
+    // exec into a running container (SiloKit/Exec), after the init's stages so none renumbers.
+    case joinNamespaces
+    case console
 
     public var description: String {
         switch self {
@@ -56,6 +59,8 @@ public enum InitStage: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .seccomp: "seccomp"
         case .initFork: "start init"
         case .exec: "exec"
+        case .joinNamespaces: "join namespaces"
+        case .console: "console"
         }
     }
 }

@@ -1,0 +1,31 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloSys
+
+/// The OCI terminal: a pty made in the container's own devpts, the slave as the process's
+/// controlling terminal and stdio, the master handed to the engine over `--console-socket`
+/// (docs/oci.md, "Terminal").
+public enum ConsoleSetup {
+    /// Call in the process that will exec the user's command, once `/dev/ptmx` is the
+    /// container's (after setns into its mount namespace, or in `create`'s init after devpts is
+    /// mounted and pivot_root is done) and before the user switch (the pty is opened as
+    /// container root; `owner` then gets the slave, as runc chowns the console).
+    ///
+    /// `consoleSocket` is connected (UnixSocket.connect) before the mount namespace changes,
+    /// since its path is the host's. The master goes over it with SCM_RIGHTS, exactly one fd
+    /// and a one-byte payload (what conmon and containerd's shim accept); then the master and
+    /// the socket are closed here, so the container keeps neither.
+    public static func attachNewPty(consoleSocket: Int32, size: (rows: UInt16, columns: UInt16)? = nil,
+                                    owner: uid_t? = nil) throws(SyscallError) {
+        let pty = try Pty.open()
+        defer { close(pty.master) }
+        if let size, size.rows > 0 || size.columns > 0 { try pty.setSize(rows: size.rows, columns: size.columns) }
+        if let owner, owner != 0, fchown(pty.slave, owner, gid_t.max) != 0 {
+            throw SyscallError.last("fchown", pty.slaveName)
+        }
+        try pty.becomeControllingTerminal()
+        try UnixSocket.send(fd: pty.master, over: consoleSocket, payload: [0x20], object: "console socket")
+        close(consoleSocket)
+    }
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloSys
+
+/// `exec`: a new process in every namespace of a running container (docs/oci.md, "exec").
+///
+/// silo takes the init by pidfd (checked against its recorded start time), joins the PID and
+/// time namespaces itself (they apply to children), forks, and the child joins the rest in one
+/// setns through the same pidfd, becomes the process and execs. Must be called from a
+/// single-threaded process: setns into a user or mount namespace refuses a threaded caller,
+/// and the forked child runs Swift (docs/architecture.md, "The thread rule").
+public enum ContainerExec {
+    public static let stopped = RuntimeError(.runtime, "cannot exec in a stopped container")
+
+    /// Runs the process; without `detach`, waits for it (forwarding signals) and returns its
+    /// status or 128+signal; with `detach`, returns 0 once it runs, after writing the pid file.
+    /// The process's failures before its execve come back as RuntimeError: `.notFound` for a
+    /// command that is not there, `.cannotExecute` for one that cannot run.
+    public static func run(_ request: ExecRequest, addCapabilities: [String] = []) throws(RuntimeError) -> Int32 {
+        try ContainerStateStore.validate(id: request.id)
+        let store = try ContainerStateStore(root: request.root)
+        guard let record = try store.load(id: request.id), let initProcess = try ContainerLiveness.openInit(record) else {
+            throw stopped
+        }
+        let setgroups = (try? FileIO.read("/proc/\(initProcess.pid)/setgroups"))?.hasPrefix("deny") != true
+        var plan = try ExecPlan.make(request, record: record, setgroupsAllowed: setgroups,
+                                     lastCap: Capabilities.lastCap(), addCapabilities: addCapabilities)
+        let status = ProcessStatus.current()
+        guard status.threads == 1 else { throw RuntimeError(.runtime, "exec: silo must be single-threaded to join a container's namespaces") }
+        plan.process.ignoredSignals = status.ignoredSignals
+
+        var console: Int32?
+        if let path = request.consoleSocket {
+            do { console = try UnixSocket.connect(path) } catch { throw RuntimeError(.runtime, "console socket \(path): \(error.reason)") }
+        }
+        defer { if let console { close(console) } }
+        // Opened now, as host root in the host's mount namespace: the kernel checks a
+        // cgroup.procs write against the opener's credentials.
+        let cgroupProcs = record.cgroupPaths.values.sorted().compactMap { dir -> Int32? in
+            let fd = open(dir + "/cgroup.procs", O_WRONLY | O_CLOEXEC)
+            return fd >= 0 ? fd : nil
+        }
+        defer { for fd in cgroupProcs { close(fd) } }
+
+        var socks: [Int32] = [-1, -1]
+        if socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &socks) != 0 {
+            throw RuntimeError(SyscallError.last("socketpair"))
+        }
+        let (parentEnd, childEnd) = (socks[0], socks[1])
+        defer { close(parentEnd) }
+
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        for s in ForwardedSignals.all + [SIGCHLD] { sigaddset(&blocked, s) }
+        var previousMask = sigset_t()
+        sigprocmask(SIG_BLOCK, &blocked, &previousMask)
+        defer { sigprocmask(SIG_SETMASK, &previousMask, nil) }
+
+        let pid: pid_t
+        do throws(SyscallError) {
+            if !plan.parentNamespaces.isEmpty { try initProcess.enterNamespaces(plan.parentNamespaces) }
+            pid = try Clone.fork([])
+        } catch {
+            close(childEnd)
+            throw RuntimeError(error, stage: .joinNamespaces)
+        }
+        if pid == 0 {
+            close(parentEnd)
+            ExecChild.run(plan, initProcess: initProcess, syncFD: childEnd, consoleSocket: console, awaitAck: !cgroupProcs.isEmpty)
+        }
+        close(childEnd)
+        if !cgroupProcs.isEmpty {
+            // Best effort: a container made without cgroups (silo run today) has none recorded.
+            let text = Array("\(pid)".utf8)
+            for fd in cgroupProcs { _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
+            var ack: UInt8 = 1
+            _ = write(parentEnd, &ack, 1)
+        }
+        if let failure = ErrorRecord.receive(fd: parentEnd) {
+            _ = ProcessWait.status(of: pid)
+            throw failure.execError
+        }
+        if request.detach {
+            if let path = request.pidFile { try ContainerStateStore.writePidFile(path, pid: pid) }
+            return 0
+        }
+        if let path = request.pidFile { try ContainerStateStore.writePidFile(path, pid: pid) }
+        return SignalForwarder.forward(to: pid, waitingOn: blocked, reapAll: false)
+    }
+}
+
+extension ErrorRecord {
+    /// The message engines map to exit statuses: podman reads "no such file or directory" or
+    /// "executable file not found in" as 127, "permission denied" as 126 (oci-research (c)).
+    var execError: RuntimeError {
+        guard stage == .exec else { return runtimeError }
+        let cause = error.errno == ENOENT || error.errno == ENOTDIR
+            ? (error.object.contains("/") ? "no such file or directory" : "executable file not found in $PATH: no such file or directory")
+            : error.reason.lowercased()
+        return RuntimeError(error.errno == ENOENT || error.errno == ENOTDIR ? .notFound : .cannotExecute,
+                            "exec \(error.object): \(cause)", cause: error)
+    }
+}

@@ -1,0 +1,34 @@
+import SiloSpec
+
+/// What `exec` was asked for: the process (from `--process FILE`, or built from the command
+/// line's ARGS and flags over `ExecRequest.defaultProcess`) and how to run it.
+public struct ExecRequest: Sendable {
+    public var id: String
+    /// The state root (`--root`); nil: ContainerStateStore's default.
+    public var root: String?
+    public var process: OCISpec.Process
+    /// A connected console socket is made from this path before any namespace changes.
+    public var consoleSocket: String?
+    /// Fds 3 ..< 3+N stay open in the process (the rest above 2 close on exec).
+    public var preserveFds: Int32 = 0
+    /// Return once the process runs (after writing `pidFile`), leaving it to the caller's subreaper.
+    public var detach = false
+    public var pidFile: String?
+
+    public init(id: String, root: String? = nil, process: OCISpec.Process) {
+        self.id = id
+        self.root = root
+        self.process = process
+    }
+
+    /// The process of `exec ID ARGS...` before the flags: what silo knows of the container's own
+    /// process is not stored (runc reuses config.json's), so these are silo run's defaults: root,
+    /// cwd /, PATH, HOME, no_new_privs, and (capabilities nil) silo's default capability set.
+    public static func defaultProcess(args: [String]) -> OCISpec.Process {
+        var p = OCISpec.Process()
+        p.args = args
+        p.env = ["PATH=" + RunConfig.defaultPath, "HOME=/root"]
+        p.noNewPrivileges = true
+        return p
+    }
+}
