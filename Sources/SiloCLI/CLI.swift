@@ -21,7 +21,9 @@ public enum CLI {
     pivoted into a root file system, with isolation you can see.
 
     Commands:
-      run      Run a command in a new container
+      run      Run a command in a new container (run --bundle DIR ID: an OCI bundle)
+      create   Create a container from an OCI bundle (runc's create)
+      start    Start a created container's process
       netns    Manage named network namespaces and veth links (iproute2-compatible)
       network  List and prune silo's bridges (silo run --network bridge)
       demo     Show each namespace live: the host's view beside the container's
@@ -38,7 +40,7 @@ public enum CLI {
     public static func main(_ arguments: [String]) -> Never {
         Trace.mark("main")
         Trace.mark("trace: first line")  // the first write costs page faults: its own row
-        let args = Array(arguments.dropFirst())
+        let (root, args) = globalRoot(Array(arguments.dropFirst()))
         guard let command = args.first else {
             Output.out(topHelp)
             exit(0)
@@ -46,7 +48,10 @@ public enum CLI {
         let rest = Array(args.dropFirst())
         do throws(CommandFailure) {
             switch command {
+            case "run" where BundleRunCommand.applies(rest): exit(try BundleRunCommand.run(rest, root: root))
             case "run": exit(try RunCommand.run(rest))
+            case "create": exit(try CreateCommand.run(rest, root: root))
+            case "start": exit(try StartCommand.run(rest, root: root))
             case "netns": exit(try NetnsCommand.run(rest))
             case "network": exit(try NetworkCommand.run(rest))
             case "demo": exit(try DemoCommand.run(rest))
@@ -64,5 +69,15 @@ public enum CLI {
             Output.error("silo: \(error.message)")
             exit(error.status)
         }
+    }
+
+    /// A minimal `--root DIR` / `--root=DIR` before the verb, for the OCI verbs' state
+    /// directory. The oci-cli branch owns the full global flags (--log, --debug, ...) and
+    /// replaces this.
+    static func globalRoot(_ args: [String]) -> (String?, [String]) {
+        guard let first = args.first else { return (nil, args) }
+        if first == "--root", args.count > 1 { return (args[1], Array(args.dropFirst(2))) }
+        if first.hasPrefix("--root=") { return (String(first.dropFirst(7)), Array(args.dropFirst())) }
+        return (nil, args)
     }
 }
