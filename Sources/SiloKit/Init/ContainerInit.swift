@@ -27,6 +27,7 @@ public struct ContainerInit<S: Syscalls> {
             try armParentDeath()
         }
         if let hostname = plan.hostname { try step(.hostname) { () throws(SyscallError) in try sys.sethostname(hostname) } }
+        if let name = plan.domainname { try step(.hostname) { () throws(SyscallError) in try sys.setdomainname(name) } }
         if plan.bringLoopbackUp { try step(.network) { () throws(SyscallError) in try sys.setLoopbackUp() } }
         var root: Int32 = -1  // the new root's mount, once attached
         for s in plan.mounts.beforePivot { try step(s.stage) { () throws(SyscallError) in try apply(s.op, root: &root) } }

@@ -5,6 +5,8 @@ import SiloSys
 public struct ContainerPlan: Sendable {
     public var syncFD: Int32 = -1
     public var hostname: String?
+    /// OCI `domainname` (NIS domain of the UTS namespace); nil leaves it.
+    public var domainname: String?
     public var bringLoopbackUp = true
     public var mounts: MountPlan
     /// unshare(CLONE_NEWTIME) and these offsets (seconds), when the kernel has time namespaces.

@@ -51,6 +51,12 @@ enum BundleMounts {
                 throw RuntimeError(.usage, "config.json: .mounts[\(i)].type: mount type \"\(m.type ?? "")\" is not supported")
             }
         }
+        for key in (spec.linux?.sysctl ?? [:]).keys.sorted() {
+            guard !key.contains("/"), !key.split(separator: ".").contains(".."), !key.isEmpty else {
+                throw RuntimeError(.usage, "config.json: .linux.sysctl.\"\(key)\": not a sysctl name")
+            }
+            pre(.sysctl, .sysctl(key: key, value: spec.linux!.sysctl[key]!))
+        }
         // The default devices, always (podman sends only "deny all"), as runc makes them.
         for d in MountPlan.devices { pre(.mountDev, .bindDevice(source: "/dev/" + d, target: "/dev/" + d)) }
         pre(.mountDev, .symlink(target: "pts/ptmx", at: "/dev/ptmx"))

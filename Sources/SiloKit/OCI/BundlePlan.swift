@@ -43,6 +43,7 @@ public struct BundlePlan {
                            plan: ContainerPlan(mounts: MountPlan(newRoot: ""), argv: process.args, env: process.env, searchPath: []))
         do throws(RuntimeError) {
             try p.namespaces(spec)
+            try p.checkSysctl(spec)
             let rootFD = try Preparation.detachedCopy(of: rootfs, readOnly: false, what: "rootfs")
             p.treeFDs.append(rootFD)
             let bindSys = p.cloneFlags.contains(.newUser) && !p.cloneFlags.contains(.newNet)
@@ -95,6 +96,24 @@ public struct BundlePlan {
             }
         }
         plan.bringLoopbackUp = cloneFlags.contains(.newNet)
+    }
+
+    /// Only namespaced sysctls, of namespaces the container has (as runc checks): anything
+    /// else would change the host.
+    func checkSysctl(_ spec: OCISpec) throws(RuntimeError) {
+        let has = { (f: CloneFlags) in cloneFlags.contains(f) || joins.contains { $0.flag == f } }
+        if let d = spec.domainname, !d.isEmpty, !has(.newUTS) {
+            throw RuntimeError(.usage, "config.json: .domainname: needs a UTS namespace of the container's own")
+        }
+        for key in (spec.linux?.sysctl ?? [:]).keys.sorted() {
+            let ipc = ["kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall", "kernel.shmmax",
+                       "kernel.shmmni", "kernel.shm_rmid_forced"].contains(key) || key.hasPrefix("fs.mqueue.")
+            let uts = key == "kernel.domainname" || key == "kernel.hostname"
+            let ok = (ipc && has(.newIPC)) || (uts && has(.newUTS)) || (key.hasPrefix("net.") && has(.newNet))
+            if !ok {
+                throw RuntimeError(.usage, "config.json: .linux.sysctl.\"\(key)\": not a sysctl of a namespace the container has")
+            }
+        }
     }
 
     /// The host ids of the container's root (exec.fifo's owner): itself without a user namespace.

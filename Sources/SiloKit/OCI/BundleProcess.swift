@@ -14,7 +14,10 @@ extension BundlePlan {
         plan.gid = process.user.gid
         plan.groups = process.user.additionalGids
         umask = process.user.umask
-        if cloneFlags.contains(.newUTS) { plan.hostname = spec.hostname }
+        if cloneFlags.contains(.newUTS) {
+            plan.hostname = spec.hostname
+            plan.domainname = spec.domainname
+        }
         plan.noNewPrivs = process.noNewPrivileges
         plan.armsParentDeath = false
         if let c = process.capabilities {
@@ -35,8 +38,6 @@ extension BundlePlan {
             plan.rlimits.append(Rlimit(resource: known.resource, name: r.type, soft: r.soft, hard: r.hard))
         }
         if let s = spec.linux?.seccomp { plan.seccompFilter = try seccomp(s, capabilities: plan.capabilities?.bounding) }
-        if let d = spec.domainname, !d.isEmpty { warnings.append("config.json: .domainname: not set yet") }
-        if !(spec.linux?.sysctl ?? [:]).isEmpty { warnings.append("config.json: .linux.sysctl: not applied yet") }
     }
 
     /// The config's profile through the same compiler as `silo run --seccomp`.
