@@ -15,6 +15,7 @@ extension ContainerInit {
             ErrorRecord.send(StageError(.exec, error), fd: plan.syncFD)
             Exit.now(127)
         }
+        closeInherited(keeping: [plan.syncFD, hold.fifoFD])
         var r = CreateHold.ready
         if retryingEINTR({ write(plan.syncFD, &r, 1) }) != 1 { Exit.now(125) }
         // Hook point for the terminal (oci-exec): with process.terminal the pty is made here,
@@ -31,6 +32,17 @@ extension ContainerInit {
         do { try lockDown() } catch { Exit.now(125) }
         let e = sys.execve(path, plan.argv, plan.env)
         Exit.now(e.errno == ENOENT ? 127 : 126)
+    }
+
+    /// The init waits for `start` for as long as it likes: it must not hold what the caller
+    /// of `create` leaked to it (a pipe's write end would keep the caller's reader from EOF),
+    /// as runc's init, which receives only fds 0-2 and the preserved ones, does not.
+    func closeInherited(keeping: [Int32]) {
+        guard let names = try? FileIO.list("/proc/self/fd") else { return }
+        for name in names {
+            guard let fd = Int32(name), fd >= 3 + plan.preservedFDs, !keeping.contains(fd) else { continue }
+            close(fd)
+        }
     }
 
     /// execvp's PATH search, done before exec so that `create` can report it: the first
