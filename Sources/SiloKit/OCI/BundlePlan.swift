@@ -42,6 +42,7 @@ public struct BundlePlan {
         var p = BundlePlan(spec: spec, bundle: bundle, rootfs: rootfs,
                            plan: ContainerPlan(mounts: MountPlan(newRoot: ""), argv: process.args, env: process.env, searchPath: []))
         do throws(RuntimeError) {
+            try p.refuseUnapplied(spec)
             try p.namespaces(spec)
             try p.checkSysctl(spec)
             let rootFD = try Preparation.detachedCopy(of: rootfs, readOnly: false, what: "rootfs")
@@ -96,6 +97,23 @@ public struct BundlePlan {
             }
         }
         plan.bringLoopbackUp = cloneFlags.contains(.newNet)
+    }
+
+    /// What create does not apply yet: refused when it is a restriction or a device the
+    /// process expects, a warning for cgroup limits (podman always sends some; issue 13).
+    mutating func refuseUnapplied(_ spec: OCISpec) throws(RuntimeError) {
+        if !(spec.linux?.devices ?? []).isEmpty {
+            throw RuntimeError(.usage, "config.json: .linux.devices: extra device nodes are not supported yet (the default ones always exist)")
+        }
+        if spec.linux?.personality != nil { throw RuntimeError(.usage, "config.json: .linux.personality: not supported yet") }
+        for (i, m) in spec.mounts.enumerated() where !m.uidMappings.isEmpty || !m.gidMappings.isEmpty {
+            throw RuntimeError(.usage, "config.json: .mounts[\(i)].uidMappings: idmapped mounts are not supported yet")
+        }
+        var limits = spec.linux?.resources
+        limits?.devices = []  // "deny all" plus the default nodes is what the container has anyway
+        if let limits, limits != OCISpec.Resources() {
+            warnings.append("config.json: .linux.resources: cgroup limits are not applied yet (cgroups are not wired into bundles)")
+        }
     }
 
     /// Only namespaced sysctls, of namespaces the container has (as runc checks): anything
