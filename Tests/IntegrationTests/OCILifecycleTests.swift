@@ -197,6 +197,31 @@ struct OCILifecycleTests {
         #expect(own.status == 0 && own.stdout == "-b --bundle\n", "\(own)")
     }
 
+    @Test func sysctlDomainnameSeccompAndReadonlyRootFromTheConfig() throws {
+        let b = try Bundle(userNamespace: true, script: "{ cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/domainname; mkdir /out/x; echo mkdir=$?; "
+                           + "touch /rootfile; echo touch=$?; echo END; } >/out/result 2>/dev/null")
+        defer { try? b.destroy(["k1"]) }
+        let hostForward = try String(contentsOfFile: "/proc/sys/net/ipv4/ip_forward", encoding: .utf8)
+        b.spec.linux!.sysctl = ["net.ipv4.ip_forward": hostForward == "1\n" ? "0" : "1"]
+        b.spec.domainname = "example.org"
+        b.spec.root!.readonly = true
+        var deny = OCISpec.Seccomp(defaultAction: "SCMP_ACT_ALLOW")
+        deny.syscalls = [OCISpec.Syscall(names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 1)]
+        b.spec.linux!.seccomp = deny
+        try b.write()
+        let r = try b.silo(["run", "--bundle", b.dir, "k1"])
+        #expect(r.status == 0, "\(r)")
+        let lines = try #require(b.result()).split(separator: "\n").map(String.init)
+        #expect(lines == [hostForward == "1\n" ? "0" : "1", "example.org", "mkdir=1", "touch=1", "END"], "\(lines)")
+        #expect(try String(contentsOfFile: "/proc/sys/net/ipv4/ip_forward", encoding: .utf8) == hostForward)
+        #expect(!FileManager.default.fileExists(atPath: b.out + "/x"))
+        // A sysctl of a namespace the container does not have would change the host: refused.
+        b.spec.linux!.sysctl = ["kernel.pid_max": "4194304"]
+        try b.write()
+        let refused = try b.silo(["create", "k1"])
+        #expect(refused.status == 1 && refused.stderr.contains(".linux.sysctl.\"kernel.pid_max\""), "\(refused)")
+    }
+
     @Test func startOfARunningContainerFails() throws {
         let b = try Bundle(script: "echo END >/out/result; sleep 30")
         defer { try? b.destroy(["s1"]) }

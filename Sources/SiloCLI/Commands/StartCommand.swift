@@ -41,7 +41,7 @@ enum BundleRunCommand {
             if a == "--bundle" || a.hasPrefix("--bundle=") || a.hasPrefix("-b") { return true }
             let name = a.hasPrefix("--") ? String(a.split(separator: "=", maxSplits: 1)[0]) : String(a.prefix(2))
             let inline = a.hasPrefix("--") ? a.contains("=") : a.count > 2
-            if let o = RunCommand.parser.find(name), o.takesValue, !inline { i += 1 }
+            if let o = parser.find(name) ?? RunCommand.parser.find(name), o.takesValue, !inline { i += 1 }
             i += 1
         }
         return false
