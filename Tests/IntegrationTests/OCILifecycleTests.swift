@@ -222,6 +222,20 @@ struct OCILifecycleTests {
         #expect(refused.status == 1 && refused.stderr.contains(".linux.sysctl.\"kernel.pid_max\""), "\(refused)")
     }
 
+    @Test func preservedFdsReachTheProcessAndMissingOnesAreRefused() throws {
+        let b = try Bundle(script: "echo through-fd-3 >&3; ls /proc/self/fd > /out/fds; echo END >>/out/fds")
+        defer { try? b.destroy(["p1"]) }
+        try b.write()
+        let quoted = [Silo.binary, "--root", b.root, "run", "--bundle", b.dir, "--preserve-fds", "1", "p1"].map { "'\($0)'" }.joined(separator: " ")
+        let r = try Silo.host("\(quoted) 3>\(b.dir)/fd3 </dev/null >/dev/null 2>&1; echo $?")
+        #expect(r.stdout == "0\n", "\(r)")
+        #expect(try String(contentsOfFile: b.dir + "/fd3", encoding: .utf8) == "through-fd-3\n")
+        let fds = try #require(b.result("fds")).split(separator: "\n").map(String.init)
+        #expect(fds.contains("3") && !fds.contains("5"), "only 0-3 and ls's own: \(fds)")
+        let missing = try b.silo(["create", "--preserve-fds", "5", "p1"])
+        #expect(missing.status == 1 && missing.stderr.contains("preserved-fd"), "\(missing)")
+    }
+
     @Test func startOfARunningContainerFails() throws {
         let b = try Bundle(script: "echo END >/out/result; sleep 30")
         defer { try? b.destroy(["s1"]) }
