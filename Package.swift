@@ -30,7 +30,7 @@ let package = Package(
         .testTarget(name: "SiloSpecTests", dependencies: ["SiloSpec"]),
         .testTarget(name: "SiloDemoTests", dependencies: ["SiloDemo", "SiloKit", "SiloSys"]),
         .testTarget(name: "SiloCLITests", dependencies: ["SiloCLI", "SiloKit", "SiloSys", "SiloDemo"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["SiloKit", "SiloSys"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["SiloKit", "SiloSpec", "SiloSys"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -21,7 +21,9 @@ public enum CLI {
     pivoted into a root file system, with isolation you can see.
 
     Commands:
-      run      Run a command in a new container
+      run      Run a command in a new container (run --bundle DIR ID: an OCI bundle)
+      create   Create a container from an OCI bundle (runc's create)
+      start    Start a created container's process
       exec     Run a process in a running container (OCI, runc's flags)
       netns    Manage named network namespaces and veth links (iproute2-compatible)
       network  List and prune silo's bridges (silo run --network bridge)
@@ -53,7 +55,7 @@ public enum CLI {
                 args = try GlobalOptions.parse(args, into: &globals)
             } catch {
                 // A bad global flag in front of an OCI verb is runc's exit 1; otherwise silo's usage status.
-                let oci = GlobalOptions.verb(in: args).map(OCIVerbs.names.contains) ?? false
+                let oci = GlobalOptions.verb(in: args).map { OCIVerbs.names.contains($0) || $0 == "create" || $0 == "start" } ?? false
                 fail(CommandFailure(oci ? OCIVerbs.failureStatus : 125, error.message), globals)
             }
         }
@@ -64,9 +66,12 @@ public enum CLI {
         let rest = Array(args.dropFirst())
         do throws(CommandFailure) {
             switch command {
+            case "run" where BundleRunCommand.applies(rest): exit(try BundleRunCommand.run(rest, root: globals.root))
             case "run": exit(try RunCommand.run(rest))
             // Not in OCIVerbs: the exec'd process's 126/127 must pass through its blanket exit 1.
             case "exec": exit(try ExecCommand.run(rest, root: globals.root))
+            case "create": exit(try CreateCommand.run(rest, root: globals.root))
+            case "start": exit(try StartCommand.run(rest, root: globals.root))
             case "netns": exit(try NetnsCommand.run(rest))
             case "network": exit(try NetworkCommand.run(rest))
             case "demo": exit(try DemoCommand.run(rest))

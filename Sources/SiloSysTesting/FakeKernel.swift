@@ -17,6 +17,7 @@ public final class FakeKernel: Syscalls, @unchecked Sendable {
         case chdir(String)
         case pivotRoot(String, String)
         case sethostname(String)
+        case setdomainname(String)
         case setresgid(UInt32)
         case setresuid(UInt32)
         case setgroups([UInt32])
@@ -189,6 +190,7 @@ public final class FakeKernel: Syscalls, @unchecked Sendable {
     }
     public func pivotRoot(newRoot: String, putOld: String) throws(SyscallError) { try record(.pivotRoot(newRoot, putOld), "pivot_root", newRoot) }
     public func sethostname(_ name: String) throws(SyscallError) { try record(.sethostname(name), "sethostname", name) }
+    public func setdomainname(_ name: String) throws(SyscallError) { try record(.setdomainname(name), "setdomainname", name) }
     public func setresgid(_ gid: UInt32) throws(SyscallError) { try record(.setresgid(gid), "setresgid") }
     public func setresuid(_ uid: UInt32) throws(SyscallError) { try record(.setresuid(uid), "setresuid") }
     public func setgroups(_ groups: [UInt32]) throws(SyscallError) { try record(.setgroups(groups), "setgroups") }

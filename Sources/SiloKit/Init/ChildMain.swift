@@ -20,7 +20,9 @@ enum ChildMain {
         let initProcess = ContainerInit(plan: plan, sys: LinuxSyscalls())
         var failure: StageError
         do throws(StageError) {
+            if let hold = plan.hold { hold.closeInheritedLocks() }
             try initProcess.prepare()
+            if let hold = plan.hold { initProcess.holdForStart(hold) }
             if plan.useInit {
                 do { try Reaper.start(syncFD: plan.syncFD, ignoredSignals: plan.ignoredSignals) } catch { throw StageError(.initFork, error) }
             }

@@ -60,6 +60,14 @@ extension ContainerInit {
             defer { sys.close(copy) }
             try sys.mountSetattr(fd: copy, recursive: true, set: .rdonly)
             try sys.moveMount(fd: copy, onto: at.fd, name: path)
+        case let .sysctl(key, value):
+            let path = "/proc/sys/" + key.split(separator: ".").joined(separator: "/")
+            let at = try resolved(path, root: root, create: .none)
+            defer { sys.close(at.fd) }
+            // The O_PATH fd reopened for writing: the path string is never walked again.
+            do { try sys.writeFile("/proc/self/fd/\(at.fd)", value) } catch {
+                throw SyscallError("write", errno: error.errno, object: "sysctl \(key)")
+            }
         }
     }
 

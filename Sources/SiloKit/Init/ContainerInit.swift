@@ -27,6 +27,7 @@ public struct ContainerInit<S: Syscalls> {
             try armParentDeath()
         }
         if let hostname = plan.hostname { try step(.hostname) { () throws(SyscallError) in try sys.sethostname(hostname) } }
+        if let name = plan.domainname { try step(.hostname) { () throws(SyscallError) in try sys.setdomainname(name) } }
         if plan.bringLoopbackUp { try step(.network) { () throws(SyscallError) in try sys.setLoopbackUp() } }
         var root: Int32 = -1  // the new root's mount, once attached
         for s in plan.mounts.beforePivot { try step(s.stage) { () throws(SyscallError) in try apply(s.op, root: &root) } }
@@ -76,7 +77,13 @@ public struct ContainerInit<S: Syscalls> {
         try step(.capabilities) { () throws(SyscallError) in try switchUserAndCapabilities() }
         try step(.parentDeath) { () throws(SyscallError) in try armParentDeath() }  // the user switch cleared it again
         if !plan.useInit { try step(.signals) { () throws(SyscallError) in try sys.resetSignals(ignored: plan.ignoredSignals) } }
-        try step(.closeFds) { () throws(SyscallError) in try sys.closeOnExec(from: 3) }
+        try step(.closeFds) { () throws(SyscallError) in try sys.closeOnExec(from: 3 + plan.preservedFDs) }
+        // An OCI init still opens exec.fifo and runs startContainer hooks: it locks down after.
+        if plan.hold == nil { try lockDown() }
+    }
+
+    /// no_new_privs and the filter that needs it: the last steps before exec.
+    public func lockDown() throws(StageError) {
         if plan.noNewPrivs { try step(.noNewPrivs) { () throws(SyscallError) in try sys.setNoNewPrivs() } }
         if plan.noNewPrivs, let f = plan.seccompFilter { try step(.seccomp) { () throws(SyscallError) in try sys.loadSeccomp(filter: f) } }
     }
@@ -86,6 +93,7 @@ public struct ContainerInit<S: Syscalls> {
     /// was armed and none will come. getppid() cannot tell: it is 0 in a new PID namespace.
     /// The peek is a recvfrom, which a profile loaded before the user switch must allow.
     func armParentDeath() throws(SyscallError) {
+        guard plan.armsParentDeath else { return }
         try sys.setParentDeathSignal(Signal.kill)
         if sys.peerHasClosed(plan.syncFD) { throw SyscallError("prctl(PR_SET_PDEATHSIG)", errno: Errno.noSuchProcess, object: "silo exited") }
     }

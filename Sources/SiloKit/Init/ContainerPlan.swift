@@ -5,6 +5,8 @@ import SiloSys
 public struct ContainerPlan: Sendable {
     public var syncFD: Int32 = -1
     public var hostname: String?
+    /// OCI `domainname` (NIS domain of the UTS namespace); nil leaves it.
+    public var domainname: String?
     public var bringLoopbackUp = true
     public var mounts: MountPlan
     /// unshare(CLONE_NEWTIME) and these offsets (seconds), when the kernel has time namespaces.
@@ -28,6 +30,12 @@ public struct ContainerPlan: Sendable {
     public var env: [String]
     /// Directories searched for argv[0] when it has no slash (the container's PATH).
     public var searchPath: [String]
+    /// OCI `create`: the init stops before exec and waits for `start` (nil for `silo run`).
+    public var hold: CreateHold?
+    /// `silo run` ties the container to silo's life; an OCI init outlives `create`.
+    public var armsParentDeath = true
+    /// `--preserve-fds N`: fds 3..<3+N stay open into the user's process.
+    public var preservedFDs: Int32 = 0
 
     public init(mounts: MountPlan, argv: [String], env: [String], searchPath: [String]) {
         self.mounts = mounts

@@ -12,6 +12,7 @@ public enum InitStage: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case mountSys
     case mountDev
     case mountTmpfs
+    case sysctl
     case maskPaths
     case pivotRoot
     case readonlyRoot
@@ -44,6 +45,7 @@ public enum InitStage: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .mountSys: "mount /sys"
         case .mountDev: "mount /dev"
         case .mountTmpfs: "mount tmpfs"
+        case .sysctl: "sysctl"
         case .maskPaths: "mask paths"
         case .pivotRoot: "pivot_root"
         case .readonlyRoot: "make rootfs read-only"

@@ -24,4 +24,7 @@ public enum MountOp: Equatable, Sendable {
     case mask(String)
     /// Makes a path that exists read-only: a recursive clone of it, MOUNT_ATTR_RDONLY, moved back on.
     case readonlyIfPresent(String)
+    /// Writes /proc/sys/KEY (dots as slashes) of the container's own proc, resolved in the new
+    /// root; before the read-only paths, which usually include /proc/sys (OCI `linux.sysctl`).
+    case sysctl(key: String, value: String)
 }

@@ -74,6 +74,11 @@ public struct LinuxSyscalls: Syscalls {
         if r != 0 { throw SyscallError.last("sethostname", name) }
     }
 
+    public func setdomainname(_ name: String) throws(SyscallError) {
+        let r = name.withCString { Glibc.setdomainname($0, strlen($0)) }
+        if r != 0 { throw SyscallError.last("setdomainname", name) }
+    }
+
     // (uid_t)-1 means "leave unchanged" to setres[ug]id: refused, and each change read back, so
     // that no path can leave the process with ids it did not ask for.
     public func setresgid(_ gid: UInt32) throws(SyscallError) {

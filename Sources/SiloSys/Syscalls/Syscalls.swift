@@ -38,6 +38,7 @@ public protocol Syscalls {
     func getcwd() throws(SyscallError) -> String
     func pivotRoot(newRoot: String, putOld: String) throws(SyscallError)
     func sethostname(_ name: String) throws(SyscallError)
+    func setdomainname(_ name: String) throws(SyscallError)
     func setresgid(_ gid: UInt32) throws(SyscallError)
     func setresuid(_ uid: UInt32) throws(SyscallError)
     func setgroups(_ groups: [UInt32]) throws(SyscallError)

@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloSys
+
+/// The OCI init's last stretch after `prepare` (CreateHold): resolve the command, READY,
+/// block on exec.fifo until `start`, startContainer hooks, lock down, exec.
+extension ContainerInit {
+    /// Never returns: exec, or report and exit. Before READY a failure goes to `create` as an
+    /// error record; after it `create` is gone, and the exit status (127 for a command that
+    /// vanished, else 126) is what whoever waits for the container sees.
+    func holdForStart(_ hold: CreateHold) -> Never {
+        let path: String
+        do { path = try resolveCommand() } catch {
+            ErrorRecord.send(StageError(.exec, error), fd: plan.syncFD)
+            Exit.now(127)
+        }
+        closeInherited(keeping: [plan.syncFD, hold.fifoFD])
+        var r = CreateHold.ready
+        if retryingEINTR({ write(plan.syncFD, &r, 1) }) != 1 { Exit.now(125) }
+        // Hook point for the terminal (oci-exec): with process.terminal the pty is made here,
+        // from the container's devpts, and its master sent over --console-socket.
+        let fifo = retryingEINTR { open("/proc/self/fd/\(hold.fifoFD)", O_WRONLY | O_CLOEXEC) }
+        if fifo < 0 { Exit.now(125) }
+        var byte = UInt8(ascii: "0")
+        _ = retryingEINTR { write(fifo, &byte, 1) }
+        close(fifo)
+        close(hold.fifoFD)
+        for hook in hold.startContainer {
+            do { try Hooks.run(hook, kind: .startContainer, input: hold.hookInput) } catch { Exit.now(125) }
+        }
+        do { try lockDown() } catch { Exit.now(125) }
+        let e = sys.execve(path, plan.argv, plan.env)
+        Exit.now(e.errno == ENOENT ? 127 : 126)
+    }
+
+    /// The init waits for `start` for as long as it likes: it must not hold what the caller
+    /// of `create` leaked to it (a pipe's write end would keep the caller's reader from EOF),
+    /// as runc's init, which receives only fds 0-2 and the preserved ones, does not.
+    func closeInherited(keeping: [Int32]) {
+        guard let names = try? FileIO.list("/proc/self/fd") else { return }
+        for name in names {
+            guard let fd = Int32(name), fd >= 3 + plan.preservedFDs, !keeping.contains(fd) else { continue }
+            close(fd)
+        }
+    }
+
+    /// execvp's PATH search, done before exec so that `create` can report it: the first
+    /// executable regular file wins; EACCES from any candidate wins over ENOENT.
+    func resolveCommand() throws(SyscallError) -> String {
+        let name = plan.argv[0]
+        let candidates = name.contains("/") ? [name] : plan.searchPath.filter { !$0.isEmpty }.map { $0 + "/" + name }
+        var denied = false
+        for c in candidates {
+            if access(c, X_OK) == 0 {
+                var st = stat()
+                if stat(c, &st) == 0 && st.st_mode & S_IFMT == S_IFREG { return c }
+                denied = true
+            } else if errno == EACCES {
+                denied = true
+            }
+        }
+        throw SyscallError("exec", errno: denied ? EACCES : ENOENT, object: name)
+    }
+}

@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloSpec
+import SiloSys
+
+/// The OCI lifecycle's process side: `create` clones the init (a copy of silo's memory, no
+/// parent-death signal: it outlives `create` and is re-parented to the caller's subreaper),
+/// `start` releases it through exec.fifo, `run` does both and waits. docs/oci.md.
+public struct OCILauncher {
+    public struct Options: Sendable {
+        public var bundle = "."
+        public var pidFile: String?
+        public var consoleSocket: String?
+        public var preserveFDs: Int32 = 0
+        public init() {}
+    }
+
+    public let store: ContainerStateStore
+    public let id: String
+    public let options: Options
+    public private(set) var warnings: [String] = []
+
+    public init(store: ContainerStateStore, id: String, options: Options) {
+        self.store = store
+        self.id = id
+        self.options = options
+    }
+
+    /// Everything up to the user's process; returns the init's pid once it waits on exec.fifo.
+    /// Must be called single-threaded. On failure nothing stays: no process, no state dir.
+    public mutating func create() throws(RuntimeError) -> ContainerRecord {
+        try ContainerStateStore.validate(id: id)
+        let bundle = try Rootfs.realpath(options.bundle, what: "bundle")
+        let (spec, parseWarnings) = try BundlePlan.read(bundle: bundle)
+        warnings += parseWarnings
+        if spec.process?.terminal == true {
+            if options.consoleSocket == nil {
+                throw RuntimeError(.usage, "cannot allocate tty if silo will detach without setting console socket")
+            }
+            throw RuntimeError(.usage, "--console-socket: terminals are not supported yet")
+        }
+        if options.consoleSocket != nil { throw RuntimeError(.usage, "--console-socket given but process.terminal is false") }
+        for fd in 3..<(3 + options.preserveFDs) where fcntl(fd, F_GETFD) < 0 {
+            throw RuntimeError(.usage, "--preserve-fds: unable to stat preserved-fd \(fd - 3) (fd \(fd)): not open")
+        }
+        var prepared = try BundlePlan.make(spec, bundle: bundle)
+        defer { prepared.closeAll() }
+        warnings += prepared.warnings
+        prepared.plan.preservedFDs = options.preserveFDs
+
+        try store.create(id: id)
+        var pid: pid_t = 0
+        do throws(RuntimeError) {
+            let lock = try store.lock(id: id)
+            defer { close(lock) }
+            try store.makeExecFifo(id: id, owner: prepared.rootOwner)
+            var hold = CreateHold(fifoFD: try store.openExecFifoForInit(id: id))
+            defer { close(hold.fifoFD) }
+            hold.closeAfterClone = [lock]
+            hold.startContainer = spec.hooks.startContainer
+            hold.hookInput = OCIState(id: id, status: .created, pid: nil, bundle: bundle, annotations: spec.annotations).hookInput
+            prepared.plan.hold = hold
+            var record = ContainerRecord(id: id, status: .created, bundle: bundle, rootfs: prepared.rootfs)
+            record.annotations = spec.annotations
+            record.namespaces = prepared.namespaces
+            pid = try InitClone.run(&prepared, state: { p in OCIState(id: id, status: .created, pid: p, bundle: bundle, annotations: spec.annotations) })
+            record.pid = pid
+            do { record.pidStartTime = try ProcStat.read(pid).startTime } catch { throw RuntimeError(error) }
+            try store.save(record)
+            if let f = options.pidFile { try ContainerStateStore.writePidFile(f, pid: pid) }
+            return record
+        } catch {
+            if pid > 0 { ProcessWait.killAndReap(pid) }
+            try? store.remove(id: id)
+            throw error
+        }
+    }
+
+    /// `start`: the init, waiting on exec.fifo, goes on to exec; then the poststart hooks (a
+    /// failing one kills the container, as runc does).
+    public static func start(store: ContainerStateStore, id: String) throws(RuntimeError) {
+        try store.withLock(id: id) { () throws(RuntimeError) in
+            guard var record = try store.load(id: id) else { throw RuntimeError(.runtime, "cannot start a container that is still being created") }
+            switch try ContainerLiveness.status(of: record, in: store, id: id) {
+            case .created: break
+            case .stopped: throw RuntimeError(.runtime, "cannot start a container that has stopped")
+            default: throw RuntimeError(.runtime, "cannot start an already running container")
+            }
+            guard let initProcess = try ContainerLiveness.openInit(record) else { throw RuntimeError(.runtime, "cannot start a container that has stopped") }
+            try store.releaseExecFifo(id: id, initProcess: initProcess)
+            record.status = .running
+            try store.save(record)
+            let (spec, _) = try BundlePlan.read(bundle: record.bundle)
+            do throws(RuntimeError) { try Hooks.run(spec.hooks.poststart, kind: .poststart, state: record.ociState(status: .running)) } catch {
+                try? initProcess.signal(Signal.kill)
+                throw error
+            }
+        }
+    }
+}
+
+extension OCILauncher {
+    /// `run --bundle`: create, start, wait. silo stays the init's parent: signals are forwarded,
+    /// the status is the process's (or 128+signal), and the state is removed afterwards.
+    public mutating func run() throws(RuntimeError) -> Int32 {
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        for s in ForwardedSignals.all + [SIGCHLD] { sigaddset(&blocked, s) }
+        var previous = sigset_t()
+        sigprocmask(SIG_BLOCK, &blocked, &previous)
+        defer { sigprocmask(SIG_SETMASK, &previous, nil) }
+        let record = try create()
+        do { try Self.start(store: store, id: id) } catch {
+            if let pid = record.pid { ProcessWait.killAndReap(pid) }
+            try? store.remove(id: id)
+            throw error
+        }
+        let status = SignalForwarder.forward(to: record.pid ?? 0, waitingOn: blocked, reapAll: false)
+        var stopped = record
+        stopped.status = .stopped
+        try store.remove(id: id)
+        let (spec, _) = try BundlePlan.read(bundle: record.bundle)
+        try Hooks.run(spec.hooks.poststop, kind: .poststop, state: stopped.ociState(status: .stopped))
+        return status
+    }
+}

@@ -1,0 +1,153 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloSpec
+import SiloSys
+
+/// An OCI bundle translated into what the launcher runs: the config exactly as given (no
+/// overlay, no silo defaults: a config without a user namespace runs as real root in its new
+/// namespaces, as runc does). Computed in the parent, before clone.
+public struct BundlePlan {
+    public var spec: OCISpec
+    public var bundle: String
+    public var rootfs: String
+    public var warnings: [String] = []
+    var plan: ContainerPlan
+    var cloneFlags: CloneFlags = []
+    /// Namespaces joined by `path`: opened here, entered by the parent just before clone.
+    var joins: [(fd: Int32, flag: CloneFlags, path: String)] = []
+    var idmap: IDMap?
+    var treeFDs: [Int32] = []
+    var umask: UInt32?
+    /// /proc/PID names of the namespaces the container has of its own (for exec).
+    var namespaces: [String] = []
+
+    /// Reads BUNDLE/config.json; errors name the JSON path (`config.json: .process.args: ...`).
+    public static func read(bundle: String) throws(RuntimeError) -> (spec: OCISpec, warnings: [String]) {
+        let path = bundle + "/config.json"
+        let bytes: [UInt8]
+        do { bytes = try RegularFile.read(path, limit: 16 << 20) } catch {
+            throw RuntimeError(.usage, "\(path): \(error.reason)")
+        }
+        var warnings: [OCIError] = []
+        do { return (try OCISpec.parse(bytes, warnings: &warnings), warnings.map(\.description)) } catch {
+            throw RuntimeError(.usage, error.description)
+        }
+    }
+
+    public static func make(_ spec: OCISpec, bundle: String) throws(RuntimeError) -> BundlePlan {
+        guard let process = spec.process else { throw RuntimeError(.usage, "config.json: .process: required to run") }
+        guard let rootPath = spec.rootfs(bundle: bundle) else { throw RuntimeError(.usage, "config.json: .root.path: required") }
+        let rootfs = try Rootfs.realpath(rootPath, what: "rootfs")
+        var p = BundlePlan(spec: spec, bundle: bundle, rootfs: rootfs,
+                           plan: ContainerPlan(mounts: MountPlan(newRoot: ""), argv: process.args, env: process.env, searchPath: []))
+        do throws(RuntimeError) {
+            try p.refuseUnapplied(spec)
+            try p.namespaces(spec)
+            try p.checkSysctl(spec)
+            let rootFD = try Preparation.detachedCopy(of: rootfs, readOnly: false, what: "rootfs")
+            p.treeFDs.append(rootFD)
+            let bindSys = p.cloneFlags.contains(.newUser) && !p.cloneFlags.contains(.newNet)
+            p.plan.mounts = try BundleMounts.plan(spec, bundle: bundle, attachAt: try Rootfs.stagingDirectory(), rootFD: rootFD,
+                                                  readOnly: spec.root?.readonly ?? false, bindSys: bindSys, trees: &p.treeFDs)
+            try p.process(process, spec: spec)
+        } catch {
+            p.closeAll()
+            throw error
+        }
+        return p
+    }
+
+    static let kinds: [(OCISpec.NamespaceType, CloneFlags, String)] = [
+        (.user, .newUser, "user"), (.mount, .newNS, "mnt"), (.pid, .newPID, "pid"), (.network, .newNet, "net"),
+        (.ipc, .newIPC, "ipc"), (.uts, .newUTS, "uts"), (.cgroup, .newCgroup, "cgroup"), (.time, .newTime, "time"),
+    ]
+
+    mutating func namespaces(_ spec: OCISpec) throws(RuntimeError) {
+        let list = spec.linux?.namespaces ?? []
+        for (i, ns) in list.enumerated() {
+            guard let (_, flag, name) = Self.kinds.first(where: { $0.0 == ns.type }) else { continue }
+            guard let path = ns.path, !path.isEmpty else {
+                if flag != .newTime { cloneFlags.insert(flag) }
+                namespaces.append(name)
+                continue
+            }
+            // The parent enters these before clone; the mount and user namespaces would change
+            // what the parent itself resolves and may do, so they are refused for now.
+            guard flag != .newNS && flag != .newUser else {
+                throw RuntimeError(.usage, "config.json: .linux.namespaces[\(i)].path: joining a \(ns.type.rawValue) namespace by path is not supported yet")
+            }
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd < 0 { throw RuntimeError(.usage, "config.json: .linux.namespaces[\(i)].path: \(SyscallError.last("open", path).description)") }
+            joins.append((fd, flag, path))
+        }
+        guard cloneFlags.contains(.newNS) else {
+            throw RuntimeError(.usage, "config.json: .linux.namespaces: silo needs a mount namespace of the container's own")
+        }
+        if namespaces.contains("time") {
+            let t = spec.linux?.timeOffsets ?? [:]
+            plan.timeOffsets = (t["monotonic"]?.secs ?? 0, t["boottime"]?.secs ?? 0)
+        }
+        if cloneFlags.contains(.newUser) {
+            let l = spec.linux
+            idmap = IDMap(uids: (l?.uidMappings ?? []).map { IDMapping(container: $0.containerID, host: $0.hostID, size: $0.size) },
+                          gids: (l?.gidMappings ?? []).map { IDMapping(container: $0.containerID, host: $0.hostID, size: $0.size) })
+            if idmap!.uids.isEmpty || idmap!.gids.isEmpty {
+                throw RuntimeError(.usage, "config.json: .linux.uidMappings: a user namespace needs uid and gid mappings")
+            }
+        }
+        plan.bringLoopbackUp = cloneFlags.contains(.newNet)
+    }
+
+    /// What create does not apply yet: refused when it is a restriction or a device the
+    /// process expects, a warning for cgroup limits (podman always sends some; issue 13).
+    mutating func refuseUnapplied(_ spec: OCISpec) throws(RuntimeError) {
+        if !(spec.linux?.devices ?? []).isEmpty {
+            throw RuntimeError(.usage, "config.json: .linux.devices: extra device nodes are not supported yet (the default ones always exist)")
+        }
+        if spec.linux?.personality != nil { throw RuntimeError(.usage, "config.json: .linux.personality: not supported yet") }
+        for (i, m) in spec.mounts.enumerated() where !m.uidMappings.isEmpty || !m.gidMappings.isEmpty {
+            throw RuntimeError(.usage, "config.json: .mounts[\(i)].uidMappings: idmapped mounts are not supported yet")
+        }
+        var limits = spec.linux?.resources
+        limits?.devices = []  // "deny all" plus the default nodes is what the container has anyway
+        if let limits, limits != OCISpec.Resources() {
+            warnings.append("config.json: .linux.resources: cgroup limits are not applied yet (cgroups are not wired into bundles)")
+        }
+    }
+
+    /// Only namespaced sysctls, of namespaces the container has (as runc checks): anything
+    /// else would change the host.
+    func checkSysctl(_ spec: OCISpec) throws(RuntimeError) {
+        let has = { (f: CloneFlags) in cloneFlags.contains(f) || joins.contains { $0.flag == f } }
+        if let d = spec.domainname, !d.isEmpty, !has(.newUTS) {
+            throw RuntimeError(.usage, "config.json: .domainname: needs a UTS namespace of the container's own")
+        }
+        for key in (spec.linux?.sysctl ?? [:]).keys.sorted() {
+            let ipc = ["kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall", "kernel.shmmax",
+                       "kernel.shmmni", "kernel.shm_rmid_forced"].contains(key) || key.hasPrefix("fs.mqueue.")
+            let uts = key == "kernel.domainname" || key == "kernel.hostname"
+            let ok = (ipc && has(.newIPC)) || (uts && has(.newUTS)) || (key.hasPrefix("net.") && has(.newNet))
+            if !ok {
+                throw RuntimeError(.usage, "config.json: .linux.sysctl.\"\(key)\": not a sysctl of a namespace the container has")
+            }
+        }
+    }
+
+    /// The host ids of the container's root (exec.fifo's owner): itself without a user namespace.
+    var rootOwner: (uid: uid_t, gid: gid_t) {
+        guard let idmap else { return (0, 0) }
+        return (IDMap.host(for: 0, in: idmap.uids) ?? 0, IDMap.host(for: 0, in: idmap.gids) ?? 0)
+    }
+
+    mutating func closeTrees() {
+        for fd in treeFDs { close(fd) }
+        treeFDs = []
+    }
+
+    public mutating func closeAll() {
+        closeTrees()
+        for j in joins { close(j.fd) }
+        joins = []
+    }
+}
