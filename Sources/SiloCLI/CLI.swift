@@ -24,6 +24,7 @@ public enum CLI {
       run      Run a command in a new container
       netns    Manage named network namespaces and veth links (iproute2-compatible)
       network  List and prune silo's bridges (silo run --network bridge)
+      lab      Test networks: hosts, links, bridges and routers from a topology file
       demo     Show each namespace live: the host's view beside the container's
       ns       List the namespaces of a process
 
@@ -49,6 +50,7 @@ public enum CLI {
             case "run": exit(try RunCommand.run(rest))
             case "netns": exit(try NetnsCommand.run(rest))
             case "network": exit(try NetworkCommand.run(rest))
+            case "lab": exit(try LabCommand.run(rest))
             case "demo": exit(try DemoCommand.run(rest))
             case "ns": exit(try NsCommand.run(rest))
             case "-h", "--help", "help":
