@@ -54,7 +54,7 @@ struct LabReader {
 
     func network(_ v: JSON, _ path: String) throws(RuntimeError) -> IPNetwork {
         let s = try string(v, path)
-        guard let n = IPNetwork(s) else { throw fail(path, "\"\(s)\" is not an address with a prefix length (10.0.1.2/24, fd00::2/64)") }
+        guard s.contains("/"), let n = IPNetwork(s) else { throw fail(path, "\"\(s)\" is not an address with a prefix length (10.0.1.2/24, fd00::2/64)") }
         return n
     }
 
