@@ -17,6 +17,8 @@ public enum LabCommand {
       down LAB                  Remove everything LAB made (also after a failed or killed `up`)
       graph LAB                 The topology as Graphviz DOT text
       fault LAB A B cut|heal    Take the links between A and B down, or bring them back
+      fault LAB A B delay 50ms [jitter 5ms] [loss 10%] [duplicate 1%]
+                                netem on both ends of those links; `clear` removes it
       list                      The labs that are up
 
     Namespaces are named LAB-HOST; state is kept in /run/silo/labs/LAB.json. See docs/lab.md.
@@ -115,13 +117,50 @@ public enum LabCommand {
     }
 
     static func fault(_ args: [String]) throws(RuntimeError) -> Int32 {
-        guard args.count == 4 else { throw RuntimeError(.usage, "lab fault: usage: silo lab fault LAB A B cut|heal") }
+        let use = "usage: silo lab fault LAB A B cut|heal|clear|[delay D [jitter D]] [loss P%] [duplicate P%]"
+        guard args.count >= 4 else { throw RuntimeError(.usage, "lab fault: \(use)") }
         let lab = try Lab.open(name: args[0])
-        switch args[3] {
-        case "cut": try lab.cut(args[1], args[2])
-        case "heal": try lab.heal(args[1], args[2])
-        default: throw RuntimeError(.usage, "lab fault: `\(args[3])`: expected cut or heal (netem faults are not built yet)")
+        let words = Array(args.dropFirst(3))
+        switch words {
+        case ["cut"]: try lab.cut(args[1], args[2])
+        case ["heal"]: try lab.heal(args[1], args[2])
+        case ["clear"]: try lab.netem(args[1], args[2], nil)
+        default: try lab.netem(args[1], args[2], try netem(words, use))
         }
         return 0
+    }
+
+    /// `delay 50ms jitter 10ms loss 10% duplicate 1%`, any of them, in any order.
+    static func netem(_ words: [String], _ use: String) throws(RuntimeError) -> NetemSettings {
+        var s = NetemSettings()
+        var i = 0
+        while i < words.count {
+            guard i + 1 < words.count else { throw RuntimeError(.usage, "lab fault: `\(words[i])` needs a value (\(use))") }
+            let v = words[i + 1]
+            switch words[i] {
+            case "delay": s.delayNanoseconds = try duration(v)
+            case "jitter": s.jitterNanoseconds = try duration(v)
+            case "loss": s.lossPercent = try percent(v)
+            case "duplicate": s.duplicatePercent = try percent(v)
+            default: throw RuntimeError(.usage, "lab fault: unknown fault `\(words[i])` (\(use))")
+            }
+            i += 2
+        }
+        return s
+    }
+
+    /// `50ms`, `200us`, `1s`.
+    static func duration(_ text: String) throws(RuntimeError) -> UInt64 {
+        for (suffix, scale) in [("ms", 1_000_000.0), ("us", 1_000.0), ("s", 1_000_000_000.0)] where text.hasSuffix(suffix) {
+            if let n = Double(text.dropLast(suffix.count)), n >= 0, n <= 3600 { return UInt64(n * scale) }
+        }
+        throw RuntimeError(.usage, "lab fault: `\(text)`: expected a duration like 50ms, 200us or 1s")
+    }
+
+    /// `10%` (or `10`), 0 to 100.
+    static func percent(_ text: String) throws(RuntimeError) -> Double {
+        let t = text.hasSuffix("%") ? String(text.dropLast()) : text
+        guard let p = Double(t), p >= 0, p <= 100 else { throw RuntimeError(.usage, "lab fault: `\(text)`: expected a percentage from 0 to 100") }
+        return p
     }
 }

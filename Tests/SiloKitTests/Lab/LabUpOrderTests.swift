@@ -32,6 +32,7 @@ final class RecordingLabKernel: LabKernel {
         try step("route \(destination) via \(gateway) \(device)")
     }
     func enableForwarding(in ns: String) throws(RuntimeError) { try step("forwarding \(ns)") }
+    func setNetem(_ device: LabDevice, _ settings: NetemSettings?) throws(RuntimeError) { try step("netem \(device)") }
     func startContainer(_ c: LabTopology.Container, in ns: String) throws(RuntimeError) -> (pid: Int32, startTime: UInt64) {
         try step("container \(ns) \(c.command.joined(separator: " "))")
         nextPID += 1

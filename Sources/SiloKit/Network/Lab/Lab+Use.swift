@@ -83,4 +83,14 @@ extension Lab {
         }
         kernel.finish()
     }
+
+    /// netem on both ends of the links between `a` and `b` (so a delay is paid each way);
+    /// nil clears it.
+    public func netem(_ a: String, _ b: String, _ settings: NetemSettings?) throws(RuntimeError) {
+        for l in try links(between: a, b) {
+            try kernel.setNetem(device(l.a), settings)
+            try kernel.setNetem(device(l.b), settings)
+        }
+        kernel.finish()
+    }
 }

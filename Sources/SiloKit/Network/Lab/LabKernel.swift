@@ -17,6 +17,8 @@ public protocol LabKernel: AnyObject {
     /// worker that runs at most once a second, and a bridge forwards nothing before it.
     func waitForCarrier(_ devices: [LabDevice])
     func addRoute(_ destination: IPNetwork, via gateway: IPAddress, on device: LabDevice) throws(RuntimeError)
+    /// netem on the device's egress; nil puts the default qdisc back.
+    func setNetem(_ device: LabDevice, _ settings: NetemSettings?) throws(RuntimeError)
     /// net.ipv4.ip_forward and net.ipv6.conf.all.forwarding, written inside `ns`.
     func enableForwarding(in ns: String) throws(RuntimeError)
     /// A container in `ns` (`silo run --network netns:NS`); its PID and start time.

@@ -111,6 +111,18 @@ public final class LinuxLabKernel: LabKernel {
         }
     }
 
+    public func setNetem(_ device: LabDevice, _ settings: NetemSettings?) throws(RuntimeError) {
+        let (nl, i) = try index(device)
+        do {
+            if let settings { try nl.replaceNetem(index: i, settings, name: "\(device)") } else { try nl.deleteRootQdisc(index: i, name: "\(device)") }
+        } catch {
+            if error.errno == ENOENT && settings != nil {
+                throw RuntimeError(.runtime, "qdisc on \(device): this kernel has no netem (CONFIG_NET_SCH_NETEM)", cause: error)
+            }
+            throw fail("qdisc on \(device)", error)
+        }
+    }
+
     public func enableForwarding(in ns: String) throws(RuntimeError) {
         try inside(ns) { () throws(SyscallError) in
             // /proc/sys/net shows the namespace of the thread that opens it.
