@@ -98,7 +98,11 @@ public final class Lab {
     @discardableResult
     public static func down(name: String, store: LabStateStore = LabStateStore(), kernel: (any LabKernel)? = nil) throws(RuntimeError) -> Bool {
         try checkName(name)
-        guard store.exists(name) else { return false }
+        guard store.exists(name) else {
+            // Killed in its first save: a temporary file and nothing made yet.
+            store.remove(name)
+            return false
+        }
         let state = try store.load(name)
         teardown(state, kernel: kernel ?? LinuxLabKernel(silo: "/proc/self/exe"), store: store)
         return true
