@@ -27,6 +27,7 @@ public enum CLI {
       exec     Run a process in a running container (OCI, runc's flags)
       netns    Manage named network namespaces and veth links (iproute2-compatible)
       network  List and prune silo's bridges (silo run --network bridge)
+      lab      Test networks: hosts, links, bridges and routers from a topology file
       demo     Show each namespace live: the host's view beside the container's
       ns       List the namespaces of a process
 
@@ -74,6 +75,7 @@ public enum CLI {
             case "start": exit(try StartCommand.run(rest, root: globals.root))
             case "netns": exit(try NetnsCommand.run(rest))
             case "network": exit(try NetworkCommand.run(rest))
+            case "lab": exit(try LabCommand.run(rest))
             case "demo": exit(try DemoCommand.run(rest))
             case "ns": exit(try NsCommand.run(rest))
             // A case list, not a Set lookup: `silo run` pays nothing for the OCI verbs.

@@ -54,6 +54,10 @@ int silo_wexitstatus(int status);
 int silo_wifsignaled(int status);
 int silo_wtermsig(int status);
 
+// posix_spawn_file_actions_addclosefrom_np (glibc 2.34, behind _GNU_SOURCE); `actions` is a
+// posix_spawn_file_actions_t *.
+int silo_spawn_addclosefrom(void *actions, int from);
+
 #pragma clang assume_nonnull end
 
 // pidfd_send_signal(2) (no glibc 2.36 wrapper) and the CMSG_* macros, for issue 11 (pidfd.c).

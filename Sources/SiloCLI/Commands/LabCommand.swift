@@ -1,0 +1,166 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloKit
+import SiloSys
+
+/// `silo lab`: test networks (docs/lab.md). The work is SiloKit's `Lab`; this file reads the
+/// arguments and prints.
+public enum LabCommand {
+    public static let usage = """
+    Usage: silo lab COMMAND
+
+    Commands:
+      up FILE [--name LAB]      Bring the topology in FILE (JSON) up as LAB (default: FILE's base name)
+      exec LAB HOST [--] CMD... Run CMD inside HOST's network namespace
+      ps LAB                    Hosts and bridges with their namespaces and processes
+      down LAB                  Remove everything LAB made (also after a failed or killed `up`)
+      graph LAB                 The topology as Graphviz DOT text
+      fault LAB A B cut|heal    Take the links between A and B down, or bring them back
+      fault LAB A B delay 50ms [jitter 5ms] [loss 10%] [duplicate 1%]
+                                netem on both ends of those links; `clear` removes it
+      list                      The labs that are up
+
+    Namespaces are named LAB-HOST; state is kept in /run/silo/labs/LAB.json. See docs/lab.md.
+    """
+
+    static func run(_ args: [String]) throws(CommandFailure) -> Int32 {
+        do { return try main(args) } catch { throw CommandFailure(error) }
+    }
+
+    static func main(_ args: [String]) throws(RuntimeError) -> Int32 {
+        guard let sub = args.first else { Output.out(usage); return 0 }
+        let rest = Array(args.dropFirst())
+        if sub != "exec", rest.contains("--help") || rest.contains("-h") || ["-h", "--help", "help"].contains(sub) {
+            Output.out(usage)
+            return 0
+        }
+        switch sub {
+        case "up": return try up(rest)
+        case "exec": return try exec(rest)
+        case "ps": return try ps(try one(rest, sub))
+        case "down":
+            if !(try Lab.down(name: try one(rest, sub))) { Output.error("silo: lab \(rest[0]): not up (nothing to remove)") }
+            return 0
+        case "graph":
+            let lab = try Lab.open(name: try one(rest, sub))
+            Output.write(1, LabGraph.dot(lab.topology, name: lab.name))
+            return 0
+        case "fault": return try fault(rest)
+        case "list", "ls":
+            for n in LabStateStore().names() { Output.out(n) }
+            return 0
+        default:
+            throw RuntimeError(.usage, "lab: unknown command `\(sub)` (see silo lab --help)")
+        }
+    }
+
+    static func one(_ args: [String], _ sub: String) throws(RuntimeError) -> String {
+        guard args.count == 1 else {
+            throw RuntimeError(.usage, args.isEmpty ? "lab \(sub): no LAB given" : "lab \(sub): unexpected argument `\(args[1])`")
+        }
+        return args[0]
+    }
+
+    static func up(_ args: [String]) throws(RuntimeError) -> Int32 {
+        var file: String?
+        var name: String?
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a == "--name" {
+                guard i + 1 < args.count else { throw RuntimeError(.usage, "lab up: --name needs a value") }
+                name = args[i + 1]
+                i += 2
+                continue
+            }
+            if a.hasPrefix("--name=") { name = String(a.dropFirst(7)) } else if file == nil { file = a } else {
+                throw RuntimeError(.usage, "lab up: unexpected argument `\(a)`")
+            }
+            i += 1
+        }
+        guard let file else { throw RuntimeError(.usage, "lab up: no FILE given (usage: silo lab up FILE [--name LAB])") }
+        let text: String
+        do { text = try FileIO.read(file) } catch { throw RuntimeError(.usage, "\(file): \(error.reason)", cause: error) }
+        let topology = try LabTopology.parse(text, file: file)
+        let labName = name ?? defaultName(file)
+        let silo = (try? FileIO.readlink("/proc/self/exe")) ?? "/proc/self/exe"
+        let lab = try Lab.up(topology, name: labName, file: file, source: text, silo: silo)
+        Output.out(lab.name)
+        return 0
+    }
+
+    /// lab.json → lab.
+    static func defaultName(_ file: String) -> String {
+        let base = file.split(separator: "/").last.map(String.init) ?? file
+        return base.hasSuffix(".json") ? String(base.dropLast(5)) : base
+    }
+
+    static func exec(_ args: [String]) throws(RuntimeError) -> Int32 {
+        guard args.count >= 2 else { throw RuntimeError(.usage, "lab exec: usage: silo lab exec LAB HOST [--] CMD [ARG...]") }
+        var argv = Array(args.dropFirst(2))
+        if argv.first == "--" { argv.removeFirst() }
+        guard !argv.isEmpty else { throw RuntimeError(.usage, "lab exec \(args[0]) \(args[1]): no command given") }
+        let lab = try Lab.open(name: args[0])
+        for w in try lab.enterForExec(host: args[1]) { Output.warning(w) }
+        let e = Exec.searchingPath(argv)
+        throw RuntimeError(e.errno == ENOENT ? .notFound : .cannotExecute, "exec \(argv[0]): \(e.reason)", cause: e)
+    }
+
+    static func ps(_ name: String) throws(RuntimeError) -> Int32 {
+        let lab = try Lab.open(name: name)
+        Output.out("HOST\tKIND\tNETNS\tPIDS")
+        for s in lab.ps() {
+            Output.out("\(s.host)\t\(s.kind)\t\(s.namespace)\t\(s.pids.isEmpty ? "-" : s.pids.map { String($0) }.joined(separator: ","))")
+        }
+        return 0
+    }
+
+    static func fault(_ args: [String]) throws(RuntimeError) -> Int32 {
+        let use = "usage: silo lab fault LAB A B cut|heal|clear|[delay D [jitter D]] [loss P%] [duplicate P%]"
+        guard args.count >= 4 else { throw RuntimeError(.usage, "lab fault: \(use)") }
+        let lab = try Lab.open(name: args[0])
+        let words = Array(args.dropFirst(3))
+        switch words {
+        case ["cut"]: try lab.cut(args[1], args[2])
+        case ["heal"]: try lab.heal(args[1], args[2])
+        case ["clear"]: try lab.netem(args[1], args[2], nil)
+        default: try lab.netem(args[1], args[2], try netem(words, use))
+        }
+        return 0
+    }
+
+    /// `delay 50ms jitter 10ms loss 10% duplicate 1%`, any of them, in any order.
+    static func netem(_ words: [String], _ use: String) throws(RuntimeError) -> NetemSettings {
+        var s = NetemSettings()
+        var i = 0
+        while i < words.count {
+            guard i + 1 < words.count else { throw RuntimeError(.usage, "lab fault: `\(words[i])` needs a value (\(use))") }
+            let v = words[i + 1]
+            switch words[i] {
+            case "delay": s.delayNanoseconds = try duration(v)
+            case "jitter": s.jitterNanoseconds = try duration(v)
+            case "loss": s.lossPercent = try percent(v)
+            case "duplicate": s.duplicatePercent = try percent(v)
+            default: throw RuntimeError(.usage, "lab fault: unknown fault `\(words[i])` (\(use))")
+            }
+            i += 2
+        }
+        return s
+    }
+
+    /// `50ms`, `200us`, `1s`.
+    static func duration(_ text: String) throws(RuntimeError) -> UInt64 {
+        for (suffix, scale) in [("ms", 1_000_000.0), ("us", 1_000.0), ("s", 1_000_000_000.0)] where text.hasSuffix(suffix) {
+            if let n = Double(text.dropLast(suffix.count)), n >= 0, n <= 3600 { return UInt64(n * scale) }
+        }
+        throw RuntimeError(.usage, "lab fault: `\(text)`: expected a duration like 50ms, 200us or 1s")
+    }
+
+    /// `10%` (or `10`), 0 to 100.
+    static func percent(_ text: String) throws(RuntimeError) -> Double {
+        let t = text.hasSuffix("%") ? String(text.dropLast()) : text
+        guard let p = Double(t), p >= 0, p <= 100 else { throw RuntimeError(.usage, "lab fault: `\(text)`: expected a percentage from 0 to 100") }
+        return p
+    }
+}
