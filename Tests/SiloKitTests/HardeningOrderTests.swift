@@ -37,19 +37,20 @@ import Testing
         let sys = FakeKernel()
         try ContainerInit(plan: Self.plan(noNewPrivs: true), sys: sys).prepare()
         #expect(Self.tail(sys.calls) == [
-            .setrlimit(7, 64, 128), .setsid, .dropBounding(-1), .capset(0xa804_25fb, 0xa804_25fb, 0), .clearAmbient, .pdeathsig(Signal.kill), .peerCheck(-1),
-            .resetSignals(ignored: 0), .closeOnExec(3), .noNewPrivs, .seccomp(16),
+            .setrlimit(7, 64, 128), .setsid, .closeOnExec(3), .dropBounding(-1), .capset(0xa804_25fb, 0xa804_25fb, 0), .clearAmbient, .pdeathsig(Signal.kill), .peerCheck(-1),
+            .resetSignals(ignored: 0), .noNewPrivs, .seccomp(16),
         ])
     }
 
     /// Without no_new_privs the filter needs CAP_SYS_ADMIN to load, so it goes in before the
-    /// capabilities are dropped.
+    /// capabilities are dropped; descriptors are marked close-on-exec before it, since a bundle's
+    /// profile may not allow close_range.
     @Test func seccompBeforeTheCapabilityDropWithoutNoNewPrivs() throws {
         let sys = FakeKernel()
         try ContainerInit(plan: Self.plan(noNewPrivs: false), sys: sys).prepare()
         #expect(Self.tail(sys.calls) == [
-            .setrlimit(7, 64, 128), .setsid, .seccomp(16), .dropBounding(-1), .capset(0xa804_25fb, 0xa804_25fb, 0), .clearAmbient,
-            .pdeathsig(Signal.kill), .peerCheck(-1), .resetSignals(ignored: 0), .closeOnExec(3),
+            .setrlimit(7, 64, 128), .setsid, .closeOnExec(3), .seccomp(16), .dropBounding(-1), .capset(0xa804_25fb, 0xa804_25fb, 0), .clearAmbient,
+            .pdeathsig(Signal.kill), .peerCheck(-1), .resetSignals(ignored: 0),
         ])
     }
 
@@ -57,8 +58,8 @@ import Testing
         let sys = FakeKernel()
         try ContainerInit(plan: Self.plan(noNewPrivs: true, uid: 1000), sys: sys).prepare()
         #expect(Self.tail(sys.calls) == [
-            .setrlimit(7, 64, 128), .setsid, .dropBounding(-1), .keepCaps(true), .setresgid(1000), .setresuid(1000), .keepCaps(false),
-            .capset(0, 0, 0), .clearAmbient, .pdeathsig(Signal.kill), .peerCheck(-1), .resetSignals(ignored: 0), .closeOnExec(3), .noNewPrivs, .seccomp(16),
+            .setrlimit(7, 64, 128), .setsid, .closeOnExec(3), .dropBounding(-1), .keepCaps(true), .setresgid(1000), .setresuid(1000), .keepCaps(false),
+            .capset(0, 0, 0), .clearAmbient, .pdeathsig(Signal.kill), .peerCheck(-1), .resetSignals(ignored: 0), .noNewPrivs, .seccomp(16),
         ])
     }
 

@@ -70,14 +70,16 @@ public struct ContainerInit<S: Syscalls> {
             }
         }
         if plan.newSession { try step(.session) { () throws(SyscallError) in try sys.setsid() } }
+        // Before any filter: a profile given in a bundle may not know close_range (runtime-tools'
+        // does not), and without no_new_privs that filter is loaded next.
+        try step(.closeFds) { () throws(SyscallError) in try sys.closeOnExec(from: 3 + plan.preservedFDs) }
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the drop below takes
         // away: load it now; the profile must then allow what follows (prctl, capset, setres*id,
-        // get*id, setgroups, rt_sig*, close_range, execve).
+        // get*id, setgroups, rt_sig*, execve).
         if !plan.noNewPrivs, let f = plan.seccompFilter { try step(.seccomp) { () throws(SyscallError) in try sys.loadSeccomp(filter: f) } }
         try step(.capabilities) { () throws(SyscallError) in try switchUserAndCapabilities() }
         try step(.parentDeath) { () throws(SyscallError) in try armParentDeath() }  // the user switch cleared it again
         if !plan.useInit { try step(.signals) { () throws(SyscallError) in try sys.resetSignals(ignored: plan.ignoredSignals) } }
-        try step(.closeFds) { () throws(SyscallError) in try sys.closeOnExec(from: 3 + plan.preservedFDs) }
         // An OCI init still opens exec.fifo and runs startContainer hooks: it locks down after.
         if plan.hold == nil { try lockDown() }
     }
