@@ -6,6 +6,9 @@ public struct ContainerPlan: Sendable {
     public var syncFD: Int32 = -1
     public var hostname: String?
     public var bringLoopbackUp = true
+    /// unshare(CLONE_NEWCGROUP) once the parent has moved the child into its own cgroup, so that
+    /// the namespace's root is that cgroup (a namespace from clone would be rooted at silo's).
+    public var cgroupNamespace = false
     public var mounts: MountPlan
     /// unshare(CLONE_NEWTIME) and these offsets (seconds), when the kernel has time namespaces.
     public var timeOffsets: (monotonic: Int64, boottime: Int64)?

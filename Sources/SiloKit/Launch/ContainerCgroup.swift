@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SiloSys
+
+/// How the container's cgroup ended, for the command line to report: the kernel's own counts,
+/// read after waitpid and before the cgroup is removed.
+public struct ResourceReport: Equatable, Sendable {
+    /// The OOM killer killed a process of the container (memory.oom_control / memory.events).
+    public var outOfMemory = false
+    /// The container's own memory limit; nil when only the caller's cgroup bounded it.
+    public var memoryLimit: UInt64?
+    /// Forks the pids limit refused (pids.events): a fork bomb's mark.
+    public var forksRefused: UInt64 = 0
+    public var pidsLimit: UInt64?
+    /// What went wrong while tearing the cgroup down.
+    public var warnings: [Warning] = []
+}
+
+/// `silo run`'s use of the cgroup layer (docs/cgroups.md, "Wiring"): the container's cgroup
+/// `silo-<id>` made before clone, the child moved into it before the ack, its end read and the
+/// cgroup removed after waitpid. A flock on /run/silo/cgroups/<name> marks it as a live silo's:
+/// the next `silo run` removes `silo-*` cgroups whose lock nobody holds (docs/cgroups.md).
+struct ContainerCgroup {
+    static let lockDirectory = "/run/silo/cgroups"
+    static let prefix = "silo-"
+
+    var cgroup: Cgroup?
+    var oomScoreAdj: Int32?
+    var lockFD: Int32 = -1
+    var fs: any CgroupFS = HostCgroupFS()
+    var proc = "/proc"
+
+    /// Whether the user asked for a limit the host must honour (so that a host without usable
+    /// cgroups is an error, not a warning); `--pids-limit 0` alone asks for nothing.
+    static func isExplicit(_ limits: CgroupLimits) -> Bool {
+        var l = limits
+        if l.pidsLimit == -1 { l.pidsLimit = nil }
+        return !l.controllers(includingDefaults: false).isEmpty || !l.unified.isEmpty
+    }
+
+    /// Makes the container's cgroup with `limits` plus silo's defaults. A host where cgroups
+    /// cannot be used gives a warning and no cgroup, unless a limit was asked for.
+    static func make(limits: CgroupLimits, fs: any CgroupFS = HostCgroupFS()) throws(RuntimeError) -> (ContainerCgroup, [Warning]) {
+        var me = ContainerCgroup(cgroup: nil, oomScoreAdj: limits.oomScoreAdj, fs: fs)
+        let explicit = isExplicit(limits)
+        func skip(_ e: CgroupError) throws(RuntimeError) -> (ContainerCgroup, [Warning]) {
+            if explicit { throw RuntimeError(.runtime, e.message) }
+            return (me, [Warning("\(e.message); the container runs without a cgroup of its own (no default pids limit)")])
+        }
+        let layout: CgroupLayout
+        do { layout = try CgroupLayout.detect(fs: fs) } catch { return try skip(error) }
+        let dir: Int32
+        do { dir = try IDRangeLock.openDirectory(lockDirectory) } catch { return try skip(CgroupError(error.message)) }
+        defer { close(dir) }
+        var warnings = sweep(layout: layout, lockDirectory: dir, fs: fs)
+        let name = prefix + ContainerID.random()
+        let lock: Int32?
+        do { lock = try FileLock.tryLock(name, in: dir, object: "cgroup lock \(lockDirectory)/\(name)") } catch { throw RuntimeError(error) }
+        guard let lock else { throw RuntimeError(.runtime, "cgroup lock \(lockDirectory)/\(name): held by another silo") }
+        me.lockFD = lock
+        do throws(CgroupError) {
+            let cg = try Cgroup.create(name: name, layout: layout, limits: limits.withDefaults(), fs: fs)
+            for s in cg.skipped { warnings.append(Warning("cgroup \(name): the default \(s) limit is skipped on this host")) }
+            me.cgroup = cg
+        } catch {
+            me.release()
+            if let e = error.errno, [EACCES, EPERM, EROFS].contains(e) { return try skip(error) }
+            throw RuntimeError(.runtime, error.message)
+        }
+        return (me, warnings)
+    }
+
+    /// The parent's step between clone and ack: the child joins its cgroup in every hierarchy
+    /// (before it can exec or fork), then its OOM score is set.
+    func enter(pid: pid_t) throws(RuntimeError) {
+        if let cg = cgroup {
+            do { try cg.join(pid: pid) } catch { throw RuntimeError(.runtime, error.message) }
+        }
+        if let adj = oomScoreAdj {
+            do { try fs.write("\(proc)/\(pid)/oom_score_adj", "\(adj)") } catch {
+                let hint = error.errno == EACCES ? " (lowering it needs CAP_SYS_RESOURCE)" : ""
+                throw RuntimeError(.runtime, "--oom-score-adj \(adj): \(error.object): \(error.reason)\(hint)", cause: error)
+            }
+        }
+    }
+
+    /// What the container sees at /sys/fs/cgroup; the bind trees' fds go into `trees`.
+    func view(trees: inout [Int32]) throws(RuntimeError) -> MountPlan.CgroupView? {
+        guard let cg = cgroup else { return nil }
+        if cg.layout.kind == .v2 { return .cgroup2 }
+        var binds: [(name: String, fd: Int32)] = [], aliases: [(name: String, target: String)] = []
+        for p in cg.places {
+            let name = String(p.hierarchy.mountPoint.split(separator: "/").last ?? "")
+            guard !name.isEmpty else { continue }
+            let fd: Int32
+            do { fd = try DetachedTree.clone(p.directory, readOnly: true) } catch {
+                throw RuntimeError(SyscallError(error.call, errno: error.errno, object: "cgroup \(error.object)"))
+            }
+            trees.append(fd)
+            binds.append((name, fd))
+            if p.hierarchy.controllers.count > 1 {
+                for c in p.hierarchy.controllers where c != name && !c.contains("=") { aliases.append((c, name)) }
+            }
+        }
+        return .binds(binds, aliases: aliases)
+    }
+
+    /// After waitpid: what the kernel counted, then the cgroup removed (stragglers killed).
+    mutating func finish() -> ResourceReport? {
+        guard let cg = cgroup else { return nil }
+        let s = cg.stats()
+        var r = ResourceReport(outOfMemory: cg.wasOOMKilled(), memoryLimit: s.memoryLimit,
+                               forksRefused: s.forksRefused ?? 0, pidsLimit: s.pidsLimit)
+        if let w = release() { r.warnings.append(w) }
+        return r
+    }
+
+    /// Removes the cgroup (killing what is left in it) and its lock; idempotent.
+    @discardableResult
+    mutating func release() -> Warning? {
+        var warning: Warning?
+        if let cg = cgroup {
+            do { try cg.remove(killing: true) } catch { warning = Warning(error.message) }
+            cgroup = nil
+            if warning == nil { _ = unlink(Self.lockDirectory + "/" + cg.name) }
+        }
+        if lockFD >= 0 { close(lockFD) }
+        lockFD = -1
+        return warning
+    }
+
+    /// Removes what dead `silo run`s left (silo killed with -9 between create and remove). A
+    /// `silo-*` cgroup is dead when its lock file exists (so `silo run` made it: an OCI container's
+    /// cgroup has none and is never touched here), no process holds the flock (the owner's lock
+    /// goes with its last fd, however it died) and it has no processes. One directory listing
+    /// on the start path: the caller's cgroup in one hierarchy.
+    static func sweep(layout: CgroupLayout, lockDirectory dir: Int32, fs: any CgroupFS) -> [Warning] {
+        guard let h = layout.hierarchy(for: "pids") ?? layout.hierarchies.first else { return [] }
+        var warnings: [Warning] = []
+        for n in (try? fs.list(h.ownDirectory)) ?? [] where n.hasPrefix(prefix) {
+            let fd = retryingEINTR { openat(dir, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+            if fd < 0 { continue }  // not silo run's
+            defer { close(fd) }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }  // its silo is alive
+            guard let cg = Cgroup.open(name: n, layout: layout, fs: fs) else { unlinkat(dir, n, 0); continue }
+            guard (try? cg.pids())?.isEmpty == true else { continue }
+            do { try cg.remove(killing: false) } catch {
+                warnings.append(Warning("\(error.message) (left by a silo that died)"))
+                continue
+            }
+            unlinkat(dir, n, 0)
+        }
+        return warnings
+    }
+}
