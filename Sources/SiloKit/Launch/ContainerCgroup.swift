@@ -30,6 +30,7 @@ struct ContainerCgroup {
     var lockFD: Int32 = -1
     var fs: any CgroupFS = HostCgroupFS()
     var proc = "/proc"
+    var lockDirectory = ContainerCgroup.lockDirectory
 
     /// Whether the user asked for a limit the host must honour (so that a host without usable
     /// cgroups is an error, not a warning); `--pids-limit 0` alone asks for nothing.
@@ -42,16 +43,22 @@ struct ContainerCgroup {
     /// Makes the container's cgroup with `limits` plus silo's defaults. A host where cgroups
     /// cannot be used gives a warning and no cgroup, unless a limit was asked for.
     static func make(limits: CgroupLimits, fs: any CgroupFS = HostCgroupFS()) throws(RuntimeError) -> (ContainerCgroup, [Warning]) {
-        var me = ContainerCgroup(cgroup: nil, oomScoreAdj: limits.oomScoreAdj, fs: fs)
-        let explicit = isExplicit(limits)
-        func skip(_ e: CgroupError) throws(RuntimeError) -> (ContainerCgroup, [Warning]) {
-            if explicit { throw RuntimeError(.runtime, e.message) }
-            return (me, [Warning("\(e.message); the container runs without a cgroup of its own (no default pids limit)")])
-        }
         let layout: CgroupLayout
-        do { layout = try CgroupLayout.detect(fs: fs) } catch { return try skip(error) }
+        do { layout = try CgroupLayout.detect(fs: fs) } catch { return try skipping(error, limits: limits) }
+        return try make(limits: limits, layout: layout, fs: fs)
+    }
+
+    static func skipping(_ e: CgroupError, limits: CgroupLimits) throws(RuntimeError) -> (ContainerCgroup, [Warning]) {
+        if isExplicit(limits) { throw RuntimeError(.runtime, e.message) }
+        return (ContainerCgroup(cgroup: nil, oomScoreAdj: limits.oomScoreAdj),
+                [Warning("\(e.message); the container runs without a cgroup of its own (no default pids limit)")])
+    }
+
+    static func make(limits: CgroupLimits, layout: CgroupLayout, fs: any CgroupFS,
+                     lockDirectory: String = lockDirectory) throws(RuntimeError) -> (ContainerCgroup, [Warning]) {
+        var me = ContainerCgroup(cgroup: nil, oomScoreAdj: limits.oomScoreAdj, fs: fs, lockDirectory: lockDirectory)
         let dir: Int32
-        do { dir = try IDRangeLock.openDirectory(lockDirectory) } catch { return try skip(CgroupError(error.message)) }
+        do { dir = try IDRangeLock.openDirectory(lockDirectory) } catch { return try skipping(CgroupError(error.message), limits: limits) }
         defer { close(dir) }
         var warnings = sweep(layout: layout, lockDirectory: dir, fs: fs)
         let name = prefix + ContainerID.random()
@@ -65,7 +72,7 @@ struct ContainerCgroup {
             me.cgroup = cg
         } catch {
             me.release()
-            if let e = error.errno, [EACCES, EPERM, EROFS].contains(e) { return try skip(error) }
+            if let e = error.errno, [EACCES, EPERM, EROFS].contains(e) { return try skipping(error, limits: limits) }
             throw RuntimeError(.runtime, error.message)
         }
         return (me, warnings)
@@ -123,7 +130,7 @@ struct ContainerCgroup {
         if let cg = cgroup {
             do { try cg.remove(killing: true) } catch { warning = Warning(error.message) }
             cgroup = nil
-            if warning == nil { _ = unlink(Self.lockDirectory + "/" + cg.name) }
+            if warning == nil { _ = unlink(lockDirectory + "/" + cg.name) }
         }
         if lockFD >= 0 { close(lockFD) }
         lockFD = -1
