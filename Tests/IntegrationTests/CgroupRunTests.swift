@@ -93,7 +93,9 @@ struct CgroupRunTests {
     @Test func cpusHalfHalvesABusyLoop() throws {
         var pairs: [(limited: Double, free: Double)] = []
         for _ in 0..<3 {
-            let pair = (limited: try Self.busyShare(["--cpus", "0.5"]), free: try Self.busyShare([]))
+            // --cpu-shares 1024 is the default weight: it only brings the cpu and cpuacct
+            // hierarchies in, as --cpus does.
+            let pair = (limited: try Self.busyShare(["--cpus", "0.5"]), free: try Self.busyShare(["--cpu-shares", "1024"]))
             pairs.append(pair)
             #expect(pair.limited < 0.56, "limited \(pair.limited)")
             if pair.free >= 0.8 { break }
@@ -120,19 +122,24 @@ struct CgroupRunTests {
         let script = """
             cat /proc/self/cgroup
             echo --; read m < /sys/fs/cgroup/pids/pids.max; echo $m
-            echo --; find /sys/fs/cgroup -mindepth 2 -type d
+            echo --; ls /sys/fs/cgroup | tr '\\n' ' '
+            echo; echo --; find /sys/fs/cgroup -mindepth 2 -type d
             echo --; mkdir /sys/fs/cgroup/pids/sub 2>&1; touch /sys/fs/cgroup/x 2>&1; echo 1 > /sys/fs/cgroup/pids/pids.max
             """
         let r = try Silo.container(["--pids-limit", "77", "--", "sh", "-c", script])
         let parts = r.stdout.components(separatedBy: "--\n")
-        #expect(parts.count == 4, "\(r)")
-        guard parts.count == 4 else { return }
+        #expect(parts.count == 5, "\(r)")
+        guard parts.count == 5 else { return }
         let lines = parts[0].split(separator: "\n")
-        // Every hierarchy, the cgroup2 included, rooted at the container's own cgroup.
+        // Every hierarchy, the cgroup2 included, rooted where the container was at its unshare:
+        // its own cgroup in those it joined, silo's in the others.
         #expect(lines.count == CgroupHost.layout?.hierarchies.count && lines.allSatisfy { $0.hasSuffix(":/") }, "\(r)")
         #expect(parts[1] == "77\n", "\(r)")
-        #expect(parts[2].isEmpty, "no cgroup but the container's own: \(r)")
-        #expect(parts[3].contains("Read-only file system") && !parts[3].contains("File exists"), "\(r)")
+        // Only the hierarchies the container joined (ContainerCgroup.hierarchies), each its own
+        // directory and nothing below it.
+        #expect(parts[2] == "freezer memory pids \n", "\(r)")
+        #expect(parts[3].isEmpty, "no cgroup but the container's own: \(r)")
+        #expect(parts[4].contains("Read-only file system") && !parts[4].contains("File exists"), "\(r)")
         #expect(r.stderr.contains("Read-only file system"), "\(r)")
     }
 

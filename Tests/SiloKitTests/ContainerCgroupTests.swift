@@ -20,12 +20,22 @@ import Testing
         var (c, warnings) = try ContainerCgroup.make(limits: CgroupLimits(), layout: layout, fs: fs, lockDirectory: locks)
         #expect(warnings.isEmpty)
         let cg = try #require(c.cgroup)
-        #expect(cg.name.hasPrefix("silo-") && cg.places.count == layout.hierarchies.count)
+        #expect(cg.name.hasPrefix("silo-") && Set(cg.places.map { $0.hierarchy.key }) == ["memory", "pids", "freezer"])
         #expect(fs.relativeWrites.contains("/cgroup/pids/\(cg.name)/pids.max=2048"))
         #expect(lockExists(locks, cg.name))
         c.release()
         #expect(Cgroup.names(prefix: "silo-", layout: layout, fs: fs).isEmpty)
         #expect(!lockExists(locks, cg.name))
+    }
+
+    /// Only the hierarchies the options need join the default three (each costs ~100 µs a start).
+    @Test func theHierarchiesFollowTheOptions() throws {
+        #expect(ContainerCgroup.hierarchies(for: CgroupLimits()) == ["memory", "pids", "freezer"])
+        var l = CgroupLimits()
+        try l.set("cpus", "0.5")
+        try l.set("cpuset-cpus", "0")
+        try l.set("blkio-weight", "100")
+        #expect(ContainerCgroup.hierarchies(for: l) == ["memory", "pids", "freezer", "cpu", "cpuacct", "cpuset", "blkio"])
     }
 
     /// The parent's step before the ack: the child's pid in every hierarchy, then its OOM score.

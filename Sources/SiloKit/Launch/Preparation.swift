@@ -91,6 +91,7 @@ public struct Preparation {
         }
         flags.remove(.newCgroup)
         plan.cgroupNamespace = true
+        Trace.mark("prepare: cgroup view")
         return (cgroup, warnings)
     }
 
