@@ -84,7 +84,8 @@ public struct Preparation {
         var (cgroup, warnings) = try ContainerCgroup.make(limits: config.limits)
         guard flags.contains(.newCgroup), cgroup.cgroup != nil else { return (cgroup, warnings) }
         do throws(RuntimeError) {
-            if let view = try cgroup.view(trees: &trees) { plan.mounts.addCgroupView(view) }
+            // --share mnt (silo demo): the host's mounts stay, /sys/fs/cgroup with them.
+            if !plan.mounts.newRoot.isEmpty, let view = try cgroup.view(trees: &trees) { plan.mounts.addCgroupView(view) }
         } catch {
             cgroup.release()
             throw error
