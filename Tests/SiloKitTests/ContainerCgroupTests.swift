@@ -38,19 +38,38 @@ import Testing
         #expect(ContainerCgroup.hierarchies(for: l) == ["memory", "pids", "freezer", "cpu", "cpuacct", "cpuset", "blkio"])
     }
 
-    /// The parent's step before the ack: the child's pid in every hierarchy, then its OOM score.
-    @Test func enterMovesTheChildEverywhereThenSetsItsOOMScore() throws {
+    /// v1: the child moves itself, through `tasks` files the parent opened for it (no grace
+    /// period); the parent writes nothing to the v1 cgroup.procs files.
+    @Test func theChildGetsATasksFileForEveryV1Place() throws {
         let (fs, layout, locks) = try hybrid()
+        var (c, _) = try ContainerCgroup.make(limits: CgroupLimits(), layout: layout, fs: fs, lockDirectory: locks)
+        defer { c.release() }
+        var trees: [Int32] = []
+        let fds = try c.tasksFiles(trees: &trees)
+        defer { for fd in fds { close(fd) } }
+        let cg = try #require(c.cgroup)
+        #expect(trees == fds && fds.count == cg.places.count)
+        let opened = try fds.map { try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)") }
+        #expect(Set(opened) == Set(cg.places.map { $0.directory + "/tasks" }))
+        try c.enter(pid: 4242)
+        #expect(!fs.relativeWrites.contains { $0.hasSuffix("cgroup.procs=4242") })
+    }
+
+    /// The parent's step before the ack on v2: the child's pid in cgroup.procs, then its OOM score.
+    @Test func enterMovesTheChildOnV2ThenSetsItsOOMScore() throws {
+        let (fs, layout) = try CgroupTreeTests().v2()
         var limits = CgroupLimits()
         try limits.set("oom-score-adj", "300", fs: fs)
-        var (c, _) = try ContainerCgroup.make(limits: limits, layout: layout, fs: fs, lockDirectory: locks)
+        var (c, _) = try ContainerCgroup.make(limits: limits, layout: layout, fs: fs, lockDirectory: fs.base + "/locks")
         defer { c.release() }
         c.proc = fs.base + "/proc"
         fs.put(fs.base + "/proc/4242/oom_score_adj", "0\n")
+        var trees: [Int32] = []
+        #expect(try c.tasksFiles(trees: &trees).isEmpty)
         try c.enter(pid: 4242)
         let cg = try #require(c.cgroup)
         let joins = fs.relativeWrites.filter { $0.hasSuffix("/cgroup.procs=4242") }
-        #expect(Set(joins) == Set(cg.places.map { fs.rel($0.directory) + "/cgroup.procs=4242" }))
+        #expect(joins == [fs.rel(cg.places[0].directory) + "/cgroup.procs=4242"])
         #expect(fs.relativeWrites.last == "/proc/4242/oom_score_adj=300")
     }
 

@@ -111,12 +111,15 @@ import SiloSysTesting
     func theCgroupNamespaceIsUnsharedAfterTheCredentialsAndBeforeAnyMount(own: Bool) throws {
         var p = plan()
         p.cgroupNamespace = own
+        p.cgroupTasksFDs = own ? [7, 8] : []
         let sys = FakeKernel()
         try ContainerInit(plan: p, sys: sys).prepare()
         let unshares = sys.calls.filter { $0 == .unshare(.newCgroup) }
         #expect(unshares.count == (own ? 1 : 0))
         guard own else { return }
         let u = try #require(sys.calls.firstIndex(of: .unshare(.newCgroup)))
+        // In its cgroups first (it moves itself), then the namespace rooted there.
+        #expect(Array(sys.calls[(u - 2)..<u]) == [.moveSelfToCgroup(7), .moveSelfToCgroup(8)])
         let root = try #require(sys.calls.lastIndex(of: .dumpable(true)))
         let firstMount = try #require(sys.calls.firstIndex { if case .mount = $0 { true } else { false } })
         #expect(root < u && u < firstMount)

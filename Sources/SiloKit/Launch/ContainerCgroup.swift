@@ -96,11 +96,30 @@ struct ContainerCgroup {
         return c
     }
 
-    /// The parent's step between clone and ack: the child joins its cgroup in every hierarchy
-    /// (before it can exec or fork), then its OOM score is set.
+    /// The `tasks` file of each v1 place, open for writing, for the child to move itself with
+    /// (ContainerInit, stage `cgroupNamespace`): a process moving itself spares the kernel's
+    /// global threadgroup lock and the RCU grace period it waits for after an idle spell,
+    /// ~12 ms here (docs/performance.md). The fds also go into `trees`, closed after the ack.
+    func tasksFiles(trees: inout [Int32]) throws(RuntimeError) -> [Int32] {
+        guard let cg = cgroup else { return [] }
+        var fds: [Int32] = []
+        for p in cg.places where p.hierarchy.version == 1 {
+            let path = p.directory + "/tasks"
+            let fd = retryingEINTR { open(path, O_WRONLY | O_CLOEXEC) }
+            if fd < 0 { throw RuntimeError(SyscallError.last("open", "cgroup \(path)")) }
+            trees.append(fd)
+            fds.append(fd)
+        }
+        return fds
+    }
+
+    /// The parent's step between clone and ack: the child joins its cgroup where it does not
+    /// move itself (a v2 hierarchy: cgroup.procs; v2 has no `tasks`), then its OOM score is set.
     func enter(pid: pid_t) throws(RuntimeError) {
         if let cg = cgroup {
-            do { try cg.join(pid: pid) } catch { throw RuntimeError(.runtime, error.message) }
+            for p in cg.places where p.hierarchy.version == 2 {
+                do { try cg.write(p.directory + "/cgroup.procs", "\(pid)", controller: nil) } catch { throw RuntimeError(.runtime, error.message) }
+            }
         }
         if let adj = oomScoreAdj {
             do { try fs.write("\(proc)/\(pid)/oom_score_adj", "\(adj)") } catch {

@@ -82,6 +82,12 @@ public struct Preparation {
     static func containerCgroup(_ config: RunConfig, plan: inout ContainerPlan, flags: inout CloneFlags,
                                 trees: inout [Int32]) throws(RuntimeError) -> (ContainerCgroup, [Warning]) {
         var (cgroup, warnings) = try ContainerCgroup.make(limits: config.limits)
+        do throws(RuntimeError) {
+            plan.cgroupTasksFDs = try cgroup.tasksFiles(trees: &trees)
+        } catch {
+            cgroup.release()
+            throw error
+        }
         guard flags.contains(.newCgroup), cgroup.cgroup != nil else { return (cgroup, warnings) }
         do throws(RuntimeError) {
             // --share mnt (silo demo): the host's mounts stay, /sys/fs/cgroup with them.
