@@ -56,7 +56,10 @@ struct CgroupRunTests {
     @Test func aRealForkBombUnderPidsLimit32EndsWithTheContainer() throws {
         let before = Self.siloCgroups()
         // dash's bomb; PID 1 gives it 2 s, then exits, and the kernel ends the PID namespace.
-        let r = try Silo.container(["--pids-limit", "32", "--", "sh", "-c", "f(){ f|f& }; f 2>/dev/null & read -t 2 x < /dev/zero; exec sleep 2"], timeout: 30)
+        // Never loose on the host: the bomb starts only when the limit is there and the shell
+        // is in that cgroup (its cgroup.procs is not empty), else exit 99.
+        let r = try Silo.container(["--pids-limit", "32", "--", "sh", "-c",
+                                    "read m < /sys/fs/cgroup/pids/pids.max; [ \"$m\" = 32 ] && read p < /sys/fs/cgroup/pids/cgroup.procs || exit 99; f(){ f|f& }; f 2>/dev/null & read -t 2 x < /dev/zero; exec sleep 2"], timeout: 30)
         #expect(r.status == 0, "\(r)")
         #expect(r.stderr.contains("refused"), "\(r)")
         #expect(Self.leftSince(before).isEmpty)
@@ -64,7 +67,10 @@ struct CgroupRunTests {
 
     @Test func aMemoryHogUnder32mIsKilledAndSiloSaysSoWith137() throws {
         let before = Self.siloCgroups()
-        let r = try Silo.container(["--memory", "32m", "--", "sh", "-c", "x=a; while :; do x=$x$x; done"], timeout: 30)
+        // The hog starts only when the limit is there and the shell is in that cgroup, else
+        // exit 99: never a hog on the host.
+        let r = try Silo.container(["--memory", "32m", "--", "sh", "-c",
+                                    "read m < /sys/fs/cgroup/memory/memory.limit_in_bytes; [ \"$m\" = 33554432 ] && read p < /sys/fs/cgroup/memory/cgroup.procs || exit 99; x=a; while :; do x=$x$x; done"], timeout: 30)
         #expect(r.status == 137, "\(r)")
         #expect(r.stderr.contains("silo: container killed: out of memory (limit 32 MiB)\n"), "\(r)")
         #expect(Self.leftSince(before).isEmpty)
