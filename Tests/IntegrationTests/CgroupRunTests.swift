@@ -149,13 +149,19 @@ struct CgroupRunTests {
         #expect(r.stderr.contains("Read-only file system"), "\(r)")
     }
 
+    static func lockFiles() -> Set<String> {
+        Set((try? FileManager.default.contentsOfDirectory(atPath: "/run/silo/cgroups")) ?? [])
+    }
+
     @Test func noCgroupIsLeftAfter50Runs() throws {
-        let before = Self.siloCgroups()
+        let before = Self.siloCgroups(), locksBefore = Self.lockFiles()
         for _ in 0..<50 {
             let r = try Silo.container(["--", "true"])
             #expect(r.status == 0, "\(r)")
         }
         #expect(Self.leftSince(before).isEmpty)
+        // Nor a lock file (/run/silo/cgroups/<name>) of those runs.
+        #expect(Self.lockFiles().subtracting(locksBefore).intersection(Self.lockFiles()).isEmpty)
     }
 
     @Test func theNextRunRemovesWhatAKilledSiloLeft() throws {

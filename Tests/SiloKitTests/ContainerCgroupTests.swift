@@ -119,9 +119,12 @@ import Testing
         close(dead.lockFD)
         close(busy.lockFD)
         let foreign = try Cgroup.create(name: "silo-oci", layout: layout, limits: .contained, fs: fs)
+        // A silo killed between its lock and its mkdir (or its rmdir and its unlink).
+        FileManager.default.createFile(atPath: locks + "/silo-orphan", contents: nil)
         let dir = open(locks, O_RDONLY | O_DIRECTORY)
         defer { close(dir) }
-        _ = ContainerCgroup.sweep(layout: layout, lockDirectory: dir, fs: fs)
+        _ = ContainerCgroup.sweep(layout: layout, lockDirectory: dir, path: locks, fs: fs)
+        #expect(!lockExists(locks, "silo-orphan") && lockExists(locks, busyName))
         let left = Cgroup.names(prefix: "silo-", layout: layout, fs: fs)
         #expect(!left.contains(deadName) && !lockExists(locks, deadName))
         #expect(left.contains(try #require(alive.cgroup?.name)))

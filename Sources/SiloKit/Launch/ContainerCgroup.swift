@@ -61,7 +61,7 @@ struct ContainerCgroup {
         let dir: Int32
         do { dir = try IDRangeLock.openDirectory(lockDirectory) } catch { return try skipping(CgroupError(error.message), limits: limits) }
         defer { close(dir) }
-        var warnings = sweep(layout: layout, lockDirectory: dir, fs: fs)
+        var warnings = sweep(layout: layout, lockDirectory: dir, path: lockDirectory, fs: fs)
         Trace.mark("prepare: cgroup sweep")
         let name = prefix + ContainerID.random()
         let lock: Int32?
@@ -179,24 +179,25 @@ struct ContainerCgroup {
         return warning
     }
 
-    /// Removes what dead `silo run`s left (silo killed with -9 between create and remove). A
-    /// `silo-*` cgroup is dead when its lock file exists (so `silo run` made it: an OCI container's
-    /// cgroup has none and is never touched here), no process holds the flock (the owner's lock
-    /// goes with its last fd, however it died) and it has no processes. One directory listing
-    /// on the start path: the caller's cgroup in one hierarchy.
-    static func sweep(layout: CgroupLayout, lockDirectory dir: Int32, fs: any CgroupFS) -> [Warning] {
-        guard let h = layout.hierarchy(for: "pids") ?? layout.hierarchies.first else { return [] }
+    /// Removes what dead `silo run`s left (silo killed with -9 between lock and unlock). Each
+    /// lock file in /run/silo/cgroups names a cgroup `silo run` made (an OCI container's cgroup has
+    /// none and is never touched here); it is dead when no process holds the flock (the owner's
+    /// lock goes with its last fd, however it died; the owner locks before mkdir and unlinks
+    /// after rmdir) and the cgroup, if still there, has no processes. One listing of that small
+    /// directory on the start path.
+    static func sweep(layout: CgroupLayout, lockDirectory dir: Int32, path: String, fs: any CgroupFS) -> [Warning] {
         var warnings: [Warning] = []
-        for n in (try? fs.list(h.ownDirectory)) ?? [] where n.hasPrefix(prefix) {
+        for n in (try? FileIO.list(path)) ?? [] where n.hasPrefix(prefix) {
             let fd = retryingEINTR { openat(dir, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
-            if fd < 0 { continue }  // not silo run's
+            if fd < 0 { continue }
             defer { close(fd) }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }  // its silo is alive
-            guard let cg = Cgroup.open(name: n, layout: layout, fs: fs) else { unlinkat(dir, n, 0); continue }
-            guard (try? cg.pids())?.isEmpty == true else { continue }
-            do { try cg.remove(killing: false) } catch {
-                warnings.append(Warning("\(error.message) (left by a silo that died)"))
-                continue
+            if let cg = Cgroup.open(name: n, layout: layout, fs: fs) {
+                guard (try? cg.pids())?.isEmpty == true else { continue }
+                do { try cg.remove(killing: false) } catch {
+                    warnings.append(Warning("\(error.message) (left by a silo that died)"))
+                    continue
+                }
             }
             unlinkat(dir, n, 0)
         }
