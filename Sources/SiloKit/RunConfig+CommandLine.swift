@@ -36,6 +36,7 @@ extension RunConfig {
         if !noNewPrivileges { a.append("--no-new-privileges=false") }
         for u in ulimits { a += ["--ulimit", u] }
         for s in share.sorted() { a += ["--share", s.rawValue] }
+        for o in resourceOptions { a += ["--\(o.name)", o.value] }
         return a + ["--"] + argv
     }
 }

@@ -60,6 +60,20 @@ public struct RunConfig: Sendable {
     public var ulimits: [String] = []
     /// Namespaces left shared with the host, for `silo demo --share` only.
     public var share: Set<NamespaceKind> = []
+    /// The resource options as given (`--memory 64m`, in order), parsed into `limits`; silo's
+    /// defaults (CgroupLimits.withDefaults) are added when the container's cgroup is made.
+    public var resourceOptions: [ResourceOption] = []
+    public var limits = CgroupLimits()
+
+    public struct ResourceOption: Equatable, Sendable {
+        /// Without the dashes: one of CgroupLimits.optionNames.
+        public var name: String
+        public var value: String
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
 
     public init(argv: [String]) {
         self.argv = argv

@@ -23,6 +23,7 @@ public final class FakeKernel: Syscalls, @unchecked Sendable {
         case setgroups([UInt32])
         case unshare(CloneFlags)
         case writeFile(String, String)
+        case moveSelfToCgroup(Int32)
         case loopbackUp
         case setsid
         case setrlimit(Int32, UInt64, UInt64)
@@ -196,6 +197,7 @@ public final class FakeKernel: Syscalls, @unchecked Sendable {
     public func setgroups(_ groups: [UInt32]) throws(SyscallError) { try record(.setgroups(groups), "setgroups") }
     public func unshare(_ namespaces: CloneFlags) throws(SyscallError) { try record(.unshare(namespaces), "unshare") }
     public func writeFile(_ path: String, _ contents: String) throws(SyscallError) { try record(.writeFile(path, contents), "write", path) }
+    public func moveSelfToCgroup(tasksFD: Int32) throws(SyscallError) { try record(.moveSelfToCgroup(tasksFD), "write", "cgroup tasks") }
     public func setLoopbackUp() throws(SyscallError) { try record(.loopbackUp, "SIOCSIFFLAGS", "lo") }
     public func setsid() throws(SyscallError) { try record(.setsid, "setsid") }
     public func setrlimit(resource: Int32, soft: UInt64, hard: UInt64) throws(SyscallError) { try record(.setrlimit(resource, soft, hard), "setrlimit") }

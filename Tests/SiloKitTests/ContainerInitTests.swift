@@ -103,6 +103,29 @@ import SiloSysTesting
         #expect(sys.calls.contains(.loopbackUp))
     }
 
+    /// The cgroup namespace is the child's own, unshared right after it became container root
+    /// (the parent moved it into its cgroup before the ack), before any mount: /sys/fs/cgroup's
+    /// cgroup2 and the view of /proc/self/cgroup are rooted there. Without a cgroup of its own it
+    /// keeps what clone gave it.
+    @Test(arguments: [true, false])
+    func theCgroupNamespaceIsUnsharedAfterTheCredentialsAndBeforeAnyMount(own: Bool) throws {
+        var p = plan()
+        p.cgroupNamespace = own
+        p.cgroupTasksFDs = own ? [7, 8] : []
+        let sys = FakeKernel()
+        try ContainerInit(plan: p, sys: sys).prepare()
+        let unshares = sys.calls.filter { $0 == .unshare(.newCgroup) }
+        #expect(unshares.count == (own ? 1 : 0))
+        guard own else { return }
+        let u = try #require(sys.calls.firstIndex(of: .unshare(.newCgroup)))
+        // In its cgroups first (it moves itself), then the namespace rooted there.
+        #expect(Array(sys.calls[(u - 2)..<u]) == [.moveSelfToCgroup(7), .moveSelfToCgroup(8)])
+        let root = try #require(sys.calls.lastIndex(of: .dumpable(true)))
+        let firstMount = try #require(sys.calls.firstIndex { if case .mount = $0 { true } else { false } })
+        #expect(root < u && u < firstMount)
+        #expect(try #require(sys.calls.firstIndex(of: .sethostname("box"))) > u)
+    }
+
     /// The child resets the signals silo's caller ignored (execve keeps those), and only those:
     /// the mask read in the parent reaches the call unchanged.
     @Test func theCallersIgnoredSignalsAreResetBeforeExec() throws {

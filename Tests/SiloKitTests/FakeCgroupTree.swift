@@ -34,6 +34,7 @@ final class FakeCgroupTree: CgroupFS, @unchecked Sendable {
 
     func controlFiles(version: Int, controllers: [String]) -> [String: String] {
         var f: [String: String] = ["cgroup.procs": ""]
+        if version == 1 { f["tasks"] = "" }
         for c in controllers {
             switch (version, c) {
             case (1, "memory"):

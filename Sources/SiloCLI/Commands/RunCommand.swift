@@ -23,11 +23,30 @@ public enum RunCommand {
         do throws(RuntimeError) {
             var prepared = try launcher.prepare()
             for w in prepared.warnings { Output.warning(w) }
-            exit(try launcher.run(&prepared))
+            let status = try launcher.run(&prepared)
+            exit(report(prepared.resources, status: status))
         } catch {
             Output.error("silo: \(message(error, config))")
             exit(ExitStatus.of(error))
         }
+    }
+
+    /// What the container's cgroup counted, on stderr; an OOM kill is exit 137 whatever the
+    /// container's first process made of it (the kernel's count, not a guess from the signal).
+    static func report(_ r: ResourceReport?, status: Int32) -> Int32 {
+        guard let r else { return status }
+        for w in r.warnings { Output.warning(w) }
+        if r.forksRefused > 0 {
+            Output.error("silo: note: the pids limit (\(r.pidsLimit.map(String.init) ?? "max")) refused \(r.forksRefused) fork\(r.forksRefused == 1 ? "" : "s")")
+        }
+        guard r.outOfMemory else { return status }
+        let limit = r.memoryLimit.map { " (limit \(mebibytes($0)))" } ?? " (the caller's cgroup's limit)"
+        Output.error("silo: container killed: out of memory\(limit)")
+        return 137
+    }
+
+    static func mebibytes(_ n: UInt64) -> String {
+        n % (1 << 20) == 0 ? "\(n >> 20) MiB" : "\(n) bytes"
     }
 
     public static let parser = ArgumentParser(command: "silo run", options: [
@@ -53,6 +72,19 @@ public enum RunCommand {
         .init(["--no-new-privileges"], help: "Set no_new_privs (default true; =false to clear)"),
         .init(["--security-opt"], value: "OPT", help: "seccomp=PROFILE, no-new-privileges[=BOOL]"),
         .init(["--ulimit"], value: "NAME=SOFT[:HARD]", help: "Set an rlimit (nofile, nproc, core, ...)"),
+        .init(["--memory", "-m"], value: "SIZE", help: "Memory limit, e.g. 64m, 1g (default: the caller's cgroup's)"),
+        .init(["--memory-swap"], value: "SIZE", help: "Memory plus swap limit (-1: unlimited swap)"),
+        .init(["--memory-reservation"], value: "SIZE", help: "Memory soft limit"),
+        .init(["--pids-limit"], value: "N", help: "Most tasks at once (default \(CgroupLimits.defaultPidsLimit); 0 or -1: unlimited)"),
+        .init(["--cpus"], value: "N", help: "CPU quota in CPUs, e.g. 0.5"),
+        .init(["--cpu-shares"], value: "N", help: "Relative CPU weight, 2...262144 (v1 shares)"),
+        .init(["--cpu-weight"], value: "N", help: "Relative CPU weight, 1...10000 (v2 weight)"),
+        .init(["--cpuset-cpus"], value: "LIST", help: "CPUs allowed, e.g. 0-1,3"),
+        .init(["--cpuset-mems"], value: "LIST", help: "Memory nodes allowed"),
+        .init(["--blkio-weight"], value: "N", help: "Relative block I/O weight, 10...1000"),
+        .init(["--device-read-bps"], value: "DEV:RATE", help: "Read rate limit of a device, e.g. /dev/sda:1mb"),
+        .init(["--device-write-bps"], value: "DEV:RATE", help: "Write rate limit of a device"),
+        .init(["--oom-score-adj"], value: "N", help: "The OOM killer's score adjustment, -1000...1000"),
         .init(["--share"], value: "KIND", help: "Stay in the host's namespace of KIND: uts, ipc, pid, net, cgroup, time (to see what a namespace isolates; loosens isolation)"),
     ])
 
@@ -110,7 +142,26 @@ public enum RunCommand {
             if let why = SharePlan.refusedForRun(kind) { throw RuntimeError(.usage, "--share \(k): \(why)") }
             c.share.insert(kind)
         }
+        try resources(r, into: &c)
         return c
+    }
+
+    /// `--memory 64m`, `--pids-limit 0`, ...: parsed and checked by the cgroup layer, in the
+    /// order of CgroupLimits.optionNames (a later value of an option wins, as in docker).
+    static func resources(_ r: ArgumentParser.Result, into c: inout RunConfig) throws(RuntimeError) {
+        var limits = CgroupLimits()
+        do throws(CgroupError) {
+            for n in CgroupLimits.optionNames {
+                for value in r.all("--" + n) {
+                    try limits.set(n, value)
+                    c.resourceOptions.append(.init(n, value))
+                }
+            }
+            try limits.validate()
+        } catch {
+            throw RuntimeError(.usage, error.message)
+        }
+        c.limits = limits
     }
 
     /// `-v SRC:DST[:ro|rw]`.

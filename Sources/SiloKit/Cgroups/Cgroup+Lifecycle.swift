@@ -71,8 +71,8 @@ extension Cgroup {
     /// Whether the OOM killer killed a process of this cgroup: read from the kernel's count, not
     /// guessed from a SIGKILL (which anyone could send). Kernels before 4.13 have no oom_kill
     /// field in v1's memory.oom_control; there a limit that was hit (failcnt) is the best sign.
-    public func wasOOMKilled() -> Bool {
-        let s = stats()
+    public func wasOOMKilled(_ counted: CgroupStats? = nil) -> Bool {
+        let s = counted ?? stats()
         if let kills = s.oomKills { return kills > 0 }
         return layout.kind != .v2 && (s.memoryLimitHits ?? 0) > 0
     }

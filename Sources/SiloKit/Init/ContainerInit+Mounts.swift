@@ -26,6 +26,10 @@ extension ContainerInit {
                                        : "-v DIR:\(target): the source is a directory but \(target) in the rootfs is not")
             }
             try sys.moveMount(fd: fd, onto: at.fd, name: target)
+            // The fd now names a mount inside the container (under a read-only cover for
+            // /sys/fs/cgroup's binds): closed at once, so that no later step, `-w
+            // /proc/self/fd/N` included, can reach it before close_range.
+            sys.close(fd)
         case let .fresh(type, target, mode, attributes, options):
             let at = try resolved(target, root: root, create: .directory(mode: mode))
             defer { sys.close(at.fd) }

@@ -26,6 +26,12 @@ public struct ContainerInit<S: Syscalls> {
             // It cleared the death signal too, as every change of euid, egid, fsuid or fsgid does.
             try armParentDeath()
         }
+        if !plan.cgroupTasksFDs.isEmpty || plan.cgroupNamespace {
+            try step(.cgroupNamespace) { () throws(SyscallError) in
+                for fd in plan.cgroupTasksFDs { try sys.moveSelfToCgroup(tasksFD: fd) }
+                if plan.cgroupNamespace { try sys.unshare(.newCgroup) }
+            }
+        }
         if let hostname = plan.hostname { try step(.hostname) { () throws(SyscallError) in try sys.sethostname(hostname) } }
         if let name = plan.domainname { try step(.hostname) { () throws(SyscallError) in try sys.setdomainname(name) } }
         if plan.bringLoopbackUp { try step(.network) { () throws(SyscallError) in try sys.setLoopbackUp() } }

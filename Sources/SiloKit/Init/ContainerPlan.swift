@@ -8,6 +8,13 @@ public struct ContainerPlan: Sendable {
     /// OCI `domainname` (NIS domain of the UTS namespace); nil leaves it.
     public var domainname: String?
     public var bringLoopbackUp = true
+    /// unshare(CLONE_NEWCGROUP) once the parent has moved the child into its own cgroup, so that
+    /// the namespace's root is that cgroup (a namespace from clone would be rooted at silo's).
+    public var cgroupNamespace = false
+    /// The container's v1 cgroups' `tasks` files, opened by the parent: the child moves itself
+    /// into each right after the ack, before anything else of its own runs (and before the
+    /// cgroup namespace, which must be rooted there).
+    public var cgroupTasksFDs: [Int32] = []
     public var mounts: MountPlan
     /// unshare(CLONE_NEWTIME) and these offsets (seconds), when the kernel has time namespaces.
     public var timeOffsets: (monotonic: Int64, boottime: Int64)?

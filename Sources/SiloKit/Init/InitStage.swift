@@ -3,6 +3,7 @@
 public enum InitStage: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case waitForMaps = 1
     case credentials
+    case cgroupNamespace
     case hostname
     case network
     case mountPropagation
@@ -10,6 +11,7 @@ public enum InitStage: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case mountVolumes
     case mountProc
     case mountSys
+    case mountCgroup
     case mountDev
     case mountTmpfs
     case sysctl
@@ -36,6 +38,7 @@ public enum InitStage: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         switch self {
         case .waitForMaps: "wait for id maps"
         case .credentials: "become container root"
+        case .cgroupNamespace: "cgroup namespace"
         case .hostname: "set hostname"
         case .network: "bring up lo"
         case .mountPropagation: "make mounts private"
@@ -43,6 +46,7 @@ public enum InitStage: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .mountVolumes: "mount volume"
         case .mountProc: "mount /proc"
         case .mountSys: "mount /sys"
+        case .mountCgroup: "mount /sys/fs/cgroup"
         case .mountDev: "mount /dev"
         case .mountTmpfs: "mount tmpfs"
         case .sysctl: "sysctl"

@@ -68,10 +68,11 @@ public struct Launcher {
         Trace.mark("socketpair, signals blocked")
         // --init keeps a reaper running in the child after the parent resumes, so that child
         // always gets its own (copy-on-write) memory.
-        if prepared.plan.useInit || childMemory == .copied {
-            return try runForked(&prepared, parentEnd: parentEnd, childEnd: childEnd, blocked: blocked)
-        }
-        return try runSharingMemory(&prepared, parentEnd: parentEnd, childEnd: childEnd, blocked: blocked)
+        let exitStatus = prepared.plan.useInit || childMemory == .copied
+            ? try runForked(&prepared, parentEnd: parentEnd, childEnd: childEnd, blocked: blocked)
+            : try runSharingMemory(&prepared, parentEnd: parentEnd, childEnd: childEnd, blocked: blocked)
+        prepared.resources = prepared.cgroup.finish()
+        return exitStatus
     }
 
     /// The child shares the parent's memory (CLONE_VM) until its execve, so neither pays a
@@ -104,6 +105,7 @@ public struct Launcher {
             ProcessWait.killAndReap(pid)
             throw RuntimeError(error)
         }
+        try enterCgroup(prepared, pid: pid)
         let outcome = child.acknowledgeAndAwaitExec(fd: parentEnd, pid: pid)
         prepared.closeTrees()
         switch outcome {
@@ -116,6 +118,17 @@ public struct Launcher {
             throw RuntimeError(SyscallError(call, errno: e, object: "sync socket"))
         }
         return awaitExit(of: pid, blocked: blocked)
+    }
+
+    /// The child joins its cgroup before the ack: nothing of the user's runs outside it, and its
+    /// cgroup namespace (unshared after the ack) is rooted there. On failure the child is killed;
+    /// `closeAll` removes the cgroup.
+    private func enterCgroup(_ prepared: Preparation, pid: pid_t) throws(RuntimeError) {
+        do { try prepared.cgroup.enter(pid: pid) } catch {
+            ProcessWait.killAndReap(pid)
+            throw error
+        }
+        Trace.mark("cgroup joined")
     }
 
     /// The container's command runs: forward signals to it until it exits.
@@ -147,6 +160,12 @@ public struct Launcher {
         do throws(SyscallError) {
             try prepared.configureChild(pid: pid)
             Trace.mark("id maps, idmapped rootfs")  // before the ack: the child runs at once
+        } catch {
+            ProcessWait.killAndReap(pid)
+            throw RuntimeError(error)
+        }
+        try enterCgroup(prepared, pid: pid)
+        do throws(SyscallError) {
             var ack: UInt8 = 1
             if write(parentEnd, &ack, 1) != 1 { throw SyscallError.last("write", "sync socket") }
         } catch {

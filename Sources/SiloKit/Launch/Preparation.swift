@@ -15,6 +15,9 @@ public struct Preparation {
     var rootfsPath: String
     var idSlotLock: Int32
     var network: ContainerNetwork
+    var cgroup = RunCgroup()
+    /// The container cgroup's end (OOM kill, forks refused), once `Launcher.run` has waited.
+    public internal(set) var resources: ResourceReport?
 
     static func make(_ config: RunConfig) throws(RuntimeError) -> Preparation {
         guard !config.argv.isEmpty else { throw RuntimeError(.usage, "run: no command given") }
@@ -62,12 +65,41 @@ public struct Preparation {
             if network.newNamespace { flags.insert(.newNet) }
             plan.bringLoopbackUp = network.newNamespace
             try SharePlan(config.share).apply(to: &plan, flags: &flags, trees: &trees, config: config)
-            return Preparation(warnings: warnings, plan: plan, cloneFlags: flags, idmap: idmap,
-                               treeFDs: trees, rootfsFD: rootFD, rootfsPath: rootfs, idSlotLock: slotLock, network: network)
+            // Last: nothing after it may fail, or the cgroup would outlive this error.
+            let (cgroup, cgroupWarnings) = try containerCgroup(config, plan: &plan, flags: &flags, trees: &trees)
+            return Preparation(warnings: warnings + cgroupWarnings, plan: plan, cloneFlags: flags, idmap: idmap,
+                               treeFDs: trees, rootfsFD: rootFD, rootfsPath: rootfs, idSlotLock: slotLock, network: network,
+                               cgroup: cgroup)
         } catch {
             closeTrees()
             throw error
         }
+    }
+
+    /// The container's own cgroup (docs/cgroups.md): made now, joined by the parent before the
+    /// ack; the child then unshares its cgroup namespace (instead of getting one from clone,
+    /// rooted at silo's cgroup) and sees only its own cgroup at /sys/fs/cgroup.
+    static func containerCgroup(_ config: RunConfig, plan: inout ContainerPlan, flags: inout CloneFlags,
+                                trees: inout [Int32]) throws(RuntimeError) -> (RunCgroup, [Warning]) {
+        var (cgroup, warnings) = try RunCgroup.make(limits: config.limits)
+        do throws(RuntimeError) {
+            plan.cgroupTasksFDs = try cgroup.tasksFiles(trees: &trees)
+        } catch {
+            cgroup.release()
+            throw error
+        }
+        guard flags.contains(.newCgroup), cgroup.cgroup != nil else { return (cgroup, warnings) }
+        do throws(RuntimeError) {
+            // --share mnt (silo demo): the host's mounts stay, /sys/fs/cgroup with them.
+            if !plan.mounts.newRoot.isEmpty, let view = try cgroup.view(trees: &trees) { plan.mounts.addCgroupView(view) }
+        } catch {
+            cgroup.release()
+            throw error
+        }
+        flags.remove(.newCgroup)
+        plan.cgroupNamespace = true
+        Trace.mark("prepare: cgroup view")
+        return (cgroup, warnings)
     }
 
     /// The maps given, or a free slot of the host range (held by the returned lock fd, -1 when
@@ -167,6 +199,7 @@ public struct Preparation {
 
     public mutating func closeAll() {
         closeTrees()
+        cgroup.release()
         network.release()
         if idSlotLock >= 0 { close(idSlotLock) }
         idSlotLock = -1

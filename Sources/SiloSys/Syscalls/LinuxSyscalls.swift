@@ -106,6 +106,11 @@ public struct LinuxSyscalls: Syscalls {
         try FileIO.write(path, contents)
     }
 
+    public func moveSelfToCgroup(tasksFD: Int32) throws(SyscallError) {
+        var zero = UInt8(ascii: "0")  // on the stack: this runs in the child (docs/architecture.md)
+        if retryingEINTR({ Glibc.write(tasksFD, &zero, 1) }) != 1 { throw SyscallError.last("write", "cgroup tasks (fd \(tasksFD))") }
+    }
+
     /// SIOCSIFFLAGS rather than RTM_NEWLINK: the same change to the link, but with an ifreq on
     /// the stack, where a netlink exchange needs a message and a receive buffer on the heap, and
     /// this runs in the child that shares the parent's memory (docs/architecture.md).

@@ -43,6 +43,10 @@ public protocol Syscalls {
     func setresuid(_ uid: UInt32) throws(SyscallError)
     func setgroups(_ groups: [UInt32]) throws(SyscallError)
     func unshare(_ namespaces: CloneFlags) throws(SyscallError)
+    /// "0" to a v1 cgroup's `tasks` file opened by silo: the calling (single-threaded) process
+    /// moves itself, which the kernel does without the global lock a move of another process
+    /// takes, and so without its RCU grace period (docs/cgroups.md).
+    func moveSelfToCgroup(tasksFD: Int32) throws(SyscallError)
     func writeFile(_ path: String, _ contents: String) throws(SyscallError)
     /// Brings `lo` up in the current network namespace.
     func setLoopbackUp() throws(SyscallError)
