@@ -103,8 +103,4 @@ public enum CLI {
         exit(error.status)
     }
 
-    static func warn(_ warning: Warning, _ globals: GlobalOptions) {
-        Output.warning(warning)
-        RuntimeLog.append(globals, level: "warning", message: warning.message)
-    }
 }

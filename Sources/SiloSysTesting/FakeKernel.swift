@@ -30,6 +30,7 @@ public final class FakeKernel: Syscalls, @unchecked Sendable {
         case dropBounding(Int32)
         case keepCaps(Bool)
         case clearAmbient
+        case raiseAmbient(Int32)
         case capset(UInt64, UInt64, UInt64)
         case dumpable(Bool)
         case noNewPrivs
@@ -204,6 +205,7 @@ public final class FakeKernel: Syscalls, @unchecked Sendable {
     public func dropBoundingCapability(_ cap: Int32) throws(SyscallError) { try record(.dropBounding(cap), "prctl") }
     public func setKeepCaps(_ on: Bool) throws(SyscallError) { try record(.keepCaps(on), "prctl") }
     public func clearAmbientCapabilities() throws(SyscallError) { try record(.clearAmbient, "prctl") }
+    public func raiseAmbientCapability(_ cap: Int32) throws(SyscallError) { try record(.raiseAmbient(cap), "prctl") }
     public func capset(effective: UInt64, permitted: UInt64, inheritable: UInt64) throws(SyscallError) {
         try record(.capset(effective, permitted, inheritable), "capset")
     }

@@ -63,6 +63,28 @@ import Testing
         ])
     }
 
+    /// An OCI process's ambient set is raised after capset, only where the kernel allows it
+    /// (permitted and inheritable); the rest is skipped.
+    @Test func ambientCapabilitiesAreRaisedAfterCapset() throws {
+        let sys = FakeKernel()
+        var plan = Self.plan(noNewPrivs: true, uid: 1000)
+        let kill: UInt64 = 1 << 5, chown: UInt64 = 1 << 0, netRaw: UInt64 = 1 << 13
+        plan.capabilities = CapabilityState(bounding: kill | chown | netRaw, effective: kill | chown, permitted: kill | chown | netRaw,
+                                            inheritable: kill | chown, lastCap: 40)
+        plan.capabilities?.ambient = kill | chown | netRaw  // NET_RAW is not inheritable: skipped
+        try ContainerInit(plan: plan, sys: sys).prepare()
+        let tail = Self.tail(sys.calls)
+        let capset = try #require(tail.firstIndex(of: .capset(kill | chown, kill | chown | netRaw, kill | chown)))
+        #expect(Array(tail[(capset + 1)...].prefix(3)) == [.clearAmbient, .raiseAmbient(0), .raiseAmbient(5)])
+        #expect(!tail.contains(.raiseAmbient(13)))
+    }
+
+    @Test func runRaisesNoAmbientCapability() throws {
+        let sys = FakeKernel()
+        try ContainerInit(plan: Self.plan(noNewPrivs: true), sys: sys).prepare()
+        #expect(!sys.calls.contains { if case .raiseAmbient = $0 { true } else { false } })
+    }
+
     @Test func unconfinedLoadsNoFilter() throws {
         let sys = FakeKernel()
         var plan = Self.plan(noNewPrivs: true)

@@ -8,7 +8,7 @@ import SiloSys
 /// `kill`, `delete`, `pause`, `resume` and `update`: the verbs that change a container.
 enum OCIControlCommands {
     static func kill(_ args: [String], _ g: GlobalOptions) throws(RuntimeError) -> Int32 {
-        guard let r = try OCIVerbs.parse(args, verb: "kill", usage: "kill [--all] ID [SIGNAL]",
+        guard let r = try OCIArguments.parse(args, verb: "kill", usage: "kill [--all] ID [SIGNAL]",
                                          summary: "Send a signal (default SIGTERM; a number, or a name with or without SIG) to the container's init, or with --all to every process of the container.",
                                          options: [.init(["--all", "-a"], help: "Signal every process of the container")],
                                          positionals: 1...2) else { return 0 }
@@ -18,7 +18,7 @@ enum OCIControlCommands {
     }
 
     static func delete(_ args: [String], _ g: GlobalOptions) throws(RuntimeError) -> Int32 {
-        guard let r = try OCIVerbs.parse(args, verb: "delete", usage: "delete [--force] ID",
+        guard let r = try OCIArguments.parse(args, verb: "delete", usage: "delete [--force] ID",
                                          summary: "Remove a stopped or created container; --force kills a running one first and succeeds for an unknown ID.",
                                          options: [.init(["--force", "-f"], help: "Kill it first if it runs; no error if it does not exist")],
                                          positionals: 1...1) else { return 0 }
@@ -30,13 +30,13 @@ enum OCIControlCommands {
             try ContainerStateStore.validate(id: id)
             return 0
         }
-        for w in try ContainerLifecycle.delete(id: id, force: force, store: try g.store()) { CLI.warn(w, g) }
+        for w in try ContainerLifecycle.delete(id: id, force: force, store: try g.store()) { RuntimeLog.warn(w, g) }
         return 0
     }
 
     static func pauseResume(_ verb: String, _ args: [String], _ g: GlobalOptions) throws(RuntimeError) -> Int32 {
         let summary = verb == "pause" ? "Freeze every process of the container (cgroup freezer)." : "Thaw a paused container."
-        guard let r = try OCIVerbs.parse(args, verb: verb, usage: "\(verb) ID", summary: summary, options: [],
+        guard let r = try OCIArguments.parse(args, verb: verb, usage: "\(verb) ID", summary: summary, options: [],
                                          positionals: 1...1) else { return 0 }
         let store = try g.store()
         if verb == "pause" { try ContainerLifecycle.pause(id: r.positionals[0], store: store) } else {
@@ -46,7 +46,7 @@ enum OCIControlCommands {
     }
 
     static func update(_ args: [String], _ g: GlobalOptions) throws(RuntimeError) -> Int32 {
-        guard let r = try OCIVerbs.parse(args, verb: "update", usage: "update --resources FILE|- ID",
+        guard let r = try OCIArguments.parse(args, verb: "update", usage: "update --resources FILE|- ID",
                                          summary: "Apply OCI linux.resources (JSON, from FILE or stdin) to a live container's cgroup.",
                                          options: [.init(["--resources", "-r"], value: "FILE", help: "The resources JSON, - for stdin")],
                                          positionals: 1...1) else { return 0 }

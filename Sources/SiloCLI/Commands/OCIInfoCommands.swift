@@ -8,7 +8,7 @@ import SiloSys
 /// `features`, `spec`, and the verbs silo refuses (checkpoint, restore, events).
 enum OCIInfoCommands {
     static func features(_ args: [String]) throws(RuntimeError) -> Int32 {
-        guard try OCIVerbs.parse(args, verb: "features", usage: "features", summary: "Print what silo supports as OCI features JSON.",
+        guard try OCIArguments.parse(args, verb: "features", usage: "features", summary: "Print what silo supports as OCI features JSON.",
                                  options: [], positionals: 0...0) != nil else { return 0 }
         Output.out(OCIFeatures.silo.json.encoded(indent: "    "))
         return 0
@@ -17,7 +17,7 @@ enum OCIInfoCommands {
     /// runc's `spec`: writes BUNDLE/config.json (the current directory by default) and refuses
     /// to overwrite one.
     static func spec(_ args: [String]) throws(RuntimeError) -> Int32 {
-        guard let r = try OCIVerbs.parse(args, verb: "spec", usage: "spec [--rootless] [--bundle DIR]",
+        guard let r = try OCIArguments.parse(args, verb: "spec", usage: "spec [--rootless] [--bundle DIR]",
                                          summary: "Write a default config.json into the bundle directory (the current directory by default).",
                                          options: [.init(["--rootless"], help: "For an unprivileged user: a user namespace mapping root to you, no network namespace"),
                                                    .init(["--bundle", "-b"], value: "DIR", help: "Where to write config.json")],

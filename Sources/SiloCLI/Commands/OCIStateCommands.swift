@@ -8,7 +8,7 @@ import SiloSys
 /// `state`, `list` and `ps`: what a container is, read without a lock.
 enum OCIStateCommands {
     static func state(_ args: [String], _ g: GlobalOptions) throws(RuntimeError) -> Int32 {
-        guard let r = try OCIVerbs.parse(args, verb: "state", usage: "state ID", summary: "Print the OCI state of a container as JSON.",
+        guard let r = try OCIArguments.parse(args, verb: "state", usage: "state ID", summary: "Print the OCI state of a container as JSON.",
                                          options: [], positionals: 1...1) else { return 0 }
         let snap = try ContainerLifecycle.state(id: r.positionals[0], store: try g.store())
         Output.out(json(snap, owner: "").encoded(indent: "  "))
@@ -32,11 +32,11 @@ enum OCIStateCommands {
     static let zeroTime = "0001-01-01T00:00:00Z"
 
     static func list(_ args: [String], _ g: GlobalOptions) throws(RuntimeError) -> Int32 {
-        guard let r = try OCIVerbs.parse(args, verb: "list", usage: "list [--format table|json] [-q]",
+        guard let r = try OCIArguments.parse(args, verb: "list", usage: "list [--format table|json] [-q]",
                                          summary: "List the containers under the state root (--root).",
-                                         options: [OCIVerbs.formatOption, .init(["--quiet", "-q"], help: "Only the IDs")],
+                                         options: [OCIArguments.formatOption, .init(["--quiet", "-q"], help: "Only the IDs")],
                                          positionals: 0...0) else { return 0 }
-        let format = try OCIVerbs.format(r)
+        let format = try OCIArguments.format(r)
         let all = try ContainerLifecycle.list(store: try g.store())
         if r.flag("--quiet") {
             for s in all { Output.out(s.id) }
@@ -73,10 +73,10 @@ enum OCIStateCommands {
     }
 
     static func ps(_ args: [String], _ g: GlobalOptions) throws(RuntimeError) -> Int32 {
-        guard let r = try OCIVerbs.parse(args, verb: "ps", usage: "ps [--format table|json] ID [PS-OPTIONS...]",
+        guard let r = try OCIArguments.parse(args, verb: "ps", usage: "ps [--format table|json] ID [PS-OPTIONS...]",
                                          summary: "The container's processes: host pids (json), or ps(1)'s lines for them (table, `ps -ef` by default).",
-                                         options: [OCIVerbs.formatOption], positionals: 1...1, stopAtPositional: true) else { return 0 }
-        let format = try OCIVerbs.format(r)
+                                         options: [OCIArguments.formatOption], positionals: 1...1, stopAtPositional: true) else { return 0 }
+        let format = try OCIArguments.format(r)
         let pids = try ContainerLifecycle.processes(id: r.positionals[0], store: try g.store())
         if format == "json" {
             Output.out(JSON.array(pids.map { .integer($0) }).encoded())

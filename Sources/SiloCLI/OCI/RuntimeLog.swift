@@ -34,6 +34,12 @@ public enum RuntimeLog {
     /// Appends one line to `options.logPath` (O_APPEND, created 0644 as runc does); nothing when
     /// no log was asked for. A log that cannot be written is not a second error: the message is
     /// on stderr already.
+    /// A warning on stderr and, with --log, as a warning line in the log.
+    static func warn(_ warning: Warning, _ options: GlobalOptions) {
+        Output.warning(warning)
+        append(options, level: "warning", message: warning.message)
+    }
+
     public static func append(_ options: GlobalOptions, level: String, message: String) {
         guard let path = options.logPath else { return }
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)

@@ -107,7 +107,8 @@ public struct ContainerInit<S: Syscalls> {
     }
 
     /// Bounding set first (needs CAP_SETPCAP), then the id change with KEEPCAPS so the permitted
-    /// set survives it, then the final sets: inheritable and ambient stay empty.
+    /// set survives it, then the final sets; inheritable and ambient are what the plan says
+    /// (empty for `silo run`, a bundle's for OCI).
     func switchUserAndCapabilities() throws(SyscallError) {
         if let caps = plan.capabilities {
             for cap in 0...caps.lastCap where caps.bounding & (1 << UInt64(cap)) == 0 {
@@ -122,6 +123,12 @@ public struct ContainerInit<S: Syscalls> {
             if plan.uid != 0 { try sys.setKeepCaps(false) }
             try sys.capset(effective: caps.effective, permitted: caps.permitted, inheritable: caps.inheritable)
             try sys.clearAmbientCapabilities()
+            // The kernel raises only what is both permitted and inheritable; the rest is skipped,
+            // as runc does, rather than failing the start.
+            let raisable = caps.ambient & caps.permitted & caps.inheritable
+            if raisable != 0 {
+                for cap in 0...caps.lastCap where raisable & (1 << UInt64(cap)) != 0 { try sys.raiseAmbientCapability(cap) }
+            }
         }
     }
 

@@ -27,7 +27,12 @@ enum BundleMounts {
         pre(.mountRootfs, .attachRoot(lowerFD: rootFD, overlay: false, upperOptions: "", at: attachAt))
         for (i, m) in spec.mounts.enumerated() {
             let dest = m.destination.hasPrefix("/") ? m.destination : "/" + m.destination
-            let data = m.options.filter { !ignoredOptions.contains($0) }.joined(separator: ",")
+            var data = m.options.filter { !ignoredOptions.contains($0) }.joined(separator: ",")
+            // The config's source names a fresh mount in mountinfo, as mount(2)'s source would.
+            if !(m.options.contains("bind") || m.options.contains("rbind") || m.type == "bind"),
+               let source = m.source, !source.isEmpty, !source.contains(",") {
+                data = data.isEmpty ? "source=\(source)" : "source=\(source)," + data
+            }
             let isBind = m.type == "bind" || m.options.contains("bind") || m.options.contains("rbind")
             if isBind {
                 let step = try bind(m, index: i, dest: dest, bundle: bundle, trees: &trees)

@@ -26,9 +26,7 @@ extension BundlePlan {
             }
             plan.capabilities = CapabilityState(bounding: mask(c.bounding), effective: mask(c.effective), permitted: mask(c.permitted),
                                                 inheritable: mask(c.inheritable), lastCap: Capabilities.lastCap())
-            if !(c.ambient ?? []).isEmpty && process.user.uid != 0 {
-                warnings.append("config.json: .process.capabilities.ambient: not raised yet (the process keeps only its permitted set)")
-            }
+            plan.capabilities?.ambient = mask(c.ambient)
         }
         for (i, r) in process.rlimits.enumerated() {
             let name = r.type.lowercased().hasPrefix("rlimit_") ? String(r.type.lowercased().dropFirst(7)) : r.type.lowercased()

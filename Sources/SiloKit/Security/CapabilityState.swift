@@ -6,6 +6,8 @@ public struct CapabilityState: Equatable, Sendable {
     public var effective: UInt64
     public var permitted: UInt64
     public var inheritable: UInt64
+    /// Raised after capset (OCI process.capabilities.ambient); silo run's own containers keep it empty.
+    public var ambient: UInt64 = 0
     /// The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap).
     public var lastCap: Int32
 

@@ -190,8 +190,13 @@ extension LinuxSyscalls {
         let fs = silo_fsopen(type, 1 /* FSOPEN_CLOEXEC */)
         if fs < 0 { throw SyscallError.last("fsopen", type) }
         defer { Glibc.close(fs) }
-        // The name mountinfo and df show; without it they say "none".
-        if silo_fsconfig(fs, 1 /* FSCONFIG_SET_STRING */, "source", type, 0) != 0 { throw SyscallError.last("fsconfig", "\(type) source") }
+        // The name mountinfo and df show; without it they say "none". A `source=NAME` option (an
+        // OCI mount's source, which runtime-tools matches in mountinfo) names it instead: the
+        // kernel takes one source only.
+        let named = (options ?? "").split(separator: ",").contains { $0.hasPrefix("source=") }
+        if !named, silo_fsconfig(fs, 1 /* FSCONFIG_SET_STRING */, "source", type, 0) != 0 {
+            throw SyscallError.last("fsconfig", "\(type) source")
+        }
         var attrs = attributes
         for option in (options ?? "").split(whereSeparator: { $0 == "," }) {
             if let (attr, on) = Self.attributeOption(option) {

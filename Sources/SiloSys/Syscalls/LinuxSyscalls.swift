@@ -153,6 +153,12 @@ public struct LinuxSyscalls: Syscalls {
         }
     }
 
+    public func raiseAmbientCapability(_ cap: Int32) throws(SyscallError) {
+        if silo_prctl(Prctl.capAmbient, UInt(Prctl.capAmbientRaise), UInt(cap), 0, 0) != 0 {
+            throw SyscallError.last("prctl(PR_CAP_AMBIENT_RAISE)", "capability \(cap)")
+        }
+    }
+
     public func capset(effective: UInt64, permitted: UInt64, inheritable: UInt64) throws(SyscallError) {
         var header = __user_cap_header_struct(version: 0x2008_0522, pid: 0)  // _LINUX_CAPABILITY_VERSION_3
         var data = [

@@ -6,5 +6,6 @@ public enum Prctl {
     public static let capbsetDrop: Int32 = 24
     public static let setNoNewPrivs: Int32 = 38
     public static let capAmbient: Int32 = 47
+    public static let capAmbientRaise: Int32 = 2
     public static let capAmbientClearAll: Int32 = 4
 }

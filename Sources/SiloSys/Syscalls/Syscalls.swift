@@ -55,6 +55,7 @@ public protocol Syscalls {
     func dropBoundingCapability(_ cap: Int32) throws(SyscallError)
     func setKeepCaps(_ on: Bool) throws(SyscallError)
     func clearAmbientCapabilities() throws(SyscallError)
+    func raiseAmbientCapability(_ cap: Int32) throws(SyscallError)
     func capset(effective: UInt64, permitted: UInt64, inheritable: UInt64) throws(SyscallError)
     func setDumpable(_ on: Bool) throws(SyscallError)
     func setNoNewPrivs() throws(SyscallError)
