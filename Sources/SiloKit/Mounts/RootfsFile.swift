@@ -37,7 +37,7 @@ public enum RootfsFile {
         var st = stat()
         if fstat(fd, &st) != 0 { throw RuntimeError(SyscallError.last("fstat", what)) }
         guard st.st_mode & S_IFMT == S_IFREG else {
-            throw RuntimeError(.runtime, "\(what): not a regular file (\(kind(st.st_mode)))")
+            throw RuntimeError(.runtime, "\(what): not a regular file (\(RegularFile.kind(st.st_mode)))")
         }
         if st.st_size > limit { throw RuntimeError(.runtime, "\(what): larger than \(limit >> 20) MiB") }
         // The O_PATH fd pins the inode just checked: reopening it through /proc cannot land on
@@ -49,16 +49,5 @@ public enum RootfsFile {
         do throws(SyscallError) { bytes = try FileIO.readAll(fd: data, limit: limit + 1, object: what) } catch { throw RuntimeError(error) }
         if bytes.count > limit { throw RuntimeError(.runtime, "\(what): larger than \(limit >> 20) MiB") }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    static func kind(_ mode: mode_t) -> String {
-        switch mode & S_IFMT {
-        case S_IFDIR: "a directory"
-        case S_IFIFO: "a FIFO"
-        case S_IFCHR: "a character device"
-        case S_IFBLK: "a block device"
-        case S_IFSOCK: "a socket"
-        default: "mode \(String(mode, radix: 8))"
-        }
     }
 }

@@ -41,7 +41,8 @@ public enum RegularFile {
         return bytes
     }
 
-    static func kind(_ mode: mode_t) -> String {
+    /// What a non-regular file is, for messages ("a FIFO, not a regular file").
+    public static func kind(_ mode: mode_t) -> String {
         switch mode & S_IFMT {
         case S_IFDIR: "a directory"
         case S_IFIFO: "a FIFO"
