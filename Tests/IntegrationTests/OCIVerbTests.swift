@@ -43,17 +43,10 @@ struct OCIVerbTests {
     }
 
     static func spawn(_ argv: [String]) -> pid_t {
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t(), all = sigset_t()
-        sigemptyset(&empty)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = CStringArray.with(argv) { a in posix_spawn(&pid, argv[0], nil, &attr, UnsafeMutablePointer(mutating: a), environ) }
+        let rc = SpawnAttributes.withDefaultSignals { attr in
+            CStringArray.with(argv) { a in posix_spawn(&pid, argv[0], nil, attr, UnsafeMutablePointer(mutating: a), environ) }
+        }
         precondition(rc == 0, "spawn \(argv): \(rc)")
         return pid
     }

@@ -41,21 +41,13 @@ public enum Hooks {
         // Nothing of silo's beyond stdio: conmon hands runtimes fds (--preserve-fds) that are
         // not close-on-exec, and a hook must not hold them open.
         for fd in inheritableDescriptors() { posix_spawn_file_actions_addclose(&actions, fd) }
-        // Default dispositions and an empty mask, whatever silo blocked or ignored.
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t(), all = sigset_t()
-        sigemptyset(&empty)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         let argv = hook.args.isEmpty ? [hook.path] : hook.args
-        let rc = CStringArray.with(argv) { cargv in
-            CStringArray.with(hook.env) { cenv in
-                posix_spawn(&pid, hook.path, &actions, &attr, UnsafeMutablePointer(mutating: cargv), UnsafeMutablePointer(mutating: cenv))
+        let rc = SpawnAttributes.withDefaultSignals { attr in
+            CStringArray.with(argv) { cargv in
+                CStringArray.with(hook.env) { cenv in
+                    posix_spawn(&pid, hook.path, &actions, attr, UnsafeMutablePointer(mutating: cargv), UnsafeMutablePointer(mutating: cenv))
+                }
             }
         }
         close(inPipe.read)

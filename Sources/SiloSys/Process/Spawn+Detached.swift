@@ -17,18 +17,11 @@ extension Spawn {
         // Nothing else of the caller's: a test harness that watches a socket or pipe of its
         // child for EOF (Foundation's Process does) would wait for this one too.
         _ = silo_spawn_addclosefrom(&actions, 3)
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t(), all = sigset_t()
-        sigemptyset(&empty)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | 0x80 /* POSIX_SPAWN_SETSID, glibc 2.26; not imported */))
         var pid: pid_t = 0
-        let rc = CStringArray.with(argv) { cargv in
-            posix_spawnp(&pid, argv[0], &actions, &attr, UnsafeMutablePointer(mutating: cargv), environ)
+        let rc = SpawnAttributes.withDefaultSignals(newSession: true) { attr in
+            CStringArray.with(argv) { cargv in
+                posix_spawnp(&pid, argv[0], &actions, attr, UnsafeMutablePointer(mutating: cargv), environ)
+            }
         }
         if rc != 0 { throw SyscallError("spawn", errno: rc, object: argv[0]) }
         return pid
