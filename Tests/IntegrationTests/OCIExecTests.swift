@@ -66,9 +66,10 @@ struct OCIExecTests {
             try Silo.run(["exec", "--root", root] + options + [id] + (args.isEmpty ? [] : ["--"] + args), timeout: timeout)
         }
 
-        /// silo dies by SIGKILL, its container by the parent-death signal.
+        /// The container's init dies by SIGKILL (as PID 1 it ignores SIGTERM); silo sees it exit
+        /// and removes what it made, its cgroup included, before it exits itself.
         func stop() {
-            kill(silo, SIGKILL)
+            kill(initPid, SIGKILL)
             waitpid(silo, nil, 0)
             Target.awaitGone(initPid)
             try? FileManager.default.removeItem(at: dir)
@@ -306,7 +307,7 @@ struct OCIExecTests {
 
         let t = try Target()
         let root = t.root
-        kill(t.silo, SIGKILL)
+        kill(t.initPid, SIGKILL)  // the container stops; silo cleans up and exits
         waitpid(t.silo, nil, 0)
         Target.awaitGone(t.initPid)
         let after = try Silo.run(["exec", "--root", root, t.id, "true"])

@@ -154,7 +154,15 @@ public final class LinuxLabKernel: LabKernel {
 
     public func kill(pid: Int32, startTime: UInt64) {
         guard let st = try? ProcStat.read(pid), st.startTime == startTime || startTime == 0 else { return }
-        Glibc.kill(pid, SIGKILL)
+        // The container's init first: `silo run` then sees it exit and removes what it made (its
+        // cgroup) before it exits. Killing silo itself would leave that to the next silo run.
+        let children = (try? FileIO.read("/proc/\(pid)/task/\(pid)/children")) ?? ""
+        for child in children.split(separator: " ").compactMap({ Int32($0) }) { Glibc.kill(child, SIGKILL) }
+        for _ in 0..<(children.isEmpty ? 0 : 200) {
+            guard let s = try? ProcStat.read(pid), s.startTime == st.startTime, s.state != "Z" else { break }
+            usleep(10_000)
+        }
+        Glibc.kill(pid, SIGKILL)  // gone or a zombie by now, unless it hung
         var status: Int32 = 0
         if waitpid(pid, &status, 0) == pid { return }  // our own child (a Lab in this process)
         // Someone else's child: wait until it is gone or a zombie (its namespaces are then free).
