@@ -75,6 +75,49 @@ import Testing
         #expect(now.veths.subtracting(before.veths).isEmpty, "veths left: \(now.veths.subtracting(before.veths))")
     }
 
+    /// How long, in µs, this configuration takes from spawn to its command running on this
+    /// machine now: the slowest of three starts, so that a sweep scaled on it reaches past the
+    /// exec however loaded the machine is (CI's two cores with other suites running).
+    static func startTime(_ extra: [String], marker: String) throws -> UInt32 {
+        var slowest: UInt32 = 0
+        for i in 0..<3 {
+            let args = [Silo.binary, "run", "--rootfs", Silo.rootfs] + extra + ["--", "sh", "-c", "sleep 1000; : \(marker)-\(i)"]
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0) }
+            var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+            defer { for p in argv { free(p) } }
+            var pid: pid_t = 0
+            let started = DispatchTime.now().uptimeNanoseconds
+            let rc = posix_spawn(&pid, Silo.binary, &actions, nil, &argv, environ)
+            guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+            var elapsed: UInt64 = 0
+            var running = false
+            while elapsed < 3_000_000_000 && !running {
+                running = holders(of: "\(marker)-\(i)").contains { (try? String(contentsOfFile: "/proc/\($0)/comm", encoding: .utf8)) == "sh\n" }
+                elapsed = DispatchTime.now().uptimeNanoseconds - started
+                if !running { usleep(200) }
+            }
+            // A configuration that cannot start (a broken bridge, say) would make the sweep
+            // all "before exec" and say nothing of why.
+            #expect(running, "silo run \(extra) did not start its command within 3 s")
+            // SIGKILL: a TERM would be forwarded to sh, which as pid 1 ignores it.
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            slowest = max(slowest, UInt32(elapsed / 1000))
+        }
+        return slowest
+    }
+
+    /// Delays from 0 to twice the measured start (at least `floor` µs), in about `steps` steps.
+    static func delays(_ extra: [String], floor: UInt32, steps: UInt32) throws -> [UInt32] {
+        let start = try startTime(extra, marker: "silo-kill-\(getpid())-probe")
+        let span = max(floor, 2 * start)
+        return Array(stride(from: 0, through: span, by: Int(max(span / steps, 100))))
+    }
+
     static func sweep(_ extra: [String], delays: [UInt32], rounds: Int) throws {
         let before = Leftovers.take()
         var kills = 0, afterExec = 0
@@ -96,20 +139,20 @@ import Testing
         expectNothingLeft(since: before)
     }
 
-    // The delays reach well past a start (5-15 ms here, more on a loaded machine), so that
-    // kills land on both sides of the exec.
+    // The delays reach twice past a start measured just before (5-15 ms on a quiet machine,
+    // far more on a loaded one), so that kills land on both sides of the exec.
     @Test(.enabled(if: Host.canRunContainers))
     func plainRun() throws {
-        try Self.sweep([], delays: Array(stride(from: 0, through: 30_000, by: 500)), rounds: 2)
+        try Self.sweep([], delays: Self.delays([], floor: 30_000, steps: 60), rounds: 2)
     }
 
     @Test(.enabled(if: Host.canRunContainers))
     func withInit() throws {
-        try Self.sweep(["--init"], delays: Array(stride(from: 0, through: 40_000, by: 1000)), rounds: 2)
+        try Self.sweep(["--init"], delays: Self.delays(["--init"], floor: 40_000, steps: 40), rounds: 2)
     }
 
     @Test(.enabled(if: Host.canRunContainers))
     func withBridge() throws {
-        try Self.sweep(["--network", "bridge"], delays: Array(stride(from: 0, through: 40_000, by: 500)), rounds: 2)
+        try Self.sweep(["--network", "bridge"], delays: Self.delays(["--network", "bridge"], floor: 40_000, steps: 80), rounds: 2)
     }
 }

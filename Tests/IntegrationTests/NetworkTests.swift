@@ -276,4 +276,30 @@ struct NetworkTests {
         #expect(r.status == 0, "\(r)")
         #expect(r.stdout == "deleted bridge st-a-\(t)\nst-b-\(t)\n", "\(r)")
     }
+
+    /// A silo killed between creating its bridge and labelling/addressing it left the bridge in
+    /// silo's device group alone: the next run finishes it instead of refusing it forever, and
+    /// prune knows it as silo's; a bridge outside the group is still not silo's to bring up. Run in a namespace of the test's own, like prune's test.
+    @Test func aHalfMadeBridgeIsFinishedByTheNextRun() throws {
+        let t = NetTest.token()
+        let name = "silo-t-\(t)"
+        defer { NetTest.cleanUp(t) }
+        #expect(try Silo.run(["netns", "add", name]).status == 0)
+        let silo = Silo.binary
+        let script = """
+        ip link add st-h-\(t) group 5110 type bridge || exit 1
+        ip link set st-h-\(t) up
+        SILO_BRIDGE_SUBNET=10.200.8.0/24 \(silo) run --rootfs \(Silo.rootfs) --network bridge:st-h-\(t) -- ip -o -4 addr show eth0 || exit 2
+        ip -d -o link show st-h-\(t) | grep -o 'alias silo'
+        ip -o -4 addr show st-h-\(t) | grep -o '10.200.8.1/24'
+        ip link add st-u-\(t) type bridge
+        SILO_BRIDGE_SUBNET=10.200.9.0/24 \(silo) run --rootfs \(Silo.rootfs) --network bridge:st-u-\(t) -- true 2>&1 | grep -o "it is not silo's"
+        \(silo) network prune
+        """
+        let r = try Silo.run(["netns", "exec", name, "sh", "-c", script])
+        #expect(r.status == 0, "\(r)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.contains("inet 10.200.8.2/24") == true, "\(r)")
+        #expect(Array(lines.dropFirst()) == ["alias silo", "10.200.8.1/24", "it is not silo's", "deleted bridge st-h-\(t)"], "\(r)")
+    }
 }

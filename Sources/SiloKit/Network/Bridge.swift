@@ -10,6 +10,10 @@ public enum Bridge {
     /// The bridge's own (host) address and the subnet: containers get .2, .3, ...
     public static let defaultSubnet = "10.88.0.1/16"
     public static let alias = "silo"
+    /// The device group silo's bridges are created in. The alias needs a second request, and a
+    /// silo killed between the two would leave a bridge no one could tell was silo's; the group
+    /// is set by the creating request itself, so a half-made bridge is still known as ours.
+    public static let deviceGroup: UInt32 = 5110
     /// Environment variables: the subnet of a bridge silo creates, and the opt-in default route.
     public static let subnetVariable = "SILO_BRIDGE_SUBNET"
     public static let defaultRouteVariable = "SILO_BRIDGE_DEFAULT_ROUTE"
@@ -22,6 +26,11 @@ public enum Bridge {
         }
         if net.address == net.base, let first = IPNetwork(address: net.base.adding(1), prefix: net.prefix) { return first }
         return net
+    }
+
+    /// A bridge silo made: labelled with its alias, or in its device group (made, not labelled yet).
+    static func isSilos(_ link: LinkInfo) -> Bool {
+        link.alias == alias || link.group == deviceGroup
     }
 
     /// An existing bridge (or one made now) and the address the host has on it.
@@ -66,13 +75,9 @@ public enum Bridge {
         if let found {
             link = found
         } else {
-            try sys { () throws(SyscallError) in try nl.addBridge(name: name, up: true) }
+            try sys { () throws(SyscallError) in try nl.addBridge(name: name, up: true, group: deviceGroup) }
             created = true
-            do throws(SyscallError) {
-                let made = try nl.link(name: name)
-                try nl.setAlias(index: made.index, alias: alias, name: name)
-                link = try nl.link(name: name)
-            } catch {
+            do throws(SyscallError) { link = try nl.link(name: name) } catch {
                 try? nl.deleteLink(name: name)
                 throw RuntimeError(.runtime, "bridge \(name): \(error)", cause: error)
             }
@@ -80,7 +85,15 @@ public enum Bridge {
         guard link.kind == "bridge" else {
             throw RuntimeError(.usage, "bridge \(name): a link of that name exists and is not a bridge (kind \(link.kind ?? "none"))")
         }
-        let ours = link.alias == alias
+        let ours = isSilos(link)
+        // Labelled here rather than only after creating it: a silo killed between the creating
+        // request and this one left it in silo's group without the alias.
+        if ours && link.alias != alias {
+            do throws(SyscallError) { try nl.setAlias(index: link.index, alias: alias, name: name) } catch {
+                if created { try? nl.deleteLink(index: link.index, name: name) }
+                throw RuntimeError(.runtime, "bridge \(name): \(error)", cause: error)
+            }
+        }
         var v4 = try sys { () throws(SyscallError) in try nl.addresses(family: UInt8(AF_INET), index: link.index) }.map(\.network)
         if v4.isEmpty && (created || ours) {
             let gw: IPNetwork
@@ -138,7 +151,7 @@ public enum Bridge {
     public static func list(_ nl: Netlink) throws(SyscallError) -> [Summary] {
         let links = try nl.links()
         let addrs = try nl.addresses(family: UInt8(AF_INET))
-        return links.filter { $0.kind == "bridge" && $0.alias == alias }.map { br in
+        return links.filter { $0.kind == "bridge" && isSilos($0) }.map { br in
             Summary(name: br.name, addresses: addrs.filter { $0.index == br.index }.map(\.network),
                     ports: links.filter { $0.master == br.index }.map(\.name), isUp: br.isUp)
         }.sorted { $0.name < $1.name }

@@ -13,6 +13,8 @@ public struct LinkInfo: Equatable, Sendable {
     /// The bridge this link is a port of (IFLA_MASTER).
     public var master: Int32?
     public var alias: String?
+    /// The device group (IFLA_GROUP, `ip link ... group N`); 0 unless someone set one.
+    public var group: UInt32 = 0
     public var isUp: Bool { flags & 1 != 0 }
     public init(index: Int32, name: String, flags: UInt32, kind: String? = nil, master: Int32? = nil, alias: String? = nil) {
         self.index = index

@@ -64,8 +64,8 @@ public final class Netlink {
     }
 
     /// A Linux bridge.
-    public func addBridge(name: String, up: Bool = true) throws(SyscallError) {
-        try request(NetlinkRequest.newBridge(name: name, up: up), call: "RTM_NEWLINK", object: name)
+    public func addBridge(name: String, up: Bool = true, group: UInt32 = 0) throws(SyscallError) {
+        try request(NetlinkRequest.newBridge(name: name, up: up, group: group), call: "RTM_NEWLINK", object: name)
     }
 
     /// Labels a link (IFLA_IFALIAS, `ip link set NAME alias TEXT`); the kernel ignores an alias

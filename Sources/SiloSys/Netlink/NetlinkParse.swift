@@ -42,6 +42,7 @@ public enum NetlinkParse {
                 let m = Int32(bitPattern: Array(a.payload).loadLE(UInt32.self, at: 0))
                 info.master = m == 0 ? nil : m
             case RT.iflaIfalias: info.alias = string(a.payload)
+            case RT.iflaGroup where a.payload.count >= 4: info.group = Array(a.payload).loadLE(UInt32.self, at: 0)
             case RT.iflaLinkinfo:
                 let start = a.payload.startIndex
                 for inner in attributes(b, from: start, to: a.payload.endIndex) where inner.type == RT.infoKind {

@@ -49,10 +49,13 @@ public enum NetlinkRequest {
         return msg
     }
 
-    public static func newBridge(name: String, up: Bool) -> NetlinkMessage {
+    /// A bridge; `group` (IFLA_GROUP) is one of the few attributes the kernel applies in the
+    /// request that creates a link, so it can mark the bridge as someone's from its first instant.
+    public static func newBridge(name: String, up: Bool, group: UInt32 = 0) -> NetlinkMessage {
         var msg = NetlinkMessage(type: RT.newLink, flags: create)
         msg.appendIfInfo(family: 0, type: 0, index: 0, flags: up ? RT.iffUp : 0, change: up ? RT.iffUp : 0)
         msg.appendAttr(type: RT.iflaIfname, string: name)
+        if group != 0 { msg.appendAttr(type: RT.iflaGroup, u32: group) }
         let info = msg.beginNested(type: RT.iflaLinkinfo)
         msg.appendAttr(type: RT.infoKind, string: "bridge", terminated: false)
         msg.endNested(at: info)

@@ -16,7 +16,7 @@ public enum RT {
     public static let msgError: UInt16 = 2, msgDone: UInt16 = 3
 
     public static let iflaAddress: UInt16 = 1, iflaIfname: UInt16 = 3, iflaMaster: UInt16 = 10
-    public static let iflaLinkinfo: UInt16 = 18, iflaNetNSPid: UInt16 = 19, iflaIfalias: UInt16 = 20
+    public static let iflaLinkinfo: UInt16 = 18, iflaNetNSPid: UInt16 = 19, iflaIfalias: UInt16 = 20, iflaGroup: UInt16 = 27
     public static let iflaNetNSFD: UInt16 = 28, iflaExtMask: UInt16 = 29
     public static let infoKind: UInt16 = 1, infoData: UInt16 = 2, vethInfoPeer: UInt16 = 1
 
