@@ -20,6 +20,8 @@ extension RunConfig {
         for m in uidMaps { a += ["--uid-map", "\(m.container):\(m.host):\(m.size)"] }
         for m in gidMaps { a += ["--gid-map", "\(m.container):\(m.host):\(m.size)"] }
         if useInit { a.append("--init") }
+        if tty { a.append("--tty") }
+        if interactive { a.append("--interactive") }
         if timeOffset.monotonic != 0 { a += ["--time-offset", String(timeOffset.monotonic)] }
         switch network {
         case .none: break

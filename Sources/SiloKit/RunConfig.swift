@@ -64,6 +64,10 @@ public struct RunConfig: Sendable {
     /// defaults (CgroupLimits.withDefaults) are added when the container's cgroup is made.
     public var resourceOptions: [ResourceOption] = []
     public var limits = CgroupLimits()
+    /// -t: the container gets a pty of its own devpts, relayed to silo's stdio (docs/terminals.md).
+    public var tty = false
+    /// -i: stdin stays open: relayed to the pty with -t, passed on as it is without.
+    public var interactive = false
 
     public struct ResourceOption: Equatable, Sendable {
         /// Without the dashes: one of CgroupLimits.optionNames.

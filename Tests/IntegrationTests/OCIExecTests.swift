@@ -246,12 +246,16 @@ struct OCIExecTests {
         Target.awaitGone(pid)
     }
 
-    @Test func ttyWithoutConsoleSocketIsRefused() throws {
+    /// Without --console-socket silo relays the pty itself (TerminalTests drive it from a
+    /// terminal); detached, nobody would hold the master: refused.
+    @Test func ttyWithoutConsoleSocketIsRelayedOrRefusedDetached() throws {
         let t = try Target()
         defer { t.stop() }
-        let r = try t.exec(["--tty"], ["true"])
-        #expect(r.status == 125, "\(r)")
-        #expect(r.stderr.contains("--console-socket"), "\(r)")
+        let r = try t.exec(["--tty"], ["sh", "-c", "tty; exit 3"])
+        #expect(r.status == 3 && r.stdout.hasPrefix("/dev/pts/"), "\(r)")
+        let d = try t.exec(["--tty", "--detach"], ["true"])
+        #expect(d.status == 125, "\(d)")
+        #expect(d.stderr.contains("--console-socket"), "\(d)")
     }
 
     func runProcessFile(_ t: Target, _ process: [String: Any]) throws -> (Silo.Result, [String]) {

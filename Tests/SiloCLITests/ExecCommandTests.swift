@@ -28,6 +28,15 @@ import SiloKit
         #expect(r.process.env.contains("TERM=xterm"))
     }
 
+    @Test func interactiveTerminalAndDetachKeys() throws {
+        let (r, _) = try Self.request(["-it", "--detach-keys", "ctrl-a,x", "c1", "sh"])
+        #expect(r.process.terminal && r.interactive && r.consoleSocket == nil)
+        #expect(r.detachKeys?.sequence == [0x01, 0x78])
+        #expect(try Self.request(["-t", "c1", "sh"]).0.detachKeys == .default)
+        #expect(try Self.request(["-t", "--detach-keys=", "c1", "sh"]).0.detachKeys?.sequence == [])
+        #expect(throws: RuntimeError.self) { try Self.request(["-t", "--detach-keys", "ctrl-1", "c1", "sh"]) }
+    }
+
     @Test func refusals() {
         #expect(throws: RuntimeError.self) { try Self.request([]) }
         #expect(throws: RuntimeError.self) { try Self.request(["c1"]) }

@@ -28,6 +28,8 @@ import SiloSys
         c.noNewPrivileges = false
         c.ulimits = ["nofile=10:20"]
         c.share = [.uts, .ipc]
+        c.tty = true
+        c.interactive = true
         return c
     }
 
@@ -38,6 +40,7 @@ import SiloSys
         #expect(back.rootfsSize == c.rootfsSize)
         #expect(back.share == c.share && back.volumes == c.volumes && back.network == c.network)
         #expect(back.timeOffset == c.timeOffset && back.seccomp == c.seccomp && !back.noNewPrivileges)
+        #expect(back.tty && back.interactive)
     }
 
     @Test func theReadOnlyAndReadWriteRootsSurviveToo() throws {
@@ -49,5 +52,20 @@ import SiloSys
         rw.seccomp = .unconfined
         #expect(try RunCommand.parse(rw.commandLine)?.rootfsReadWrite == true)
         #expect(try RunCommand.parse(rw.commandLine)?.seccomp == .unconfined)
+    }
+}
+
+/// `-it`: short flags written together, as docker users type them.
+@Suite struct CombinedShortFlagTests {
+    @Test func runAcceptsIt() throws {
+        let c = try #require(try RunCommand.parse(["-it", "--", "sh"]))
+        #expect(c.tty && c.interactive && c.argv == ["sh"])
+        let t = try #require(try RunCommand.parse(["-t", "sh"]))
+        #expect(t.tty && !t.interactive)
+    }
+
+    @Test func aValueOptionInTheGroupIsNotExpanded() {
+        // -e takes a value, so `-ie` is no group of flags; and -i takes no value: refused.
+        #expect(throws: RuntimeError.self) { try RunCommand.parse(["-ie", "sh"]) }
     }
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/signalfd.h>  // signalfd(2), its flags and siginfo: Swift's Glibc module leaves the header out
 
 #pragma clang assume_nonnull begin
 

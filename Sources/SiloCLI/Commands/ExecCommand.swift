@@ -12,7 +12,9 @@ public enum ExecCommand {
         .init(["--process", "-p"], value: "FILE", help: "The process as an OCI process.json, instead of COMMAND"),
         .init(["--pid-file"], value: "FILE", help: "Write the process's host PID to FILE"),
         .init(["--detach", "-d"], help: "Return once the process runs"),
-        .init(["--tty", "-t"], help: "Give the process a terminal (needs --console-socket)"),
+        .init(["--tty", "-t"], help: "Give the process a terminal of the container's devpts (relayed to silo's without --console-socket)"),
+        .init(["--interactive", "-i"], help: "Keep stdin open (relayed with -t; without -i/-t a terminal on stdin is not read)"),
+        .init(["--detach-keys"], value: "KEYS", help: "Keys that end an -it session and leave the process running (default ctrl-p,ctrl-q; empty: none)"),
         .init(["--console-socket"], value: "SOCKET", help: "Send the terminal's master over this unix socket"),
         .init(["--preserve-fds"], value: "N", help: "Pass fds 3 to 3+N-1 on to the process"),
         .init(["--cwd"], value: "DIR", help: "Working directory in the container"),
@@ -82,6 +84,14 @@ public enum ExecCommand {
         request.consoleSocket = r.last("--console-socket")
         request.detach = r.flag("--detach")
         request.pidFile = r.last("--pid-file")
+        request.interactive = r.flag("--interactive")
+        if let keys = r.last("--detach-keys") {
+            guard let k = DetachKeys(parsing: keys) else {
+                throw RuntimeError(.usage, "exec --detach-keys `\(keys)`: expected keys such as ctrl-p,ctrl-q (a-z, @, [, \\, ], ^, _ after ctrl-)")
+            }
+            request.detachKeys = k
+        }
+        request.stdinFromNull = !request.interactive && !process.terminal && r.last("--process") == nil && Terminal.isTerminal(0)
         if let n = r.last("--preserve-fds") {
             guard let count = Int32(n), count >= 0 else { throw RuntimeError(.usage, "exec --preserve-fds \(n): expected a count") }
             request.preserveFds = count

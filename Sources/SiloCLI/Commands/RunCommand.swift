@@ -64,6 +64,8 @@ public enum RunCommand {
         .init(["--uid-map"], value: "C:H:N", help: "uid map line (repeatable; default: a free 65536-id host range)"),
         .init(["--gid-map"], value: "C:H:N", help: "gid map line (repeatable)"),
         .init(["--init"], help: "Run a small reaping init as PID 1 that forwards signals"),
+        .init(["--tty", "-t"], help: "Give the container a terminal of its own (a pty of its devpts), relayed to silo's"),
+        .init(["--interactive", "-i"], help: "Keep stdin open (relayed with -t; without -i/-t a terminal on stdin is not read)"),
         .init(["--time-offset"], value: "SECS", help: "Offset CLOCK_MONOTONIC and CLOCK_BOOTTIME (time namespace)"),
         .init(["--network", "--net"], value: "MODE", help: "none (default: lo only), netns:NAME, bridge[:NAME]"),
         .init(["--cap-add"], value: "CAP", help: "Add a capability (NET_ADMIN, cap_net_admin, ALL)"),
@@ -124,6 +126,8 @@ public enum RunCommand {
         for m in r.all("--uid-map") { c.uidMaps.append(try IDMapping(parsing: m)) }
         for m in r.all("--gid-map") { c.gidMaps.append(try IDMapping(parsing: m, option: "--gid-map")) }
         c.useInit = r.flag("--init")
+        c.tty = r.flag("--tty")
+        c.interactive = r.flag("--interactive")
         if let t = r.last("--time-offset") {
             guard let s = Int64(t) else { throw RuntimeError(.usage, "time offset `\(t)`: expected whole seconds") }
             c.timeOffset = (s, s)

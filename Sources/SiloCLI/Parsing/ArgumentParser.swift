@@ -61,6 +61,12 @@ public struct ArgumentParser: Sendable {
                     name = String(a.prefix(2))
                     inline = String(a.dropFirst(2))
                 }
+                // `-it`: short flags written together, as getopt allows.
+                if let inline, !a.hasPrefix("--"), find(name)?.takesValue == false,
+                   inline.allSatisfy({ find("-\($0)")?.takesValue == false }) {
+                    for n in [name] + inline.map({ "-\($0)" }) { r.values[find(n)!.names[0], default: []].append("true") }
+                    continue
+                }
                 guard let opt = find(name) else {
                     throw RuntimeError(.usage, "unknown option \(name) (see \(command) --help)")
                 }

@@ -28,4 +28,17 @@ public enum ConsoleSetup {
         try UnixSocket.send(fd: pty.master, over: consoleSocket, payload: [0x20], object: "console socket")
         close(consoleSocket)
     }
+
+    /// `silo run` without -i or -t on a terminal: nothing in the container reads the caller's
+    /// terminal (docker's behaviour; a pipe or a file on stdin is still passed on as it is).
+    public static func stdinFromNull() throws(SyscallError) {
+        let fd = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw SyscallError.last("open", "/dev/null") }
+        if fd == 0 {
+            _ = fcntl(0, F_SETFD, 0)  // stdin was closed: this is it, and must survive the exec
+        } else {
+            if dup2(fd, 0) < 0 { throw SyscallError.last("dup2", "/dev/null") }
+            close(fd)
+        }
+    }
 }

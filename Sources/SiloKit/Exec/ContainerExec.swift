@@ -31,10 +31,15 @@ public enum ContainerExec {
         plan.process.ignoredSignals = status.ignoredSignals
 
         var console: Int32?
+        var relay: Int32 = -1  // exec -t without --console-socket: silo's end of the console pair
         if let path = request.consoleSocket {
             do { console = try UnixSocket.connect(path) } catch { throw RuntimeError(.runtime, "console socket \(path): \(error.reason)") }
+        } else if plan.terminal {
+            let pair = try ExecTerminal.consolePair(request)
+            (relay, console) = (pair.0, pair.1)
         }
         defer { if let console { close(console) } }
+        defer { if relay >= 0 { close(relay) } }
         // Opened now, as host root in the host's mount namespace: the kernel checks a
         // cgroup.procs write against the opener's credentials.
         let cgroupProcs = record.cgroupPaths.values.sorted().compactMap { dir -> Int32? in
@@ -86,6 +91,7 @@ public enum ContainerExec {
             return 0
         }
         if let path = request.pidFile { try ContainerStateStore.writePidFile(path, pid: pid) }
+        if relay >= 0 { return try ExecTerminal.relay(request, pid: pid, consolePair: relay, blocked: blocked) }
         return SignalForwarder.forward(to: pid, waitingOn: blocked, reapAll: false)
     }
 }

@@ -53,6 +53,7 @@ enum ExecChild {
         } else if p.newSession {
             try step(.session) { () throws(SyscallError) in try sys.setsid() }
         }
+        if plan.stdinFromNull { try step(.console) { () throws(SyscallError) in try ConsoleSetup.stdinFromNull() } }
         for r in p.rlimits {
             try step(.rlimits) { () throws(SyscallError) in
                 do throws(SyscallError) { try sys.setrlimit(resource: r.resource, soft: r.soft, hard: r.hard) } catch {

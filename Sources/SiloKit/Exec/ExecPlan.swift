@@ -20,6 +20,7 @@ public struct ExecPlan: Sendable {
     public var terminal = false
     public var consoleSize: (rows: UInt16, columns: UInt16)?
     public var preserveFds: Int32 = 0
+    public var stdinFromNull = false
 
     public var joinsUserNamespace: Bool { childNamespaces.contains(.newUser) }
 
@@ -30,9 +31,6 @@ public struct ExecPlan: Sendable {
         let p = request.process
         guard !p.args.isEmpty, !p.args[0].isEmpty else { throw RuntimeError(.usage, "exec: no command given (args is empty)") }
         guard p.cwd.hasPrefix("/") else { throw RuntimeError(.usage, "exec: cwd \(p.cwd): not an absolute path") }
-        if p.terminal && request.consoleSocket == nil {
-            throw RuntimeError(.usage, "exec --tty needs --console-socket (an interactive terminal is not supported yet)")
-        }
         if !p.terminal && request.consoleSocket != nil {
             throw RuntimeError(.usage, "exec --console-socket needs --tty (process.terminal)")
         }
@@ -57,13 +55,14 @@ public struct ExecPlan: Sendable {
         // process.json has no seccomp member and the container's profile is not stored yet:
         // every exec'd process gets silo's default profile (docs/oci.md, "exec").
         cp.seccompFilter = try DefaultSeccompProfile.bpf()
-        cp.newSession = !p.terminal && isatty(0) == 0
+        cp.newSession = !p.terminal && (isatty(0) == 0 || request.stdinFromNull)
 
         var plan = ExecPlan(process: cp)
         plan.umask = p.user.umask ?? 0o022
         plan.terminal = p.terminal
         if let s = p.consoleSize { plan.consoleSize = (UInt16(clamping: s.height), UInt16(clamping: s.width)) }
         plan.preserveFds = request.preserveFds
+        plan.stdinFromNull = request.stdinFromNull && !p.terminal
         for name in record.namespaces {
             guard let kind = NamespaceKind(rawValue: name) else {
                 throw RuntimeError(.runtime, "state of \(record.id): namespaces: unknown namespace \"\(name)\"")

@@ -1,4 +1,5 @@
 import SiloSpec
+import SiloSys
 
 /// What `exec` was asked for: the process (from `--process FILE`, or built from the command
 /// line's ARGS and flags over `ExecRequest.defaultProcess`) and how to run it.
@@ -14,6 +15,13 @@ public struct ExecRequest: Sendable {
     /// Return once the process runs (after writing `pidFile`), leaving it to the caller's subreaper.
     public var detach = false
     public var pidFile: String?
+    /// -i: with a terminal and no console socket, the caller's stdin is relayed to the pty.
+    public var interactive = false
+    /// With a terminal and no console socket: typed, they end the session and leave the process
+    /// running (docs/terminals.md); nil: every byte goes to the process.
+    public var detachKeys: DetachKeys? = .default
+    /// The caller's stdin is a terminal nobody asked to read (no -i, no -t): /dev/null instead.
+    public var stdinFromNull = false
 
     public init(id: String, root: String? = nil, process: OCISpec.Process) {
         self.id = id

@@ -24,7 +24,7 @@ enum ChildMain {
             try initProcess.prepare()
             if let hold = plan.hold { initProcess.holdForStart(hold) }
             if plan.useInit {
-                do { try Reaper.start(syncFD: plan.syncFD, ignoredSignals: plan.ignoredSignals) } catch { throw StageError(.initFork, error) }
+                do { try Reaper.start(syncFD: plan.syncFD, ignoredSignals: plan.ignoredSignals, terminal: plan.consoleSocket >= 0) } catch { throw StageError(.initFork, error) }
             }
             failure = initProcess.exec()
         } catch {

@@ -76,6 +76,7 @@ public struct ContainerInit<S: Syscalls> {
             }
         }
         if plan.newSession { try step(.session) { () throws(SyscallError) in try sys.setsid() } }
+        if plan.consoleSocket >= 0 || plan.stdinFromNull { try step(.console) { () throws(SyscallError) in try attachStdio() } }
         // Before any filter: a profile given in a bundle may not know close_range (runtime-tools'
         // does not), and without no_new_privs that filter is loaded next.
         try step(.closeFds) { () throws(SyscallError) in try sys.closeOnExec(from: 3 + plan.preservedFDs) }
@@ -88,6 +89,17 @@ public struct ContainerInit<S: Syscalls> {
         if !plan.useInit { try step(.signals) { () throws(SyscallError) in try sys.resetSignals(ignored: plan.ignoredSignals) } }
         // An OCI init still opens exec.fifo and runs startContainer hooks: it locks down after.
         if plan.hold == nil { try lockDown() }
+    }
+
+    /// `silo run -t`: a pty of the container's devpts (mounted by now) becomes the session's
+    /// terminal and stdio, made as container root before the user switch, the slave given to
+    /// the user; its master goes to silo. Without -i/-t on a terminal: stdin from /dev/null.
+    func attachStdio() throws(SyscallError) {
+        if plan.consoleSocket >= 0 {
+            try ConsoleSetup.attachNewPty(consoleSocket: plan.consoleSocket, size: plan.consoleSize, owner: plan.uid)
+        } else {
+            try ConsoleSetup.stdinFromNull()
+        }
     }
 
     /// no_new_privs and the filter that needs it: the last steps before exec.

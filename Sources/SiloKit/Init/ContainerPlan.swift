@@ -43,6 +43,12 @@ public struct ContainerPlan: Sendable {
     public var armsParentDeath = true
     /// `--preserve-fds N`: fds 3..<3+N stay open into the user's process.
     public var preservedFDs: Int32 = 0
+    /// `silo run -t`: the child makes a pty in the container's devpts, makes it its terminal
+    /// and sends the master over this socket (ConsoleSetup); -1: no pty.
+    public var consoleSocket: Int32 = -1
+    public var consoleSize: (rows: UInt16, columns: UInt16)?
+    /// Neither -i nor -t, and silo's stdin is a terminal: the container's stdin is /dev/null.
+    public var stdinFromNull = false
 
     public init(mounts: MountPlan, argv: [String], env: [String], searchPath: [String]) {
         self.mounts = mounts

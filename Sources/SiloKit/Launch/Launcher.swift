@@ -57,6 +57,13 @@ public struct Launcher {
         }
         let (parentEnd, childEnd) = (socks[0], socks[1])
         prepared.plan.syncFD = childEnd
+        var terminal: RunTerminal
+        do { terminal = try RunTerminal.make(config, plan: &prepared.plan) } catch {
+            close(parentEnd)
+            close(childEnd)
+            throw error
+        }
+        defer { terminal.close() }
 
         var blocked = sigset_t()
         sigemptyset(&blocked)
@@ -69,8 +76,8 @@ public struct Launcher {
         // --init keeps a reaper running in the child after the parent resumes, so that child
         // always gets its own (copy-on-write) memory.
         let exitStatus = prepared.plan.useInit || childMemory == .copied
-            ? try runForked(&prepared, parentEnd: parentEnd, childEnd: childEnd, blocked: blocked)
-            : try runSharingMemory(&prepared, parentEnd: parentEnd, childEnd: childEnd, blocked: blocked)
+            ? try runForked(&prepared, parentEnd: parentEnd, childEnd: childEnd, terminal: &terminal, blocked: blocked)
+            : try runSharingMemory(&prepared, parentEnd: parentEnd, childEnd: childEnd, terminal: &terminal, blocked: blocked)
         prepared.resources = prepared.cgroup.finish()
         return exitStatus
     }
@@ -82,7 +89,7 @@ public struct Launcher {
     /// touches memory; the parent, after the ack, waits for the socket's EOF (the child's exec
     /// or exit) without touching any.
     private func runSharingMemory(_ prepared: inout Preparation, parentEnd: Int32, childEnd: Int32,
-                                  blocked: sigset_t) throws(RuntimeError) -> Int32 {
+                                  terminal: inout RunTerminal, blocked: sigset_t) throws(RuntimeError) -> Int32 {
         var child: SharedMemoryChild
         do throws(SyscallError) {
             child = try SharedMemoryChild(plan: prepared.plan, parentEnd: parentEnd)
@@ -94,6 +101,7 @@ public struct Launcher {
         defer { child.release() }
         let pid = child.clone(flags: prepared.cloneFlags)
         close(childEnd)
+        terminal.closeChildEnd()
         defer { close(parentEnd) }
         if pid < 0 { throw RuntimeError(SyscallError("clone", errno: child.cloneErrno)) }
         Trace.mark("clone")
@@ -117,7 +125,7 @@ public struct Launcher {
         case .lost(let call, let e):
             throw RuntimeError(SyscallError(call, errno: e, object: "sync socket"))
         }
-        return awaitExit(of: pid, blocked: blocked)
+        return awaitExit(of: pid, terminal: terminal, blocked: blocked)
     }
 
     /// The child joins its cgroup before the ack: nothing of the user's runs outside it, and its
@@ -132,16 +140,16 @@ public struct Launcher {
     }
 
     /// The container's command runs: forward signals to it until it exits.
-    private func awaitExit(of pid: pid_t, blocked: sigset_t) -> Int32 {
+    private func awaitExit(of pid: pid_t, terminal: RunTerminal, blocked: sigset_t) -> Int32 {
         Trace.mark("child exec'd (sync socket EOF)")
-        let status = SignalForwarder.forward(to: pid, waitingOn: blocked, reapAll: false)
+        let status = terminal.awaitExit(of: pid, blocked: blocked)
         Trace.mark("container exited")
         return status
     }
 
     /// A fork-like clone: the child gets a copy-on-write copy of the parent's memory.
     private func runForked(_ prepared: inout Preparation, parentEnd: Int32, childEnd: Int32,
-                           blocked: sigset_t) throws(RuntimeError) -> Int32 {
+                           terminal: inout RunTerminal, blocked: sigset_t) throws(RuntimeError) -> Int32 {
         let pid: pid_t
         do { pid = try Clone.fork(prepared.cloneFlags) } catch {
             close(parentEnd)
@@ -154,6 +162,7 @@ public struct Launcher {
             ChildMain.run(plan: prepared.plan)
         }
         close(childEnd)
+        terminal.closeChildEnd()
         defer { close(parentEnd) }
         Trace.mark("clone")
 
@@ -178,6 +187,6 @@ public struct Launcher {
             _ = ProcessWait.status(of: pid)
             throw failure.runtimeError
         }
-        return awaitExit(of: pid, blocked: blocked)
+        return awaitExit(of: pid, terminal: terminal, blocked: blocked)
     }
 }

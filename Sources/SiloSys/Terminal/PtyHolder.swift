@@ -1,0 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSiloShim
+
+/// Keeps a pty master open after the caller detached from it: closing the last master fd hangs
+/// the terminal up, which sends SIGHUP to the process's session. A forked process in a session
+/// of its own reads (and drops) what the process writes, so it never blocks on a full pty, and
+/// exits when the last slave closes (EIO). Silo has no monitor yet: `attach` will take the master
+/// from whatever monitor holds it instead.
+public enum PtyHolder {
+    /// Returns the holder's pid (nobody waits for it: it is reparented when silo exits).
+    public static func start(master: Int32) throws(SyscallError) -> pid_t {
+        let pid = fork()
+        if pid < 0 { throw SyscallError.last("fork", "pty holder") }
+        if pid > 0 { return pid }
+        _ = setsid()
+        let fd = master == 3 ? 3 : dup2(master, 3)
+        _ = silo_close_range(4, UInt32.max, 0)
+        let null = open("/dev/null", O_RDWR)
+        if null >= 0 {
+            for target: Int32 in 0...2 { dup2(null, target) }
+            if null > 2 { close(null) }
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n == 0 || (n < 0 && errno != EINTR) { break }
+        }
+        Exit.now(0)
+    }
+}
