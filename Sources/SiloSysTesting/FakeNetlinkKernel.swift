@@ -99,6 +99,7 @@ public final class FakeNetlinkKernel: NetlinkTransport {
         let ifFlags = m.loadLE(UInt32.self, at: 24), change = m.loadLE(UInt32.self, at: 28)
         let master = attrs.first { $0.type == RT.iflaMaster }.map { Int32(bitPattern: Array($0.payload).loadLE(UInt32.self, at: 0)) }
         let alias = attrs.first { $0.type == RT.iflaIfalias }.map { NetlinkParse.string($0.payload) }
+        let group = attrs.first { $0.type == RT.iflaGroup }.map { Array($0.payload).loadLE(UInt32.self, at: 0) }
         let elsewhere = attrs.contains { $0.type == RT.iflaNetNSFD || $0.type == RT.iflaNetNSPid }
         if index == 0, let info = attrs.first(where: { $0.type == RT.iflaLinkinfo }), let name {
             if links.contains(where: { $0.name == name }) { return Errno.fileExists }
@@ -106,8 +107,11 @@ public final class FakeNetlinkKernel: NetlinkTransport {
                 .first { $0.type == RT.infoKind }.map { NetlinkParse.string($0.payload) }
             if !elsewhere {
                 nextIndex += 1
-                links.append(LinkInfo(index: nextIndex, name: name, flags: ifFlags & change, kind: kind,
-                                      master: master.flatMap { $0 == 0 ? nil : $0 }, alias: nil))
+                // Like the kernel: a group is applied at creation, an alias is not.
+                var link = LinkInfo(index: nextIndex, name: name, flags: ifFlags & change, kind: kind,
+                                    master: master.flatMap { $0 == 0 ? nil : $0 }, alias: nil)
+                link.group = group ?? 0
+                links.append(link)
             }
             return 0
         }
@@ -141,6 +145,7 @@ public final class FakeNetlinkKernel: NetlinkTransport {
         msg.appendAttr(type: RT.iflaIfname, string: l.name)
         if let m = l.master { msg.appendAttr(type: RT.iflaMaster, u32: UInt32(bitPattern: m)) }
         if let a = l.alias { msg.appendAttr(type: RT.iflaIfalias, string: a) }
+        if l.group != 0 { msg.appendAttr(type: RT.iflaGroup, u32: l.group) }
         if let k = l.kind {
             let info = msg.beginNested(type: RT.iflaLinkinfo)
             msg.appendAttr(type: RT.infoKind, string: k)

@@ -18,6 +18,16 @@ import SiloSysTesting
         #expect(kernel.addresses == [AddressInfo(index: made.index, network: try #require(IPNetwork("10.88.0.1/16")))])
     }
 
+    @Test func aBridgeLeftInSilosGroupWithoutItsAliasIsFinished() throws {
+        var half = Self.bridge("silo-t5", up: false, ours: false)
+        half.group = Bridge.deviceGroup
+        let kernel = FakeNetlinkKernel(links: [half])
+        let a = try Bridge.attach(Netlink(transport: kernel), name: "silo-t5", requested: nil)
+        let made = try #require(kernel.link(named: "silo-t5"))
+        #expect(made.alias == Bridge.alias && made.isUp && a.gateway.description == "10.88.0.1/16")
+        #expect(kernel.addresses == [AddressInfo(index: 7, network: try #require(IPNetwork("10.88.0.1/16")))])
+    }
+
     @Test func silosOwnBridgeIsReusedWithItsSubnet() throws {
         let kernel = FakeNetlinkKernel(links: [Self.bridge("silo-t1")])
         kernel.addresses = [AddressInfo(index: 7, network: try #require(IPNetwork("10.89.0.1/24")))]
