@@ -122,7 +122,12 @@ final class EngineEnv {
         #expect(!FileManager.default.fileExists(atPath: dir))
         let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         #expect(!mounts.contains(dir), "a mount of the environment is left on the host")
-        let procs = try Self.spawn(["/bin/sh", "-c", "ps -eo pid,args | grep -F '\(dir)' | grep -v grep || true"], io: "/tmp/.silo-engines-ps-" + dir.suffix(8)).stdout
+        // conmon of a failed create exits a moment after podman has returned: give it 5 s.
+        var procs = ""
+        _ = try eventually(5) {
+            procs = try Self.spawn(["/bin/sh", "-c", "ps -eo pid,args | grep -F '\(dir)' | grep -v grep || true"], io: "/tmp/.silo-engines-ps-" + dir.suffix(8)).stdout
+            return procs.isEmpty
+        }
         #expect(procs.isEmpty, "processes left: \(procs)")
         if !hadContainersCache { #expect(!FileManager.default.fileExists(atPath: "/var/lib/containers/cache")) }
         if !hadRunContainerd { #expect(!FileManager.default.fileExists(atPath: "/run/containerd")) }
