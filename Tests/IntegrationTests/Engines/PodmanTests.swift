@@ -27,6 +27,10 @@ final class PodmanTests {
                                 image, "sh", "-c", "echo \"$FOO|$(pwd)|$(id -u):$(id -g)|$(hostname)\""])
         #expect(r.status == 0, "\(r)")
         #expect(r.out == "bar baz|/tmp|1000:100|engine-host")
+        let more = try env.podman(["run", "--rm", "-u", "1000", "--group-add", "10", "--oom-score-adj", "100", "--shm-size", "1m", image,
+                                   "sh", "-c", "id -G; cat /proc/self/oom_score_adj; df -k /dev/shm | tail -1 | tr -s ' ' | cut -d' ' -f2"])
+        #expect(more.status == 0, "\(more)")
+        #expect(more.out == "1000 10\n100\n1024" || more.out == "1000 10 100\n100\n1024", "\(more)")
     }
 
     /// stdin reaches the process, and stdout and stderr carry only what it wrote: a warning of
@@ -112,9 +116,14 @@ final class PodmanTests {
     }
 
     @Test(.disabled("extra linux.devices are refused by silo's bundle plan (SiloKit/OCI) — not yet"))
-    func devices() throws {
+    func devicesAndPrivileged() throws {
         let r = try env.podman(["run", "--rm", "--device", "/dev/fuse", image, "sh", "-c", "ls -l /dev/fuse | cut -c1"])
         #expect(r.status == 0 && r.out == "c", "\(r)")
+        // --privileged adds every host device node, and every capability podman has.
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let hostCaps = status.split(separator: "\n").first { $0.hasPrefix("CapEff:") }.map(String.init) ?? "?"
+        let p = try env.podman(["run", "--rm", "--privileged", image, "sh", "-c", "test -c /dev/fuse && grep CapEff /proc/self/status"])
+        #expect(p.status == 0 && p.out == hostCaps, "\(p)")
     }
 
     @Test func ulimitsAndSysctls() throws {
@@ -155,6 +164,8 @@ final class PodmanTests {
         #expect(settings.out == "b 1000 /tmp", "\(settings)")
         let input = try env.podman(["exec", "-i", "c1", "cat"], stdin: "piped\n")
         #expect(input.stdout == "piped\n", "\(input)")
+        #expect(try env.podman(["exec", "-d", "c1", "sh", "-c", "echo detached >/tmp/d"]).status == 0)
+        #expect(try env.eventually { try self.env.podman(["exec", "c1", "cat", "/tmp/d"]).out == "detached" }, "exec -d")
         let fd = try env.sh(". \(env.dir)/podman.env; exec 3<\(env.dir)/podman.env; exec $PODMAN exec --preserve-fds 1 c1 sh -c 'head -c 6 <&3'")
         #expect(fd.status == 0 && fd.stdout == "export", "exec --preserve-fds: \(fd)")
 
