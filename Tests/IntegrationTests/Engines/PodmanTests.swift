@@ -173,7 +173,8 @@ final class PodmanTests {
         #expect(top.status == 0 && top.stdout.contains("sh -c trap"), "\(top)")
 
         #expect(try env.podman(["kill", "-s", "USR1", "c1"]).status == 0)
-        #expect(try env.eventually { try self.env.podman(["logs", "c1"]).stdout.contains("got-usr1") })
+        #expect(try env.eventually { try self.env.podman(["logs", "c1"]).stdout.contains("got-usr1") },
+                "logs: \((try? env.podman(["logs", "c1"]))?.description ?? "")")
 
         let stop = try env.podman(["stop", "-t", "10", "c1"])
         #expect(stop.status == 0, "\(stop)")
