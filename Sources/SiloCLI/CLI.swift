@@ -67,11 +67,11 @@ public enum CLI {
         let rest = Array(args.dropFirst())
         do throws(CommandFailure) {
             switch command {
-            case "run" where BundleRunCommand.applies(rest): exit(try BundleRunCommand.run(rest, root: globals.root))
+            case "run" where BundleRunCommand.applies(rest): exit(try BundleRunCommand.run(rest, globals))
             case "run": exit(try RunCommand.run(rest))
             // Not in OCIVerbs: the exec'd process's 126/127 must pass through its blanket exit 1.
             case "exec": exit(try ExecCommand.run(rest, root: globals.root))
-            case "create": exit(try CreateCommand.run(rest, root: globals.root))
+            case "create": exit(try CreateCommand.run(rest, globals))
             case "start": exit(try StartCommand.run(rest, root: globals.root))
             case "netns": exit(try NetnsCommand.run(rest))
             case "network": exit(try NetworkCommand.run(rest))

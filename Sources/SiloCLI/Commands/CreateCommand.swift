@@ -13,7 +13,7 @@ enum CreateCommand {
         .init(["--no-new-keyring"], help: "Accepted for runc compatibility (silo makes no session keyring)"),
     ], stopAtPositional: false)
 
-    static func run(_ args: [String], root: String?) throws(CommandFailure) -> Int32 {
+    static func run(_ args: [String], _ globals: GlobalOptions) throws(CommandFailure) -> Int32 {
         let r: ArgumentParser.Result
         do { r = try parser.parse(args) } catch { throw CommandFailure(1, error.message) }
         if r.has("--help") {
@@ -22,8 +22,8 @@ enum CreateCommand {
         }
         let (id, options) = try parse(r, verb: "create")
         do throws(RuntimeError) {
-            var launcher = OCILauncher(store: try ContainerStateStore(root: root), id: id, options: options)
-            defer { for w in launcher.warnings { Output.error("silo: warning: \(w)") } }
+            var launcher = OCILauncher(store: try ContainerStateStore(root: globals.root), id: id, options: options)
+            defer { for w in launcher.warnings { RuntimeLog.warn(w, globals) } }
             _ = try launcher.create()
             return 0
         } catch {

@@ -47,13 +47,13 @@ enum BundleRunCommand {
         return false
     }
 
-    static func run(_ args: [String], root: String?) throws(CommandFailure) -> Int32 {
+    static func run(_ args: [String], _ globals: GlobalOptions) throws(CommandFailure) -> Int32 {
         let r: ArgumentParser.Result
         do { r = try parser.parse(args) } catch { throw CommandFailure(1, error.message) }
         let (id, options) = try CreateCommand.parse(r, verb: "run")
         do throws(RuntimeError) {
-            var launcher = OCILauncher(store: try ContainerStateStore(root: root), id: id, options: options)
-            defer { for w in launcher.warnings { Output.error("silo: warning: \(w)") } }
+            var launcher = OCILauncher(store: try ContainerStateStore(root: globals.root), id: id, options: options)
+            defer { for w in launcher.warnings { RuntimeLog.warn(w, globals) } }
             return try launcher.run()
         } catch {
             throw CommandFailure(1, error.message)

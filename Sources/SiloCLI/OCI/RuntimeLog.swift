@@ -31,14 +31,22 @@ public enum RuntimeLog {
         return ContainerRecord.timestamp(timespec(tv_sec: ts.tv_sec, tv_nsec: 0))
     }
 
+    /// A warning goes to the `--log` file when there is one, and only there (runc's logrus does
+    /// the same): create's stderr is the container's stderr, which conmon and containerd's shim
+    /// turn into the container's log, so a warning on it would read as the process's output.
+    /// Without --log it goes to stderr.
+    static func warn(_ warning: Warning, _ options: GlobalOptions) {
+        warn(warning.message, options)
+    }
+
+    static func warn(_ message: String, _ options: GlobalOptions) {
+        guard options.logPath != nil else { return Output.error("silo: warning: \(message)") }
+        append(options, level: "warning", message: message)
+    }
+
     /// Appends one line to `options.logPath` (O_APPEND, created 0644 as runc does); nothing when
     /// no log was asked for. A log that cannot be written is not a second error: the message is
     /// on stderr already.
-    /// A warning on stderr and, with --log, as a warning line in the log.
-    static func warn(_ warning: Warning, _ options: GlobalOptions) {
-        Output.warning(warning)
-        append(options, level: "warning", message: warning.message)
-    }
 
     public static func append(_ options: GlobalOptions, level: String, message: String) {
         guard let path = options.logPath else { return }
