@@ -64,6 +64,8 @@ public struct RunConfig: Sendable {
     /// defaults (CgroupLimits.withDefaults) are added when the container's cgroup is made.
     public var resourceOptions: [ResourceOption] = []
     public var limits = CgroupLimits()
+    /// `silo run -d`: run under a monitor and return (Detached/DetachedRun.swift); nil: in the foreground.
+    public var detach: DetachOptions?
 
     public struct ResourceOption: Equatable, Sendable {
         /// Without the dashes: one of CgroupLimits.optionNames.
