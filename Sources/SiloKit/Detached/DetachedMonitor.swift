@@ -13,6 +13,11 @@ enum DetachedMonitor {
                      store: ContainerStateStore, report: Int32) -> Never {
         setsid()
         signal(SIGPIPE, SIG_IGN)  // the front may be gone; its pipe must not kill the container
+        // A daemon keeps none of its caller's files: an inherited pipe end would keep the
+        // caller's reader waiting for an EOF as long as the container runs.
+        for name in (try? FileIO.list("/proc/self/fd")) ?? [] {
+            if let fd = Int32(name), fd > 2, fd != report { close(fd) }
+        }
         var record = record
         record.monitorPid = getpid()
         record.monitorStartTime = (try? ProcStat.read(getpid()))?.startTime

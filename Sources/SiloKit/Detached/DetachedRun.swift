@@ -47,9 +47,25 @@ public enum DetachedRun {
             DetachedMonitor.main(config, options, record: record, store: store, report: report.write)
         }
         close(report.write)
-        let answer = (try? FileIO.readAll(fd: report.read, limit: 1 << 20, object: "monitor report")) ?? []
+        let answer = readReport(report.read)
         close(report.read)
         return try outcome(of: answer, id: record.id, store: store)
+    }
+
+    /// Reads up to the report's last line, not to EOF: with --init the container's PID 1 is a
+    /// copy of the monitor that keeps the pipe's end open for as long as it runs.
+    static func readReport(_ fd: Int32) -> [UInt8] {
+        var answer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return answer }
+            answer += chunk[0..<n]
+            guard answer.last == 0x0A else { continue }
+            let lines = answer.split(separator: 0x0A)
+            if let last = lines.last, last.elementsEqual("OK".utf8) || last.starts(with: "E ".utf8) { return answer }
+        }
     }
 
     /// The monitor's report: lines "W text" (warnings), then "OK" or "E code text".
