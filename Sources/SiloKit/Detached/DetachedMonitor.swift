@@ -54,7 +54,6 @@ enum DetachedMonitor {
             // From here only the container holds the pipe's write end: its EOF is their exit.
             dup2(null, 1)
             dup2(null, 2)
-            ProcessMappings.dropCleanFilePages()
             return relay(pid: pid, output: output.read, log: &log)
         }
         var status: Int32
@@ -108,6 +107,8 @@ enum DetachedMonitor {
             if n > 0 { buffer.withUnsafeBytes { log.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
             return n > 0 || (n < 0 && errno == EINTR)
         }
+        // Last before the idle loop, so that little code runs (and maps back pages) after it.
+        ProcessMappings.dropCleanFilePages()
         while command != nil {
             if poll(&fds, 2, -1) < 0 { if errno == EINTR { continue }; break }
             if fds[0].revents != 0 && !pump() { fds[0].fd = -1 }
