@@ -47,7 +47,7 @@ enum ContainerCommands {
                                          positionals: 0...0) else { return 0 }
         let store = try g.store()
         let now = Int64(time(nil))
-        let all = try store.list().filter { $0.record?.isRun == true || $0.record == nil }.map {
+        let all = try store.list().filter { $0.record?.isRun == true }.map {
             DetachedStatus.of($0.id, record: $0.record, store: store)
         }.filter { r.flag("--all") || $0.state != .exited }
         if r.flag("--json") {

@@ -77,6 +77,9 @@ import SiloSys
             #expect(error.message.contains("already in use"))
         }
         #expect(!store.exists(id: "def444"))
+        // The directories silo run keeps in the same root are not containers.
+        for d in ["cgroups", "labs", "idslots"] { mkdir(dir + "/" + d, 0o700) }
+        #expect(try store.list().map(\.id) == ["abc111", "abc222", "oci333"])
     }
 
     @Test func statusTextAndTimes() throws {
