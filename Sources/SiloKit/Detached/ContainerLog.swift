@@ -31,17 +31,24 @@ public struct ContainerLog {
         size = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
     }
 
-    /// Appends, rotating first when the bytes would not fit. A write error (the disk is full, the
-    /// directory was removed by `rm -f`) drops the bytes: the container must never block on its log.
+    /// Appends, rotating first when the bytes would not fit, so a file holds whole writes. A
+    /// chunk larger than the cap (a pipe read is up to 64 KiB) is cut into pieces of the cap.
+    /// A write error (the disk is full, the directory was removed by `rm -f`) drops the bytes:
+    /// the container must never block on its log.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        if size > 0 && size + bytes.count > limit { rotate() }
-        var off = 0
-        while off < bytes.count {
-            let n = retryingEINTR { write(fd, base + off, bytes.count - off) }
-            if n <= 0 { return }
-            off += n
-            size += n
+        var start = 0
+        while start < bytes.count {
+            let piece = min(bytes.count - start, limit)
+            if size > 0 && size + piece > limit { rotate() }
+            var off = 0
+            while off < piece {
+                let n = retryingEINTR { write(fd, base + start + off, piece - off) }
+                if n <= 0 { return }
+                off += n
+                size += n
+            }
+            start += piece
         }
     }
 

@@ -24,6 +24,17 @@ import SiloSys
         #expect(all.split(separator: "\n").allSatisfy { $0.hasPrefix("line ") && $0.hasSuffix("..........") })
         #expect(String(decoding: ContainerLog.read(directory: dir, tail: 2), as: UTF8.self) == "line 298 ..........\nline 299 ..........\n")
         #expect(ContainerLog.read(directory: dir, tail: 0).isEmpty)
+
+        // One chunk of 10 KiB through the 4 KiB cap: cut into 4 + 4 + 2 KiB, the last two kept.
+        let bigDir = dir + "/big"
+        mkdir(bigDir, 0o700)
+        var big = try ContainerLog(directory: bigDir, limit: 4096)
+        let chunk = (0..<10240).map { UInt8(0x30 + $0 % 10) }
+        chunk.withUnsafeBytes { big.append($0) }
+        big.closeFile()
+        #expect(size(bigDir + "/container.log") <= 4096 && size(bigDir + "/container.log.1") <= 4096)
+        let kept = ContainerLog.read(directory: bigDir)
+        #expect(kept.count == 6144 && kept == Array(chunk[4096...]), "kept \(kept.count) bytes")
     }
 
     @Test func tailCountsALastLineWithoutNewline() throws {
