@@ -23,6 +23,9 @@ public enum DetachedRun {
     public static func start(_ config: RunConfig, _ options: DetachOptions,
                              store: ContainerStateStore) throws(RuntimeError) -> Started {
         if let name = options.name { try ContainerLookup.validate(name: name) }
+        guard ProcessStatus.current().threads == 1 else {
+            throw RuntimeError(.runtime, "run -d: silo must be single-threaded to fork the monitor (docs/architecture.md, \"The thread rule\")")
+        }
         var record = ContainerRecord(id: ContainerLookup.newID(), status: .creating, bundle: "", rootfs: config.rootfs)
         record.kind = "run"
         record.name = options.name
