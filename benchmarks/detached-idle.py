@@ -9,8 +9,10 @@
    (context switches) over --idle seconds.
 2. --count idle `silo run -d sleep` containers: the monitors' and the commands' RSS/PSS summed,
    the containers' cgroups' memory use, and MemAvailable before and after.
-3. `silo exec ID /bin/true` against `runc exec` into the conmon container: median and p90 of
-   --execs runs each, interleaved.
+3. `silo exec ID /bin/true` against `runc exec` into the conmon container and `crun exec` into a
+   crun container: median and p90 of --execs runs each, interleaved. crun runs in a private mount
+   namespace without /sys/fs/cgroup/unified (as benchmarks/run.sh does), entered with nsenter,
+   whose own cost (`nsenter ... /bin/true`) is timed beside it.
 Everything is made under /tmp/detached-bench.* and removed at the end.
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
@@ -74,6 +76,28 @@ def conmon_container(tmp):
     return int(open(f"{tmp}/conmon.pid").read())
 
 
+def crun_container(tmp):
+    """A crun container from the conmon bundle, in a mount namespace kept at tmp/ns/crun.mnt."""
+    ns = f"{tmp}/ns"
+    os.makedirs(ns)
+    subprocess.run(["mount", "--bind", ns, ns], check=True)
+    subprocess.run(["mount", "--make-private", ns], check=True)
+    open(f"{ns}/crun.mnt", "w").close()
+    subprocess.run(["unshare", f"--mount={ns}/crun.mnt", "--propagation", "private", "umount", "-l", "/sys/fs/cgroup/unified"], check=True)
+    enter = ["nsenter", f"--mount={ns}/crun.mnt"]
+    subprocess.run(enter + ["crun", f"--root={tmp}/crun", "run", "-d", "--bundle", f"{tmp}/bundle", "crunbench"],
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=True)
+    return enter
+
+
+def crun_cleanup(tmp):
+    ns = f"{tmp}/ns"
+    if os.path.exists(f"{ns}/crun.mnt"):
+        subprocess.run(["nsenter", f"--mount={ns}/crun.mnt", "crun", f"--root={tmp}/crun", "delete", "-f", "crunbench"], capture_output=True)
+        subprocess.run(["umount", f"{ns}/crun.mnt"], capture_output=True)
+        subprocess.run(["umount", ns], capture_output=True)
+
+
 def pct(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(len(xs) * p))]
@@ -98,14 +122,20 @@ def main():
             print(f"{name:14}{r['Rss']:>8}{r['Pss']:>8}{priv:>11}{r.get('Anonymous', 0):>8}  {switches(p) - s0[p]}")
 
         print(f"\n## `exec /bin/true`, {A.execs} runs each, interleaved (ms)")
-        times = {"silo exec": [], "runc exec": []}
+        enter = crun_container(tmp)
+        times = {"silo exec": [], "runc exec": [], "crun exec": [], "(nsenter)": []}
         for _ in range(A.execs):
+            t = time.perf_counter()
+            subprocess.run(enter + ["crun", f"--root={tmp}/crun", "exec", "crunbench", "/bin/true"], check=True)
+            times["crun exec"].append((time.perf_counter() - t) * 1e3)
+            t = time.perf_counter(); subprocess.run(enter + ["/bin/true"], check=True); times["(nsenter)"].append((time.perf_counter() - t) * 1e3)
             t = time.perf_counter(); silo(["exec", cid, "/bin/true"], root); times["silo exec"].append((time.perf_counter() - t) * 1e3)
             t = time.perf_counter()
             subprocess.run(["runc", f"--root={tmp}/runc", "exec", "bench", "/bin/true"], check=True)
             times["runc exec"].append((time.perf_counter() - t) * 1e3)
         for k, v in times.items():
             print(f"{k:10} median {statistics.median(v):6.2f}  p90 {pct(v, 0.9):6.2f}")
+        print("(crun exec's times include nsenter's, the last row)")
         silo(["rm", "-f", cid], root)
 
         print(f"\n## {A.count} idle detached containers (sleep)")
@@ -130,6 +160,7 @@ def main():
         silo(["rm", "-f"] + ids, root)
         print(f"rm -f of {A.count}: {time.perf_counter() - t:.2f} s")
     finally:
+        crun_cleanup(tmp)
         subprocess.run(["runc", f"--root={tmp}/runc", "delete", "-f", "bench"], capture_output=True)
         for i in os.listdir(root) if os.path.isdir(root) else []:
             if not i.startswith("."):
