@@ -171,6 +171,12 @@ struct DetachedTests {
         #expect(row?["status"] as? String == "exited" && row?["exitCode"] is NSNull, "\(row ?? [:])")
         let wait = try root.silo(["wait", "victim"], timeout: 10)
         #expect(wait.status == 125 && wait.stderr.contains("unknown"), "\(wait)")
+        // No verb hangs on it: each returns within its timeout, saying what is true.
+        let follow = try root.silo(["logs", "-f", "victim"], timeout: 10)
+        #expect(follow.status == 0, "\(follow)")
+        let exec = try root.silo(["exec", "victim", "true"], timeout: 10)
+        #expect(exec.status == 125 && exec.stderr.contains("stopped"), "\(exec)")
+        #expect(try root.silo(["top", "victim"], timeout: 10).stderr.contains("not running"))
         #expect(try root.silo(["stop", "victim"], timeout: 10).status == 0)
         #expect(try root.silo(["rm", "victim"], timeout: 10).status == 0)
         #expect(cgroups.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "\(cgroups)")
