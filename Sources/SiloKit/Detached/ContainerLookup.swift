@@ -38,22 +38,37 @@ public enum ContainerLookup {
 
     /// Claims the record's directory and saves it, refusing a name another container of this
     /// root has (running or not: `silo rm` frees it). The check and the claim happen under one
-    /// flock on ROOT/.names.lock, so of two runs with one name exactly one gets it.
+    /// flock on ROOT/.names.lock, so of two runs with one name exactly one gets it. The directory
+    /// is made as ROOT/.claim-ID with its state.json, then renamed to ROOT/ID: a silo killed
+    /// half-way leaves no container without a record (the next claim removes the dot directory).
     public static func claim(_ record: ContainerRecord, in store: ContainerStateStore) throws(RuntimeError) {
+        try ContainerStateStore.validate(id: record.id)
         let lockPath = store.root + "/.names.lock"
         let fd = retryingEINTR { open(lockPath, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600) }
         if fd < 0 { throw RuntimeError(SyscallError.last("open", lockPath)) }
         defer { close(fd) }
         if retryingEINTR({ flock(fd, LOCK_EX) }) != 0 { throw RuntimeError(SyscallError.last("flock", lockPath)) }
+        // Every claim holds the lock, so a .claim- directory seen now is a killed claim's.
+        for name in (try? FileIO.list(store.root)) ?? [] where name.hasPrefix(".claim-") {
+            try? DirectoryRemoval.remove(store.root + "/" + name)
+        }
         if let name = record.name {
             for e in try store.list() where e.record?.name == name {
                 throw RuntimeError(.usage, "the name \"\(name)\" is already in use by container \(e.id.prefix(12)) (remove it with `silo rm \(name)`)")
             }
         }
-        try store.create(id: record.id)
-        do { try store.save(record) } catch {
-            try? store.remove(id: record.id)
-            throw error
+        let staging = store.root + "/.claim-" + record.id
+        if mkdir(staging, 0o711) != 0 { throw RuntimeError(SyscallError.last("mkdir", staging)) }
+        _ = chmod(staging, 0o711)
+        do throws(SyscallError) {
+            try FileIO.write(staging + "/state.json", String(decoding: record.encoded, as: UTF8.self),
+                             flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode: 0o600)
+            // RENAME_NOREPLACE semantics for directories: rename fails on a non-empty target.
+            if rename(staging, store.directory(of: record.id)) != 0 { throw SyscallError.last("rename", store.directory(of: record.id)) }
+        } catch {
+            try? DirectoryRemoval.remove(staging)
+            if error.errno == ENOTEMPTY || error.errno == EEXIST { throw ContainerStateStore.alreadyExists }
+            throw RuntimeError(error)
         }
     }
 
