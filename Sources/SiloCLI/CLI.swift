@@ -25,6 +25,9 @@ public enum CLI {
       create   Create a container from an OCI bundle (runc's create)
       start    Start a created container's process
       exec     Run a process in a running container (OCI, runc's flags)
+      ps       List detached containers (silo run -d); ps ID: runc's process list
+      inspect, logs, stop, rm, wait, top
+               Look at and end detached containers (docs/containers.md)
       netns    Manage named network namespaces and veth links (iproute2-compatible)
       network  List and prune silo's bridges (silo run --network bridge)
       lab      Test networks: hosts, links, bridges and routers from a topology file
@@ -68,7 +71,7 @@ public enum CLI {
         do throws(CommandFailure) {
             switch command {
             case "run" where BundleRunCommand.applies(rest): exit(try BundleRunCommand.run(rest, globals))
-            case "run": exit(try RunCommand.run(rest))
+            case "run": exit(try RunCommand.run(rest, root: globals.root))
             // Not in OCIVerbs: the exec'd process's 126/127 must pass through its blanket exit 1.
             case "exec": exit(try ExecCommand.run(rest, root: globals.root))
             case "create": exit(try CreateCommand.run(rest, globals))
@@ -78,6 +81,8 @@ public enum CLI {
             case "lab": exit(try LabCommand.run(rest))
             case "demo": exit(try DemoCommand.run(rest))
             case "ns": exit(try NsCommand.run(rest))
+            case "ps" where ContainerCommands.isContainerList(rest), "inspect", "logs", "stop", "rm", "wait", "top":
+                exit(try ContainerCommands.run(command, rest, globals))
             // A case list, not a Set lookup: `silo run` pays nothing for the OCI verbs.
             case "state", "kill", "delete", "list", "ps", "pause", "resume", "update", "features", "spec",
                  "checkpoint", "restore", "events":

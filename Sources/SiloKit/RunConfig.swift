@@ -68,6 +68,8 @@ public struct RunConfig: Sendable {
     public var tty = false
     /// -i: stdin stays open: relayed to the pty with -t, passed on as it is without.
     public var interactive = false
+    /// `silo run -d`: run under a monitor and return (Detached/DetachedRun.swift); nil: in the foreground.
+    public var detach: DetachOptions?
 
     public struct ResourceOption: Equatable, Sendable {
         /// Without the dashes: one of CgroupLimits.optionNames.

@@ -17,7 +17,8 @@ public enum ExecCommand {
         .init(["--detach-keys"], value: "KEYS", help: "Keys that end an -it session and leave the process running (default ctrl-p,ctrl-q; empty: none)"),
         .init(["--console-socket"], value: "SOCKET", help: "Send the terminal's master over this unix socket"),
         .init(["--preserve-fds"], value: "N", help: "Pass fds 3 to 3+N-1 on to the process"),
-        .init(["--cwd"], value: "DIR", help: "Working directory in the container"),
+        .init(["--cwd", "--workdir", "-w"], value: "DIR", help: "Working directory in the container"),
+        .init(["--interactive", "-i"], help: "Pass stdin on (it always is without a terminal: a pipe works)"),
         .init(["--env", "-e"], value: "K=V", help: "Set an environment variable (repeatable)"),
         .init(["--user", "-u"], value: "UID[:GID]", help: "Run as this user (numeric)"),
         .init(["--cap", "-c"], value: "CAP", help: "Add a capability (repeatable)"),
@@ -46,6 +47,8 @@ public enum ExecCommand {
         }
         var (request, caps) = try request(r)
         if request.root == nil { request.root = globalRoot }
+        // A name or an id prefix of a `silo run -d` container (docs/containers.md).
+        request.id = try ContainerLookup.resolve(request.id, in: try ContainerStateStore(root: request.root))
         return try ContainerExec.run(request, addCapabilities: caps)
     }
 

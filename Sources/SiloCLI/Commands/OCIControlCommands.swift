@@ -13,7 +13,10 @@ enum OCIControlCommands {
                                          options: [.init(["--all", "-a"], help: "Signal every process of the container")],
                                          positionals: 1...2) else { return 0 }
         let signal = r.positionals.count > 1 ? try SignalName.parse(r.positionals[1]) : SIGTERM
-        try ContainerLifecycle.kill(id: r.positionals[0], signal: signal, all: r.flag("--all"), store: try g.store())
+        let store = try g.store()
+        // An engine's exact id is taken as is; a name or id prefix finds only silo run -d's containers.
+        let id = try ContainerLookup.resolve(r.positionals[0], in: store)
+        try ContainerLifecycle.kill(id: id, signal: signal, all: r.flag("--all"), store: store)
         return 0
     }
 

@@ -10,7 +10,8 @@ enum OCIStateCommands {
     static func state(_ args: [String], _ g: GlobalOptions) throws(RuntimeError) -> Int32 {
         guard let r = try OCIArguments.parse(args, verb: "state", usage: "state ID", summary: "Print the OCI state of a container as JSON.",
                                          options: [], positionals: 1...1) else { return 0 }
-        let snap = try ContainerLifecycle.state(id: r.positionals[0], store: try g.store())
+        let store = try g.store()
+        let snap = try ContainerLifecycle.state(id: try ContainerLookup.resolve(r.positionals[0], in: store), store: store)
         Output.out(json(snap, owner: "").encoded(indent: "  "))
         return 0
     }

@@ -6,13 +6,14 @@ import SiloSys
 
 /// `silo run`: the options, as runc, podman and bubblewrap users know them.
 public enum RunCommand {
-    static func run(_ args: [String]) throws(CommandFailure) -> Int32 {
+    static func run(_ args: [String], root: String? = nil) throws(CommandFailure) -> Int32 {
         let parsed: RunConfig?
         do { parsed = try parse(args, environment: ProcessEnvironment.value) } catch { throw CommandFailure(error) }
         guard let config = parsed else {
             Output.out(parser.help(usage: usage, summary: summary))
             return 0
         }
+        if config.detach != nil { return try detached(config, root: root) }
         launch(config, exit: { exit($0) })
     }
 
@@ -87,6 +88,10 @@ public enum RunCommand {
         .init(["--device-read-bps"], value: "DEV:RATE", help: "Read rate limit of a device, e.g. /dev/sda:1mb"),
         .init(["--device-write-bps"], value: "DEV:RATE", help: "Write rate limit of a device"),
         .init(["--oom-score-adj"], value: "N", help: "The OOM killer's score adjustment, -1000...1000"),
+        .init(["--detach", "-d"], help: "Run in the background under a monitor; print the container's id (docs/containers.md)"),
+        .init(["--name"], value: "NAME", help: "A name for the detached container (unique in the state root)"),
+        .init(["--rm"], help: "With -d: remove the container's state when it exits"),
+        .init(["--log-max"], value: "SIZE", help: "With -d: size of the output log before it rotates, N[k|m|g] (default 1m)"),
         .init(["--share"], value: "KIND", help: "Stay in the host's namespace of KIND: uts, ipc, pid, net, cgroup, time (to see what a namespace isolates; loosens isolation)"),
     ])
 
@@ -147,6 +152,7 @@ public enum RunCommand {
             c.share.insert(kind)
         }
         try resources(r, into: &c)
+        try detachOptions(r, into: &c)
         return c
     }
 

@@ -34,6 +34,17 @@ public struct ContainerRecord: Equatable, Sendable {
     public var command: [String] = []
     public var exitStatus: Int32?
     public var monitorPid: Int32?
+    /// The monitor's start time (field 22), so a reused monitor pid is not taken for it.
+    public var monitorStartTime: UInt64?
+    /// "run": made by `silo run` (silo's own verbs, names and id prefixes apply); nil: an OCI
+    /// bundle's, which engines own and name by exact id.
+    public var kind: String?
+    /// RFC 3339: when the command was started and when its exit was recorded.
+    public var started: String?
+    public var finished: String?
+
+    /// A container `silo run` made (not an OCI bundle's).
+    public var isRun: Bool { kind == "run" }
 
     public init(id: String, status: OCIState.Status, pid: Int32? = nil, pidStartTime: UInt64? = nil, bundle: String,
                 rootfs: String = "", created: String = ContainerRecord.timestamp(), owner: UInt32 = geteuid()) {
@@ -70,6 +81,10 @@ public struct ContainerRecord: Equatable, Sendable {
         if !command.isEmpty { m.append(.init("command", .strings(command))) }
         if let exitStatus { m.append(.init("exitStatus", .integer(exitStatus))) }
         if let monitorPid { m.append(.init("monitorPid", .integer(monitorPid))) }
+        if let monitorStartTime { m.append(.init("monitorStartTime", .integer(monitorStartTime))) }
+        if let kind { m.append(.init("kind", .string(kind))) }
+        if let started { m.append(.init("started", .string(started))) }
+        if let finished { m.append(.init("finished", .string(finished))) }
         return .object(m)
     }
 
@@ -98,6 +113,10 @@ public struct ContainerRecord: Equatable, Sendable {
         rec.command = try r.strings("command")
         rec.exitStatus = try r.int("exitStatus", Int32.self)
         rec.monitorPid = try r.int("monitorPid", Int32.self)
+        rec.monitorStartTime = try r.int("monitorStartTime", UInt64.self)
+        rec.kind = try r.optionalString("kind")
+        rec.started = try r.optionalString("started")
+        rec.finished = try r.optionalString("finished")
         if rec.id.isEmpty { throw r.fail(".id", "must not be empty") }
         return rec
     }

@@ -11,9 +11,9 @@ import SiloSys
 public struct ContainerStateStore: Sendable {
     public let root: String
 
-    /// Names in the root that are not containers: dot files, and the id-slot lock directory
-    /// (IDRangeLock) that shares /run/silo.
-    public static let reservedNames: Set<String> = ["idslots"]
+    /// Names in the root that are not containers: dot files, and the directories of silo run
+    /// that share /run/silo (IDRangeLock's id slots, RunCgroup's cgroup locks, the labs).
+    public static let reservedNames: Set<String> = ["idslots", "cgroups", "labs"]
 
     /// /run/silo for root; for others $XDG_RUNTIME_DIR/silo, else /tmp/silo-UID.
     public static func defaultRoot(euid: uid_t = geteuid(),
