@@ -103,18 +103,21 @@ extension IDMap {
 }
 
 extension IDMap {
-    /// newuidmap PID 0 UID 1 ... then newgidmap: two short processes, only on the path of a
-    /// rootless user with a range (the single-id path writes its maps itself).
+    /// newuidmap PID 0 UID 1 1 START 65535 and newgidmap alike, side by side: two short
+    /// processes, only on the path of a rootless user with a range (the single-id path writes
+    /// its maps itself).
     func writeWithHelpers(toChild pid: pid_t) throws(SyscallError) {
+        var commands: [[String]] = []
         for (tool, m) in [("newuidmap", uids), ("newgidmap", gids)] {
             var argv = [IDMap.helperPath(tool), "\(pid)"]
             for e in m { argv += ["\(e.container)", "\(e.host)", "\(e.size)"] }
-            let r = try Spawn.run(argv)
-            guard r.status == 0 else {
-                // The helper's own reason, e.g. "newuidmap: uid range [1-65536) -> [...) not allowed".
-                let text = String(decoding: r.stderr, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "exit status \(r.status)"
-                throw SyscallError(tool, errno: Errno.notPermitted, object: text)
-            }
+            commands.append(argv)
+        }
+        let results = try Spawn.runConcurrently(commands)
+        for (argv, r) in zip(commands, results) where r.status != 0 {
+            // The helper's own reason, e.g. "newuidmap: uid range [1-65536) -> [...) not allowed".
+            let text = String(decoding: r.stderr, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "exit status \(r.status)"
+            throw SyscallError(argv[0], errno: Errno.notPermitted, object: text)
         }
     }
 
