@@ -43,6 +43,8 @@ enum RootlessHost {
 
     static func tearDown() {
         for user in [single, ranged] {
+            // The OCI state root a rootless user gets without XDG_RUNTIME_DIR (ContainerStateStore).
+            _ = try? Silo.host("id \(user) >/dev/null 2>&1 && rm -rf /tmp/silo-$(id -u \(user))")
             _ = try? Silo.host("id \(user) >/dev/null 2>&1 && { usermod --del-subuids 1-4294967294 --del-subgids 1-4294967294 \(user) 2>/dev/null; userdel \(user); }")
         }
         _ = try? Silo.host("rm -rf \(dir)")
@@ -52,6 +54,13 @@ enum RootlessHost {
     static func silo(_ user: String, _ args: [String], timeout: Double = 60) throws -> Silo.Result {
         try Silo.exec("/usr/bin/env", ["-u", "XDG_RUNTIME_DIR", "/usr/bin/setpriv", "--reuid=\(user)", "--regid=\(user)",
                                        "--clear-groups", "--", Silo.binary] + args, timeout: timeout)
+    }
+
+    /// `silo ARGS` as `user` with stdio on /dev/null: for `create`, whose container keeps its
+    /// stdio open until `start` (a pipe would never reach EOF).
+    static func siloQuiet(_ user: String, _ args: [String]) throws -> Int32 {
+        try Silo.exec("/bin/sh", ["-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", "/usr/bin/env", "-u", "XDG_RUNTIME_DIR",
+                                  "/usr/bin/setpriv", "--reuid=\(user)", "--regid=\(user)", "--clear-groups", "--", Silo.binary] + args).status
     }
 
     /// `silo run --rootfs USER'S-COPY OPTIONS -- sh -c SCRIPT` as `user`.
@@ -238,6 +247,50 @@ struct RootlessTests {
                 #expect(rootless[check] == result, "\(user) \(options) \(check): rootless \(rootless[check] ?? "missing"), root \(result)")
             }
         }
+    }
+
+    /// runc's and crun's rootless bundle: `silo spec --rootless`, then run, and create, start,
+    /// state and delete with the state in /tmp/silo-UID (mode 0700) when XDG_RUNTIME_DIR is unset.
+    @Test func aRootlessBundleRunsAndGoesThroughCreateStartDelete() throws {
+        let user = R.single
+        let (uid, _) = R.ids(user)
+        let bundle = "\(R.dir)/\(user)-bundle"
+        try R.sh("mkdir -m 0755 \(bundle) && chown \(user): \(bundle)")
+        let spec = try R.silo(user, ["spec", "--rootless", "--bundle", bundle])
+        try #require(spec.status == 0, "\(spec)")
+        func configure(_ script: String) throws {
+            let url = URL(fileURLWithPath: bundle + "/config.json")
+            var c = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+            c["root"] = ["path": R.rootfs(user), "readonly": true]
+            var process = try #require(c["process"] as? [String: Any])
+            process["args"] = ["/bin/sh", "-c", script]
+            process["terminal"] = false
+            c["process"] = process
+            try JSONSerialization.data(withJSONObject: c).write(to: url)
+        }
+        try configure("cat /proc/self/uid_map /proc/self/setgroups; readlink /proc/self/ns/user")
+        let run = try R.silo(user, ["run", "--bundle", bundle, "rl-run"])
+        #expect(run.status == 0, "\(run)")
+        let lines = run.stdout.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+        #expect(lines.prefix(2) == ["0 \(uid) 1", "deny"], "\(run)")
+        #expect(lines.count == 3 && lines[2] != Host.nsInode("user"), "\(run)")
+
+        try configure("sleep 0.3")
+        let state = "/tmp/silo-\(uid)"
+        #expect(try R.siloQuiet(user, ["create", "--bundle", bundle, "rl-c"]) == 0)
+        let created = try R.silo(user, ["state", "rl-c"])
+        #expect(created.stdout.contains("\"status\": \"created\""), "\(created)")
+        let attrs = try FileManager.default.attributesOfItem(atPath: state)
+        #expect((attrs[.posixPermissions] as? NSNumber)?.intValue == 0o700 && (attrs[.ownerAccountID] as? NSNumber)?.stringValue == uid)
+        #expect(try R.siloQuiet(user, ["start", "rl-c"]) == 0)
+        var status = ""
+        for _ in 0..<50 where !status.contains("stopped") {
+            usleep(100_000)
+            status = try R.silo(user, ["state", "rl-c"]).stdout
+        }
+        #expect(status.contains("\"status\": \"stopped\""), "\(status)")
+        #expect(try R.silo(user, ["delete", "rl-c"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: state + "/rl-c"))
     }
 
     /// Probe checks whose rootless result differs for want of host privilege (docs/rootless.md).

@@ -59,8 +59,8 @@ import SiloSysTesting
                                     volumes: [TreeMount(fd: 9, target: "/data", isFile: false)], tmpfs: [], maskPaths: false)
         var plan = ContainerPlan(mounts: mounts, argv: ["sh"], env: [], searchPath: ["/bin"])
         Rootless.adapt(&plan, idmap: idmap, clones: [
-            MountStep(.mountRootfs, .cloneTreeInto(path: "/home/a/rootfs", into: 7, readOnly: true)),
-            MountStep(.mountVolumes, .cloneTreeInto(path: "/home/a/data", into: 9, readOnly: false)),
+            MountStep(.mountRootfs, .cloneTreeInto(path: "/home/a/rootfs", into: 7, recursive: true, attributes: .rdonly)),
+            MountStep(.mountVolumes, .cloneTreeInto(path: "/home/a/data", into: 9, recursive: true, attributes: [])),
         ])
         return plan
     }
@@ -69,8 +69,8 @@ import SiloSysTesting
         let plan = Self.rootlessPlan(Rootless(uid: 1001, gid: 1001).idmap)
         let ops = plan.mounts.beforePivot.map(\.op)
         let attach = try #require(ops.firstIndex { if case .attachRoot = $0 { true } else { false } })
-        #expect(ops[attach - 2] == .cloneTreeInto(path: "/home/a/rootfs", into: 7, readOnly: true))
-        #expect(ops[attach - 1] == .cloneTreeInto(path: "/home/a/data", into: 9, readOnly: false))
+        #expect(ops[attach - 2] == .cloneTreeInto(path: "/home/a/rootfs", into: 7, recursive: true, attributes: .rdonly))
+        #expect(ops[attach - 1] == .cloneTreeInto(path: "/home/a/data", into: 9, recursive: true, attributes: []))
         let devpts = ops.compactMap { if case let .fresh("devpts", _, _, _, o) = $0 { o } else { nil } }
         #expect(devpts == ["ptmxmode=0666,mode=0620"])
         #expect(plan.groups == nil)

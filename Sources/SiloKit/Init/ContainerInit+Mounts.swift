@@ -16,10 +16,10 @@ extension ContainerInit {
             // from it, never from the attach point's path.
             try sys.moveMount(fd: tree, to: at)
             root = tree
-        case let .cloneTreeInto(path, into, readOnly):
-            let tree = try sys.cloneTree(-100 /* AT_FDCWD */, path, recursive: true)
+        case let .cloneTreeInto(path, into, recursive, attributes):
+            let tree = try sys.cloneTree(-100 /* AT_FDCWD */, path, recursive: recursive)
             defer { sys.close(tree) }
-            if readOnly { try sys.mountSetattr(fd: tree, recursive: true, set: .rdonly) }
+            if !attributes.isEmpty { try sys.mountSetattr(fd: tree, recursive: recursive, set: attributes) }
             try sys.duplicate(tree, onto: into)
         case let .moveTree(fd, target, isFile):
             let at = try resolved(target, root: root, create: isFile ? .file : .directory(mode: 0o755))

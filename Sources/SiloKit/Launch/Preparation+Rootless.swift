@@ -14,15 +14,22 @@ extension Preparation {
                      clones: inout [MountStep]) throws(RuntimeError) -> Int32 {
         guard rootless != nil else { return try detachedCopy(of: path, readOnly: readOnly, what: what) }
         try Rootless.checkReadable(path, what: what)
-        let fd = open(path, 0o10000000 /* O_PATH, a _GNU_SOURCE macro */ | O_CLOEXEC)
-        if fd < 0 { throw RuntimeError(SyscallError.last("open", "\(what) \(path)")) }
-        clones.append(MountStep(what == "rootfs" ? .mountRootfs : .mountVolumes,
-                                .cloneTreeInto(path: path, into: fd, readOnly: readOnly)))
-        return fd
+        return try Rootless.placeholder(for: path, what: what, stage: what == "rootfs" ? .mountRootfs : .mountVolumes,
+                                        recursive: true, attributes: readOnly ? .rdonly : [], clones: &clones)
     }
 }
 
 extension Rootless {
+    /// An O_PATH fd of `path`, which keeps its number taken, and the step that puts the child's
+    /// copy of the tree there.
+    static func placeholder(for path: String, what: String, stage: InitStage, recursive: Bool, attributes: MountAttr,
+                            clones: inout [MountStep]) throws(RuntimeError) -> Int32 {
+        let fd = open(path, 0o10000000 /* O_PATH, a _GNU_SOURCE macro */ | O_CLOEXEC)
+        if fd < 0 { throw RuntimeError(SyscallError.last("open", "\(what) \(path)")) }
+        clones.append(MountStep(stage, .cloneTreeInto(path: path, into: fd, recursive: recursive, attributes: attributes)))
+        return fd
+    }
+
     /// The plan of a rootless container: the child's tree copies before the root is attached;
     /// devpts without `gid=5` when gid 5 is not mapped (the kernel refuses an unmapped gid);
     /// no setgroups call when setgroups is denied.

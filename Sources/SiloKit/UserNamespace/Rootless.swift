@@ -70,6 +70,15 @@ public struct Rootless: Equatable, Sendable {
         return m
     }
 
+    /// Who writes a bundle's maps: the caller's own ids alone are written directly (setgroups
+    /// denied first, as runc and crun do); anything more goes through newuidmap and newgidmap,
+    /// which check /etc/subuid and /etc/subgid.
+    public func writer(for m: IDMap) -> IDMap.Writer {
+        let own = m.uids == [IDMapping(container: m.uids.first?.container ?? 0, host: uid, size: 1)]
+            && m.gids == [IDMapping(container: m.gids.first?.container ?? 0, host: gid, size: 1)]
+        return own ? .denyingSetgroups : .helpers
+    }
+
     /// The one line a rootless run prints: what differs from a run as root, and why.
     public var notice: Warning {
         let cgroup = "no cgroup of its own (no delegated cgroup v2 subtree: no default pids limit)"
