@@ -52,7 +52,7 @@ enum RootlessHost {
 
     /// `silo ARGS` as `user`, with none of root's runtime directory in the environment.
     static func silo(_ user: String, _ args: [String], timeout: Double = 60) throws -> Silo.Result {
-        try Silo.exec("/usr/bin/env", ["-u", "XDG_RUNTIME_DIR", "/usr/bin/setpriv", "--reuid=\(user)", "--regid=\(user)",
+        try Silo.exec("/usr/bin/env", ["-u", "XDG_RUNTIME_DIR", "-u", "SILO_ROOTFS", "/usr/bin/setpriv", "--reuid=\(user)", "--regid=\(user)",
                                        "--clear-groups", "--", Silo.binary] + args, timeout: timeout)
     }
 
@@ -172,6 +172,9 @@ struct RootlessTests {
         let r = try R.silo(R.single, ["run", "--rootfs", "\(R.dir)/closed", "true"])
         #expect(r.status == 125, "\(r)")
         #expect(r.stderr.contains("rootfs \(R.dir)/closed: Permission denied"), "\(r.stderr)")
+        // The default rootfs is root's, under a 0700 /var/lib/silo: the line says what to do.
+        let d = try R.silo(R.single, ["run", "true"])
+        #expect(d.status == 125 && d.stderr.contains("Permission denied") && d.stderr.contains("--rootfs"), "\(d)")
     }
 
     @Test func whatNeedsRootIsRefusedInOneLineSayingWhatWorks() throws {

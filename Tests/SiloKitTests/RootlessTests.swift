@@ -26,6 +26,17 @@ import SiloSysTesting
         #expect(!r.notice.message.contains("setgroups"))
     }
 
+    @Test func aBundlesMapIsWrittenDirectlyOnlyWhenItIsTheCallersOwnIdsAlone() {
+        let me = Rootless(uid: 1001, gid: 1002)
+        let own = IDMap(uids: [IDMapping(container: 0, host: 1001, size: 1)], gids: [IDMapping(container: 0, host: 1002, size: 1)])
+        #expect(me.writer(for: own) == .denyingSetgroups)
+        var other = own
+        other.uids = [IDMapping(container: 0, host: 1001, size: 1), IDMapping(container: 1, host: 100000, size: 65535)]
+        #expect(me.writer(for: other) == .helpers)
+        other.uids = [IDMapping(container: 0, host: 1003, size: 1)]
+        #expect(me.writer(for: other) == .helpers)
+    }
+
     @Test func aRangeTooSmallOrOnlyForUIDsFallsBackToTheSingleMapping() {
         #expect(Rootless(uid: 1, gid: 1, subUIDs: HostIDRange(start: 100000, count: 1000), subGIDs: Self.range).idmap.writer == .denyingSetgroups)
         #expect(Rootless(uid: 1, gid: 1, subUIDs: Self.range, subGIDs: nil).idmap.writer == .denyingSetgroups)

@@ -33,7 +33,9 @@ public struct Rootless: Equatable, Sendable {
     public static func detect() -> Rootless? {
         if HostIdentity.isRealRoot { return nil }
         var me = Rootless(uid: geteuid(), gid: getegid())
-        guard let subuid = try? FileIO.read("/etc/subuid"), let subgid = try? FileIO.read("/etc/subgid") else { return me }
+        guard let subuid = try? FileIO.read("/etc/subuid"), let subgid = try? FileIO.read("/etc/subgid"),
+              !subuid.isEmpty, !subgid.isEmpty else { return me }
+        // The files name users mostly by name: /etc/passwd is read only when they hold something.
         let name = userName(uid: me.uid, passwd: (try? FileIO.read("/etc/passwd", limit: 4 << 20)) ?? "") ?? "\(me.uid)"
         me.subUIDs = HostIDRange.fromSubordinateFile(subuid, user: name, uid: me.uid)
         me.subGIDs = HostIDRange.fromSubordinateFile(subgid, user: name, uid: me.uid)
