@@ -253,7 +253,7 @@ struct RootlessTests {
     }
 
     /// runc's and crun's rootless bundle: `silo spec --rootless`, then run, and create, start,
-    /// state and delete with the state in /tmp/silo-UID (mode 0700) when XDG_RUNTIME_DIR is unset.
+    /// exec, state and delete with the state in /tmp/silo-UID (mode 0700) when XDG_RUNTIME_DIR is unset.
     @Test func aRootlessBundleRunsAndGoesThroughCreateStartDelete() throws {
         let user = R.single
         let (uid, _) = R.ids(user)
@@ -278,7 +278,7 @@ struct RootlessTests {
         #expect(lines.prefix(2) == ["0 \(uid) 1", "deny"], "\(run)")
         #expect(lines.count == 3 && lines[2] != Host.nsInode("user"), "\(run)")
 
-        try configure("sleep 0.3")
+        try configure("sleep 1")
         let state = "/tmp/silo-\(uid)"
         #expect(try R.siloQuiet(user, ["create", "--bundle", bundle, "rl-c"]) == 0)
         let created = try R.silo(user, ["state", "rl-c"])
@@ -286,6 +286,10 @@ struct RootlessTests {
         let attrs = try FileManager.default.attributesOfItem(atPath: state)
         #expect((attrs[.posixPermissions] as? NSNumber)?.intValue == 0o700 && (attrs[.ownerAccountID] as? NSNumber)?.stringValue == uid)
         #expect(try R.siloQuiet(user, ["start", "rl-c"]) == 0)
+        // exec joins the container's user namespace first: its PID namespace is that one's.
+        let exec = try R.silo(user, ["exec", "rl-c", "/bin/sh", "-c", "cat /proc/self/uid_map; cat /proc/1/cmdline"])
+        #expect(exec.status == 0 && exec.stdout.split(separator: "\n").first?.split(separator: " ") == ["0", Substring(uid), "1"], "\(exec)")
+        #expect(exec.stdout.contains("sleep"), "\(exec)")
         var status = ""
         for _ in 0..<50 where !status.contains("stopped") {
             usleep(100_000)
