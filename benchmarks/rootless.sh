@@ -2,13 +2,13 @@
 # Rootless start-up (issue 14, docs/rootless.md): `/bin/true` in a busybox rootfs, started by an
 # unprivileged user with silo (without and with an /etc/subuid range), bubblewrap and crun,
 # beside silo as root, in interleaved rounds of benchmarks/driver.c.
-#   benchmarks/rootless.sh [--rounds N] [--silo PATH] [--out DIR]
+#   benchmarks/rootless.sh [--rounds N] [--silo PATH] [--out DIR]   (samples: DIR/rootless.csv, default benchmarks/out)
 # As root: it makes two users (removed at the end, with their files); benchmarks/driver.c
 # switches to them itself (user=UID:GID), so no start pays for a setpriv or su.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-rounds=200 silo="" out=benchmarks/out-rootless
+rounds=200 silo="" out=benchmarks/out
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds=$2; shift ;;
