@@ -300,6 +300,21 @@ struct RootlessTests {
         #expect(!FileManager.default.fileExists(atPath: state + "/rl-c"))
     }
 
+    /// A root's config (no user namespace) is refused in one line naming the way out.
+    @Test func aBundleWithoutAUserNamespaceIsRefusedRootless() throws {
+        let bundle = "\(R.dir)/\(R.single)-rootful"
+        try R.sh("mkdir -m 0755 \(bundle) && chown \(R.single): \(bundle) && ln -s \(R.rootfs(R.single)) \(bundle)/rootfs")
+        #expect(try R.silo(R.single, ["spec", "--bundle", bundle]).status == 0)
+        let url = URL(fileURLWithPath: bundle + "/config.json")
+        var c = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        var process = try #require(c["process"] as? [String: Any])
+        process["terminal"] = false
+        c["process"] = process
+        try JSONSerialization.data(withJSONObject: c).write(to: url)
+        let r = try R.silo(R.single, ["run", "--bundle", bundle, "rl-rootful"])
+        #expect(r.status != 0 && r.stderr.contains("user namespace") && r.stderr.contains("spec --rootless"), "\(r)")
+    }
+
     /// Probe checks whose rootless result differs for want of host privilege (docs/rootless.md).
     static let kernelCannotGive: Set<String> = []
 }

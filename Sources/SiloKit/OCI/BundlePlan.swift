@@ -46,7 +46,10 @@ public struct BundlePlan {
             try p.namespaces(spec)
             try p.checkSysctl(spec)
             // Rootless (as runc and crun run a bundle): the child copies the rootfs and the binds.
-            let rootless = HostIdentity.isRealRoot ? nil : Rootless.detect()
+            let rootless = Rootless.detect()
+            if rootless != nil && !p.cloneFlags.contains(.newUser) {
+                throw RuntimeError(.usage, "config.json: .linux.namespaces: rootless, the container needs a user namespace of its own (`silo spec --rootless` writes one)")
+            }
             var clones: [MountStep] = []
             let rootFD = try Preparation.tree(of: rootfs, readOnly: false, what: "rootfs", rootless: rootless, clones: &clones)
             p.treeFDs.append(rootFD)
