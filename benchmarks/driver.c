@@ -9,7 +9,8 @@
 //
 // CMDFILE: one command a line, fields separated by tabs: LABEL, OPTIONS, then argv. OPTIONS is
 // "-" or a comma-separated list of `mntns=PATH` (setns into that mount namespace before exec)
-// and `fd=N:PATH` (PATH open read-only on fd N, for bwrap --seccomp N). `{id}` in an argument
+// and `fd=N:PATH` (PATH open read-only on fd N, for bwrap --seccomp N) and `user=UID:GID` (the
+// command runs as that user, no supplementary groups, XDG_RUNTIME_DIR unset: rootless.sh). `{id}` in an argument
 // becomes a unique id (container names for crun and runc). Lines starting with # are skipped.
 //
 // Output (stdout), CSV: kind,mode,label,run,ns,maxrss_kb,status
@@ -26,6 +27,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <grp.h>
 #include <unistd.h>
 
 #define MAXCMD 32
@@ -36,6 +38,7 @@ struct command {
     char mntns[256];
     char fdpath[256];
     int fdnum;
+    long uid, gid;
     char *argv[MAXARG];
     int argc;
 };
@@ -66,12 +69,16 @@ static void load(const char *path) {
         tok = strtok_r(NULL, "\t", &save);
         snprintf(c->mntns, sizeof c->mntns, "-");
         c->fdnum = -1;
+        c->uid = c->gid = -1;
         char *osave = NULL, *opts = tok && strcmp(tok, "-") ? tok : NULL;
         for (char *o = opts ? strtok_r(opts, ",", &osave) : NULL; o; o = strtok_r(NULL, ",", &osave)) {
             if (!strncmp(o, "mntns=", 6)) snprintf(c->mntns, sizeof c->mntns, "%s", o + 6);
             else if (!strncmp(o, "fd=", 3) && strchr(o, ':')) {
                 c->fdnum = atoi(o + 3);
                 snprintf(c->fdpath, sizeof c->fdpath, "%s", strchr(o, ':') + 1);
+            } else if (!strncmp(o, "user=", 5) && strchr(o, ':')) {
+                c->uid = atol(o + 5);
+                c->gid = atol(strchr(o, ':') + 1);
             } else { fprintf(stderr, "driver: %s: unknown option %s\n", c->label, o); exit(2); }
         }
         while ((tok = strtok_r(NULL, "\t", &save)) && c->argc < MAXARG - 1) c->argv[c->argc++] = strdup(tok);
@@ -111,6 +118,10 @@ static pid_t spawn(struct command *c, char **argv, int trace) {
         if (c->fdnum >= 0) {
             int fd = open(c->fdpath, O_RDONLY);
             if (fd < 0 || dup2(fd, c->fdnum) < 0) _exit(124);
+        }
+        if (c->uid >= 0) {
+            if (setgroups(0, NULL) < 0 || setresgid(c->gid, c->gid, c->gid) < 0 || setresuid(c->uid, c->uid, c->uid) < 0) _exit(124);
+            unsetenv("XDG_RUNTIME_DIR");
         }
         int devnull = open("/dev/null", O_RDWR);
         dup2(devnull, 0);
@@ -243,7 +254,7 @@ static int burst(int count, int reps) {
 
 // SILO_TRACE=1 runs: prints "spawn NS", silo's own trace lines, "exit NS", one run after another.
 static int trace(int runs, char **argv) {
-    struct command c = {.label = "trace", .mntns = "-"};
+    struct command c = {.label = "trace", .mntns = "-", .uid = -1, .gid = -1};
     int failures = 0;
     for (int r = 0; r < runs; r++) {
         int p[2];

@@ -46,6 +46,7 @@ public final class FakeKernel: Syscalls, @unchecked Sendable {
         case fresh(String, String?, MountAttr)
         case cloneTree(Int32, String, Bool)
         case setattrFD(Int32, Bool, MountAttr)
+        case duplicate(Int32, Int32)
         case symlinkAt(String, String)
         case fchdir(Int32)
         case close(Int32)
@@ -172,6 +173,7 @@ public final class FakeKernel: Syscalls, @unchecked Sendable {
         return fd()
     }
     public func mountSetattr(fd: Int32, recursive: Bool, set: MountAttr) throws(SyscallError) { try record(.setattrFD(fd, recursive, set), "mount_setattr") }
+    public func duplicate(_ fd: Int32, onto target: Int32) throws(SyscallError) { try record(.duplicate(fd, target), "dup2") }
     public func symlink(_ target: String, in dir: Int32, name: String) throws(SyscallError) { try record(.symlinkAt(target, name), "symlink", name) }
     public func fchdir(_ fd: Int32) throws(SyscallError) { try record(.fchdir(fd), "fchdir") }
     public func close(_ fd: Int32) { calls.append(.close(fd)) }

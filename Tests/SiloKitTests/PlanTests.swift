@@ -63,7 +63,7 @@ import SiloSys
             let target: String
             switch step.op {
             case let .moveTree(_, t, _), let .fresh(_, t, _, _, _), let .bindDevice(_, t), let .symlink(_, t), let .mask(t), let .readonlyIfPresent(t): target = t
-            case .mount, .attachRoot, .setattr, .sysctl: Issue.record("unexpected path-based step \(step)"); continue
+            case .mount, .attachRoot, .setattr, .sysctl, .cloneTreeInto: Issue.record("unexpected path-based step \(step)"); continue
             }
             #expect(target.hasPrefix("/") && !target.hasPrefix("/tmp"), "\(step)")
         }

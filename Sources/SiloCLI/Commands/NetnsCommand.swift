@@ -64,6 +64,10 @@ public enum NetnsCommand {
             Output.out(usage)
             return 0
         }
+        // /run/netns and the bind mounts that keep a namespace alive belong to the host's root.
+        if ["add", "delete", "del", "rm", "attach", "link", "up"].contains(sub) && !HostIdentity.isRealRoot {
+            throw CommandFailure(1, "netns \(sub): needs root (/run/netns and its mounts belong to the host's root); rootless, `silo run --network none` gives the container a network namespace of its own")
+        }
         switch sub {
         case "add": return try add(rest)
         case "list", "ls", "show": return try list(rest)

@@ -209,8 +209,12 @@ public enum RunCommand {
     }
 
     /// The error's line, with how to make the default rootfs when that is what is missing (not
-    /// a volume's source, nor a rootfs the user named).
+    /// a volume's source, nor a rootfs the user named), or where a rootless user's comes from
+    /// when the default one is root's (/var/lib/silo is 0700).
     static func message(_ error: RuntimeError, _ config: RunConfig) -> String {
+        if let cause = error.cause, cause.errno == EACCES, config.rootfs == RunConfig.defaultRootfs, cause.object == config.rootfs {
+            return error.message + " (it is root's: rootless, give --rootfs a copy of your own, docs/rootless.md)"
+        }
         guard let cause = error.cause, cause.call == "realpath", cause.errno == ENOENT,
               config.rootfs == RunConfig.defaultRootfs, cause.object == config.rootfs else { return error.message }
         return error.message + " (make it with rootfs-scripts/busybox.sh)"

@@ -29,6 +29,13 @@ public enum ContainerExec {
         let status = ProcessStatus.current()
         guard status.threads == 1 else { throw RuntimeError(.runtime, "exec: silo must be single-threaded to join a container's namespaces") }
         plan.process.ignoredSignals = status.ignoredSignals
+        // Rootless, the caps over the container's PID and time namespaces are those of its user
+        // namespace: the parent joins that one too (one setns enters it first), and the child
+        // is then already in it.
+        if !plan.parentNamespaces.isEmpty && plan.joinsUserNamespace && !HostIdentity.isRealRoot {
+            plan.parentNamespaces.insert(.newUser)
+            plan.childNamespaces.remove(.newUser)
+        }
 
         var console: Int32?
         var relay: Int32 = -1  // exec -t without --console-socket: silo's end of the console pair

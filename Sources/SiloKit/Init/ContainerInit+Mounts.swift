@@ -16,6 +16,11 @@ extension ContainerInit {
             // from it, never from the attach point's path.
             try sys.moveMount(fd: tree, to: at)
             root = tree
+        case let .cloneTreeInto(path, into, recursive, attributes):
+            let tree = try sys.cloneTree(-100 /* AT_FDCWD */, path, recursive: recursive)
+            defer { sys.close(tree) }
+            if !attributes.isEmpty { try sys.mountSetattr(fd: tree, recursive: recursive, set: attributes) }
+            try sys.duplicate(tree, onto: into)
         case let .moveTree(fd, target, isFile):
             let at = try resolved(target, root: root, create: isFile ? .file : .directory(mode: 0o755))
             defer { sys.close(at.fd) }

@@ -16,18 +16,21 @@ public struct Preparation {
     var idSlotLock: Int32
     var network: ContainerNetwork
     var cgroup = RunCgroup()
+    /// No idmapped rootfs: the caller's files are used as they are (Rootless).
+    var rootless = false
     /// The container cgroup's end (OOM kill, forks refused), once `Launcher.run` has waited.
     public internal(set) var resources: ResourceReport?
 
     static func make(_ config: RunConfig) throws(RuntimeError) -> Preparation {
         guard !config.argv.isEmpty else { throw RuntimeError(.usage, "run: no command given") }
-        let rootfs = try Rootfs.resolve(config.rootfs, readWrite: config.rootfsReadWrite)
+        let rootless = Rootless.detect()
+        // Rootless, what container root writes lands as the caller: no rule beyond the kernel's.
+        let rootfs = try Rootfs.resolve(config.rootfs, readWrite: config.rootfsReadWrite && rootless == nil)
         try Rootfs.checkMountPoints(rootfs)
         Trace.mark("prepare: rootfs resolved")
-        guard HostIdentity.isRealRoot else {
-            throw RuntimeError(.runtime, "run: needs root for now (rootless containers are planned)")
-        }
-        let (idmap, slotLock) = try idMap(config)
+        if let rootless { try rootless.check(config) }
+        var (idmap, slotLock) = (rootless?.idmap ?? IDMap(uids: [], gids: []), Int32(-1))
+        if rootless == nil { (idmap, slotLock) = try idMap(config) }
         try idmap.validate()
         Trace.mark("prepare: host id range")
 
@@ -41,10 +44,11 @@ public struct Preparation {
         do throws(RuntimeError) {
             // The overlay's lower layer is read-only as a mount: nothing in the child can write
             // through it into the base rootfs, whatever path leads there.
-            let rootFD = try detachedCopy(of: rootfs, readOnly: !config.rootfsReadWrite, what: "rootfs")
+            var clones: [MountStep] = []  // rootless: the trees the child copies itself
+            let rootFD = try tree(of: rootfs, readOnly: !config.rootfsReadWrite, what: "rootfs", rootless: rootless, clones: &clones)
             trees.append(rootFD)
             Trace.mark("prepare: open_tree rootfs")
-            let volumes = try volumeTrees(config, trees: &trees)
+            let volumes = try volumeTrees(config, trees: &trees, rootless: rootless, clones: &clones)
             let tmpfs = try tmpfsMounts(config)
             var network = try ContainerNetwork.prepare(config)
             let sysfsFD = network.sysfsFD
@@ -58,13 +62,19 @@ public struct Preparation {
                                         sysfsFD: sysfsFD)
             Trace.mark("prepare: mount plan")
             var plan = try processPlan(config, mounts: mounts, rootfs: rootfs, idmap: idmap)
-            let warnings = try Hardening.configure(&plan, config: config)
+            if let rootless { Rootless.adapt(&plan, idmap: idmap, clones: clones) }
+            var warnings = try Hardening.configure(&plan, config: config)
             Trace.mark("prepare: hardening")
 
             var flags: CloneFlags = [.newUser, .newNS, .newPID, .newUTS, .newIPC, .newCgroup]
             if network.newNamespace { flags.insert(.newNet) }
             plan.bringLoopbackUp = network.newNamespace
             try SharePlan(config.share).apply(to: &plan, flags: &flags, trees: &trees, config: config)
+            if let rootless {
+                warnings.insert(rootless.notice, at: 0)
+                return Preparation(warnings: warnings, plan: plan, cloneFlags: flags, idmap: idmap, treeFDs: trees,
+                                   rootfsFD: rootFD, rootfsPath: rootfs, idSlotLock: -1, network: network, rootless: true)
+            }
             // Last: nothing after it may fail, or the cgroup would outlive this error.
             let (cgroup, cgroupWarnings) = try containerCgroup(config, plan: &plan, flags: &flags, trees: &trees)
             return Preparation(warnings: warnings + cgroupWarnings, plan: plan, cloneFlags: flags, idmap: idmap,
@@ -115,7 +125,8 @@ public struct Preparation {
 
     /// A detached copy of each volume's source; every fd also goes into `trees`, so a failure
     /// further on closes it.
-    static func volumeTrees(_ config: RunConfig, trees: inout [Int32]) throws(RuntimeError) -> [TreeMount] {
+    static func volumeTrees(_ config: RunConfig, trees: inout [Int32], rootless: Rootless? = nil,
+                            clones: inout [MountStep]) throws(RuntimeError) -> [TreeMount] {
         var volumes: [TreeMount] = []
         for v in config.volumes {
             let src = try Rootfs.realpath(v.source, what: "volume")
@@ -126,7 +137,7 @@ public struct Preparation {
                 throw RuntimeError(.usage, "volume \(v.source):\(v.target): cannot replace the container's root; give a directory below / (or use --rootfs)")
             }
             // Read-only on the detached copy, as host root: no locked flags get in the way.
-            let fd = try detachedCopy(of: src, readOnly: v.readOnly, what: "volume")
+            let fd = try tree(of: src, readOnly: v.readOnly, what: "volume", rootless: rootless, clones: &clones)
             trees.append(fd)
             volumes.append(TreeMount(fd: fd, target: v.target, isFile: !FileIO.isDirectory(src)))
         }
@@ -188,6 +199,7 @@ public struct Preparation {
     mutating func configureChild(pid: pid_t) throws(SyscallError) {
         if !SharePlan.hasUserNamespace(cloneFlags) { return try network.configure(childPID: pid) }
         try idmap.write(toChild: pid)
+        if rootless { return try network.configure(childPID: pid) }
         try DetachedTree.idmap(rootfsFD, userNamespaceOf: pid, object: "rootfs \(rootfsPath)")
         try network.configure(childPID: pid)
     }

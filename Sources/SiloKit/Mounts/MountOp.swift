@@ -10,6 +10,11 @@ public enum MountOp: Equatable, Sendable {
     /// upper tmpfs made with `upperOptions`) or `lowerFD` itself, and attaches it at `at`: a
     /// directory of the child's own mount namespace that nothing else resolves through.
     case attachRoot(lowerFD: Int32, overlay: Bool, upperOptions: String, at: String)
+    /// Rootless: a copy of the tree at host `path`, made by the child in its own mount namespace
+    /// (open_tree there needs no host privilege) and put on fd number `into` (the parent's
+    /// placeholder), so the steps after it find it where a root parent's tree would be; with
+    /// `attributes` set on every mount of the copy.
+    case cloneTreeInto(path: String, into: Int32, recursive: Bool, attributes: MountAttr)
     /// A detached tree (open_tree/fsmount in the parent) moved onto `target`, made as a file
     /// or a directory when missing.
     case moveTree(fd: Int32, target: String, isFile: Bool)

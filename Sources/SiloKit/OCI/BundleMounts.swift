@@ -15,7 +15,9 @@ enum BundleMounts {
     ]
 
     static func plan(_ spec: OCISpec, bundle: String, attachAt: String, rootFD: Int32, readOnly: Bool,
-                     bindSys: Bool, trees: inout [Int32]) throws(RuntimeError) -> MountPlan {
+                     bindSys: Bool, trees: inout [Int32], rootless: Bool = false) throws(RuntimeError) -> MountPlan {
+        // Rootless, the binds are the child's own copies (Rootless.placeholder), made first.
+        var clones: [MountStep] = []
         var plan = MountPlan(newRoot: attachAt)
         func pre(_ s: InitStage, _ op: MountOp) { plan.beforePivot.append(MountStep(s, op)) }
         let propagation: MountFlags = switch spec.linux?.rootfsPropagation {
@@ -35,7 +37,7 @@ enum BundleMounts {
             }
             let isBind = m.type == "bind" || m.options.contains("bind") || m.options.contains("rbind")
             if isBind {
-                let step = try bind(m, index: i, dest: dest, bundle: bundle, trees: &trees)
+                let step = try bind(m, index: i, dest: dest, bundle: bundle, trees: &trees, rootless: rootless, clones: &clones)
                 pre(.mountVolumes, step)
                 continue
             }
@@ -44,7 +46,8 @@ enum BundleMounts {
             case "sysfs" where bindSys:
                 // A user namespace without its own network namespace may not mount sysfs: a
                 // read-only copy of the host's, as runc's rootless spec does.
-                let fd = try copy("/sys", recursive: true, attributes: [.rdonly, .nosuid, .nodev, .noexec], index: i)
+                let fd = try copy("/sys", recursive: true, attributes: [.rdonly, .nosuid, .nodev, .noexec], index: i,
+                                  rootless: rootless, clones: &clones)
                 trees.append(fd)
                 pre(.mountSys, .moveTree(fd: fd, target: dest, isFile: false))
             case "sysfs": pre(.mountSys, .fresh(type: "sysfs", target: dest, mode: 0o555, attributes: [], options: data))
@@ -70,13 +73,17 @@ enum BundleMounts {
         }
         for p in spec.linux?.maskedPaths ?? [] { pre(.maskPaths, .mask(p)) }
         for p in spec.linux?.readonlyPaths ?? [] { pre(.maskPaths, .readonlyIfPresent(p)) }
+        if let attach = plan.beforePivot.firstIndex(where: { if case .attachRoot = $0.op { true } else { false } }) {
+            plan.beforePivot.insert(contentsOf: clones, at: attach)
+        }
         if readOnly { plan.afterPivot.append(MountStep(.readonlyRoot, .setattr(path: "/", recursive: false, set: .rdonly))) }
         return plan
     }
 
     /// A bind or rbind: a detached copy of the source (relative to the bundle, as runc reads it)
     /// with the attributes of its options.
-    static func bind(_ m: OCISpec.Mount, index i: Int, dest: String, bundle: String, trees: inout [Int32]) throws(RuntimeError) -> MountOp {
+    static func bind(_ m: OCISpec.Mount, index i: Int, dest: String, bundle: String, trees: inout [Int32],
+                     rootless: Bool, clones: inout [MountStep]) throws(RuntimeError) -> MountOp {
         guard let given = m.source, !given.isEmpty else {
             throw RuntimeError(.usage, "config.json: .mounts[\(i)].source: a bind mount needs a source")
         }
@@ -91,12 +98,17 @@ enum BundleMounts {
             default: break
             }
         }
-        let fd = try copy(source, recursive: m.options.contains("rbind"), attributes: attrs, index: i)
+        let fd = try copy(source, recursive: m.options.contains("rbind"), attributes: attrs, index: i, rootless: rootless, clones: &clones)
         trees.append(fd)
         return .moveTree(fd: fd, target: dest, isFile: !FileIO.isDirectory(source))
     }
 
-    static func copy(_ path: String, recursive: Bool, attributes: MountAttr, index i: Int) throws(RuntimeError) -> Int32 {
+    static func copy(_ path: String, recursive: Bool, attributes: MountAttr, index i: Int,
+                     rootless: Bool, clones: inout [MountStep]) throws(RuntimeError) -> Int32 {
+        if rootless {
+            return try Rootless.placeholder(for: path, what: "config.json: .mounts[\(i)]", stage: .mountVolumes,
+                                            recursive: recursive, attributes: attributes, clones: &clones)
+        }
         let sys = LinuxSyscalls()
         do throws(SyscallError) {
             let fd = try sys.cloneTree(-100 /* AT_FDCWD */, path, recursive: recursive)

@@ -45,12 +45,23 @@ public struct BundlePlan {
             try p.refuseUnapplied(spec)
             try p.namespaces(spec)
             try p.checkSysctl(spec)
-            let rootFD = try Preparation.detachedCopy(of: rootfs, readOnly: false, what: "rootfs")
+            // Rootless (as runc and crun run a bundle): the child copies the rootfs and the binds.
+            let rootless = Rootless.detect()
+            if rootless != nil && !p.cloneFlags.contains(.newUser) {
+                throw RuntimeError(.usage, "config.json: .linux.namespaces: rootless, the container needs a user namespace of its own (`silo spec --rootless` writes one)")
+            }
+            var clones: [MountStep] = []
+            let rootFD = try Preparation.tree(of: rootfs, readOnly: false, what: "rootfs", rootless: rootless, clones: &clones)
             p.treeFDs.append(rootFD)
             let bindSys = p.cloneFlags.contains(.newUser) && !p.cloneFlags.contains(.newNet)
             p.plan.mounts = try BundleMounts.plan(spec, bundle: bundle, attachAt: try Rootfs.stagingDirectory(), rootFD: rootFD,
-                                                  readOnly: spec.root?.readonly ?? false, bindSys: bindSys, trees: &p.treeFDs)
+                                                  readOnly: spec.root?.readonly ?? false, bindSys: bindSys, trees: &p.treeFDs,
+                                                  rootless: rootless != nil)
+            p.plan.mounts.beforePivot.insert(contentsOf: clones, at: 1)  // after the propagation change
+            if let rootless, p.idmap != nil { p.idmap!.writer = rootless.writer(for: p.idmap!) }
             try p.process(process, spec: spec)
+            // With setgroups denied the kernel refuses even an empty list: the caller's stay.
+            if p.idmap?.writer == .denyingSetgroups, p.plan.groups?.isEmpty ?? false { p.plan.groups = nil }
         } catch {
             p.closeAll()
             throw error

@@ -6,6 +6,20 @@ import SiloSys
 public struct IDMap: Equatable, Sendable {
     public var uids: [IDMapping]
     public var gids: [IDMapping]
+    /// Who writes the maps: silo itself, or the setuid helpers for a rootless range.
+    public var writer: Writer = .direct
+
+    public enum Writer: Equatable, Sendable {
+        /// As host root: any ids.
+        case direct
+        /// Rootless, the caller's own ids alone: the kernel takes a gid map from an unprivileged
+        /// writer only after /proc/PID/setgroups says `deny` (CVE-2014-8989: a process must not
+        /// drop a group that denies it access).
+        case denyingSetgroups
+        /// Rootless with /etc/subuid and /etc/subgid ranges: newuidmap and newgidmap (Debian's
+        /// uidmap package, setuid root) check the ranges and write the maps.
+        case helpers
+    }
 
     public init(uids: [IDMapping], gids: [IDMapping]) {
         self.uids = uids
@@ -55,7 +69,7 @@ public struct IDMap: Equatable, Sendable {
                 if aC + aEnd > UInt64(UInt32.max) || aH + aEnd > UInt64(UInt32.max) {
                     throw RuntimeError(.usage, "\(option) \(a.container):\(a.host):\(a.size): runs past 4294967294, the highest id a map can hold")
                 }
-                if a.host == 0 {
+                if a.host == 0 && writer == .direct {
                     throw RuntimeError(.usage, "\(option) \(a.container):\(a.host):\(a.size): container ids must not map to host root")
                 }
                 for b in m[(i + 1)...] {
@@ -78,7 +92,38 @@ extension IDMap {
     /// Writes the maps of the child's new user namespace (/proc/PID/uid_map and gid_map): the
     /// parent's half of the handshake, after clone and before the child is let go.
     func write(toChild pid: pid_t) throws(SyscallError) {
+        switch writer {
+        case .direct: break
+        case .denyingSetgroups: try FileIO.write("/proc/\(pid)/setgroups", "deny")
+        case .helpers: return try writeWithHelpers(toChild: pid)
+        }
         try FileIO.write("/proc/\(pid)/uid_map", IDMap.render(uids))
         try FileIO.write("/proc/\(pid)/gid_map", IDMap.render(gids))
+    }
+}
+
+extension IDMap {
+    /// newuidmap PID 0 UID 1 1 START 65535 and newgidmap alike, side by side: two short
+    /// processes, only on the path of a rootless user with a range (the single-id path writes
+    /// its maps itself).
+    func writeWithHelpers(toChild pid: pid_t) throws(SyscallError) {
+        var commands: [[String]] = []
+        for (tool, m) in [("newuidmap", uids), ("newgidmap", gids)] {
+            var argv = [IDMap.helperPath(tool), "\(pid)"]
+            for e in m { argv += ["\(e.container)", "\(e.host)", "\(e.size)"] }
+            commands.append(argv)
+        }
+        let results = try Spawn.runConcurrently(commands)
+        for (argv, r) in zip(commands, results) where r.status != 0 {
+            // The helper's own reason, e.g. "newuidmap: uid range [1-65536) -> [...) not allowed".
+            let text = String(decoding: r.stderr, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "exit status \(r.status)"
+            throw SyscallError(argv[0], errno: Errno.notPermitted, object: text)
+        }
+    }
+
+    /// /usr/bin first: never a helper found earlier on the caller's PATH.
+    static func helperPath(_ tool: String) -> String {
+        for dir in ["/usr/bin", "/bin", "/usr/sbin", "/sbin"] where FileIO.exists(dir + "/" + tool) { return dir + "/" + tool }
+        return "/usr/bin/" + tool
     }
 }

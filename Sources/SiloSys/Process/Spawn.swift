@@ -66,3 +66,44 @@ public enum Spawn {
         return result
     }
 }
+
+extension Spawn {
+    /// Starts every command at once and waits for all of them: for short helpers whose run
+    /// time is mostly exec (newuidmap and newgidmap side by side cost one exec's time, not two).
+    /// Each one's stdout and stderr go to a pipe of its own, read after it exits: meant for a
+    /// few lines of error text, not more than a pipe holds.
+    public static func runConcurrently(_ commands: [[String]]) throws(SyscallError) -> [SpawnResult] {
+        var started: [(pid: pid_t, output: Int32)] = []
+        defer { for s in started { close(s.output) } }
+        var failure: SyscallError?
+        for argv in commands {
+            var p: [Int32] = [-1, -1]
+            guard silo_pipe2(&p, O_CLOEXEC) == 0 else { failure = SyscallError.last("pipe2"); break }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            posix_spawn_file_actions_adddup2(&actions, p[1], 1)
+            posix_spawn_file_actions_adddup2(&actions, p[1], 2)
+            var pid: pid_t = 0
+            let rc = CStringArray.with(argv) { cargv in
+                posix_spawn(&pid, argv[0], &actions, nil, UnsafeMutablePointer(mutating: cargv), environ)
+            }
+            posix_spawn_file_actions_destroy(&actions)
+            close(p[1])
+            if rc != 0 {
+                close(p[0])
+                failure = SyscallError("spawn", errno: rc, object: argv[0])
+                break
+            }
+            started.append((pid, p[0]))
+        }
+        // Every started one is waited for, even after a failure: none is left a zombie.
+        var results: [SpawnResult] = []
+        for s in started {
+            let status = ProcessWait.status(of: s.pid)
+            let text = (try? FileIO.readAll(fd: s.output, limit: 64 << 10)) ?? []
+            results.append(SpawnResult(status: status, stdout: [], stderr: text))
+        }
+        if let failure { throw failure }
+        return results
+    }
+}

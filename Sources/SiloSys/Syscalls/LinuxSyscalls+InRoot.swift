@@ -229,6 +229,13 @@ extension LinuxSyscalls {
         }
     }
 
+    public func duplicate(_ fd: Int32, onto target: Int32) throws(SyscallError) {
+        // dup2 + FD_CLOEXEC: Glibc's module does not export dup3 (a _GNU_SOURCE name); the
+        // child is single-threaded, so no exec can come between the two.
+        if dup2(fd, target) < 0 { throw SyscallError.last("dup2", "fd \(target)") }
+        if fcntl(target, F_SETFD, FD_CLOEXEC) < 0 { throw SyscallError.last("fcntl(FD_CLOEXEC)", "fd \(target)") }
+    }
+
     public func cloneTree(_ dir: Int32, _ path: String, recursive: Bool) throws(SyscallError) -> Int32 {
         var flags = OpenTreeFlags.clone | OpenTreeFlags.cloexec
         if recursive { flags |= AtFlags.recursive }

@@ -24,6 +24,8 @@ public protocol Syscalls {
     /// open_tree(OPEN_TREE_CLONE) of `path` relative to `dir` (AT_FDCWD: -100; "" for `dir` itself).
     func cloneTree(_ dir: Int32, _ path: String, recursive: Bool) throws(SyscallError) -> Int32
     func mountSetattr(fd: Int32, recursive: Bool, set: MountAttr) throws(SyscallError)
+    /// `target` now names what `fd` names, close-on-exec (dup2 + FD_CLOEXEC).
+    func duplicate(_ fd: Int32, onto target: Int32) throws(SyscallError)
     func symlink(_ target: String, in dir: Int32, name: String) throws(SyscallError)
     func fchdir(_ fd: Int32) throws(SyscallError)
     func close(_ fd: Int32)
