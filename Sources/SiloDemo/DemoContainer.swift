@@ -51,9 +51,12 @@ struct DemoContainer {
                 for fd in fds { Glibc.close(fd) }
                 if keep {
                     // A kept container outlives the demo: its launcher leaves the demo's
-                    // session (no hangup from the terminal), and a write to the demo's closed
-                    // pipes fails with EPIPE instead of killing it before it cleans up.
+                    // session (no hangup from the terminal), a write to the demo's closed
+                    // pipes fails with EPIPE instead of killing it before it cleans up, and it
+                    // holds nothing the demo inherited: whoever waits for the demo's end by its
+                    // descriptors (a pipe, Foundation's Process socket) must see it.
                     setsid()
+                    for fd in ((try? FileIO.list("/proc/self/fd")) ?? []).compactMap({ Int32($0) }) where fd > 2 { Glibc.close(fd) }
                 } else {
                     signal(SIGPIPE, SIG_DFL)
                 }

@@ -35,8 +35,11 @@ enum DemoReport {
         var out = "\n"
         let title = "\(s.about.title) (\(s.about.kind))"
         out += style.heading("== " + title + " " + String(repeating: "=", count: max(2, w - TextStyle.columns(title) - 4))) + "\n"
-        out += "   " + style.bold(s.about.cloneFlag) + ", Linux \(s.about.since)"
-            + (s.shared ? style.paint(l.t("   --share \(s.about.kind): the container stays in the host's namespace", "   --share \(s.about.kind)：容器留在主机的命名空间里"), "33") : "") + "\n"
+        out += "   " + style.bold(s.about.cloneFlag) + ", Linux \(s.about.since)\n"
+        if s.shared {
+            out += TextStyle.lines(l.t("--share \(s.about.kind): the container stays in the host's namespace", "--share \(s.about.kind)：容器留在主机的命名空间里"), w - 3)
+                .map { "   " + style.paint($0, "33") + "\n" }.joined()
+        }
         out += TextStyle.wrap(s.about.text, w - 3, indent: "   ")
         out += "\n"
         out += "   " + TextStyle.pad("", labelWidth) + style.bold(TextStyle.pad(l.t("host", "主机"), colWidth)) + "  " + style.bold(l.t("container", "容器")) + "\n"

@@ -15,12 +15,24 @@ public enum NamespaceList {
         public var processes: [pid_t]
         /// Where it is bind-mounted (nsfs), in the caller's mount namespace.
         public var nsfs: [String]
+
+        public init(kind: String, inode: UInt64, processes: [pid_t], nsfs: [String]) {
+            self.kind = kind
+            self.inode = inode
+            self.processes = processes
+            self.nsfs = nsfs
+        }
     }
 
     public struct Listing: Sendable {
         public var entries: [Entry]
         /// Processes whose namespaces could not be read (another user namespace's, or gone).
         public var unreadable: [pid_t]
+
+        public init(entries: [Entry], unreadable: [pid_t]) {
+            self.entries = entries
+            self.unreadable = unreadable
+        }
     }
 
     /// `kinds` limits the scan (all kinds when empty). Sorted by inode, as lsns sorts.
