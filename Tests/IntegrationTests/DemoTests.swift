@@ -92,6 +92,15 @@ import Testing
         let map = try #require((d.row("user", "uid_map")?["container"] as? [[String: Int]])?.first)
         #expect(map["inside"] == 0 && map["outside"] == owner["uid"])
         #expect((d.row("user", "cap_eff")?["container"] as? [String: Any])?["count"] is Int)
+        // The cgroup section's limit: where silo made a cgroup, both sides read pids.max = 16
+        // and fewer than the 30 sleepers it tried started.
+        if let max = d.row("cgroup", "pids_max")?["host"] as? Int {
+            #expect(max == 16)
+            #expect(d.row("cgroup", "pids_max")?["container"] as? Int == 16)
+            let started = try #require(d.row("cgroup", "forks")?["container"] as? Int)
+            #expect(started < 30 && started > 0)
+            #expect((d.row("cgroup", "pids_current")?["host"] as? Int ?? 99) <= 16)
+        }
         if DemoTests.kinds.contains("time") {
             let host = try #require(d.row("time", "monotonic_ns")?["host"] as? Int)
             let inside = try #require(d.row("time", "monotonic_ns")?["container"] as? Int)

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SiloKit
 import SiloSys
 
@@ -28,15 +31,26 @@ enum DemoCgroup {
         var script = DemoScript()
         script.block("ns", "readlink /proc/self/ns/cgroup")
         script.block("cgroup", "cat /proc/self/cgroup")
+        let pidFile = "/tmp/\(ctx.tag).pids"
+        limitBlocks(&script, pidFile: pidFile)
         script.waitForHost()
+        limitCleanup(&script, pidFile: pidFile)
+        // With --share mnt the file is in the host's /tmp: never leave it there.
+        defer { if ctx.shared.contains(.mnt) { unlink(pidFile) } }
 
         var fromHost: [String]?
-        guard let r = ctx.run(&s, script, whileRunning: { pid, _ in fromHost = lines(try? FileIO.read("/proc/\(pid)/cgroup")) }) else { return s }
+        var hostCounter: (directory: String?, current: String?, max: String?)
+        guard let r = ctx.run(&s, script, configure: { $0.limits.pidsLimit = pidsLimit }, whileRunning: { pid, _ in
+            fromHost = lines(try? FileIO.read("/proc/\(pid)/cgroup"))
+            let dir = pidsDirectory(fromHost)
+            hostCounter = (dir, dir.flatMap { readValue($0 + "/pids.current") }, dir.flatMap { readValue($0 + "/pids.max") })
+        }) else { return s }
         let inside = r.blocks["cgroup"] ?? []
         s.identityRows(r)
         s.row("cgroup", l.t("the shell's cgroups", "shell 所在的 cgroup"), host: fromHost, container: inside)
         s.notes.append(l.t("Both columns are the same process's cgroups, read at the same moment: on the left through the host's cgroup namespace (/proc/\(r.pid)/cgroup), on the right through its own (/proc/self/cgroup).",
                            "两栏是同一个进程在同一时刻的 cgroup：左边经由主机的 cgroup 命名空间读（/proc/\(r.pid)/cgroup），右边经由它自己的读（/proc/self/cgroup）。"))
+        limitRows(&s, r.blocks, hostDirectory: hostCounter.directory, hostCurrent: hostCounter.current, hostMax: hostCounter.max)
 
         let evidence: DemoSection.Evidence
         let insidePaths = paths(inside), hostPaths = paths(fromHost ?? [])
