@@ -48,7 +48,7 @@ extension DemoCgroup {
         let refusal = lines.first { $0.contains("fork") }
         s.row("pids_max", "pids.max", host: hostMax.map { v in DemoValue(lines: [v], json: Int64(v).map { .integer($0) } ?? .string(v)) },
               container: b.first("pids_max").map { v in DemoValue(lines: [v], json: Int64(v).map { .integer($0) } ?? .string(v)) })
-        s.row("pids_current", l.t("pids.current, sleepers running", "pids.current（sleep 都在跑时）"),
+        s.row("pids_current", l.t("pids.current while they run", "pids.current（sleep 运行中）"),
               host: hostCurrent.map { v in DemoValue(lines: [v], json: Int64(v).map { .integer($0) } ?? .string(v)) }, container: nil)
         s.row("forks", l.t("start \(attempts) sleepers", "启动 \(attempts) 个 sleep"), host: nil,
               container: started.map { n in

@@ -130,9 +130,9 @@ enum DemoNet {
         s.row("port80", l.t("a server on 127.0.0.1:80", "在 127.0.0.1:80 上的服务"),
               host: .text(hostBind.map { l.t("bind by the demo: ", "demo 绑定：") + $0 } ?? l.t("bind by the demo: ok", "demo 绑定：成功")),
               container: .text(listening ? l.t("busybox httpd listening", "busybox httpd 在监听") : (r.blocks["httpd"] ?? []).joined(separator: " ")))
-        let loNote = c.loUp == true ? (s.shared ? l.t("the host's, UP as the host left it", "是主机的，主机怎么设就怎么样（UP）") : l.t("UP: silo brought it up", "UP：silo 拉起来的")) : "DOWN"
+        let loNote = c.loUp == true ? (s.shared ? l.t("the host's, UP as the host left it", "是主机的，主机设成什么样就是什么样（UP）") : l.t("UP: silo brought it up", "是 UP 的，silo 拉起来的")) : l.t("DOWN", "是 DOWN 的")
         s.notes.append(l.t("A network namespace nobody has set up: silo's child just made one with unshare(CLONE_NEWNET) and found \(bare?.joined(separator: ", ") ?? "(could not look)"). In the container lo is \(loNote).",
-                           "没人配置过的网络命名空间：silo 的子进程刚用 unshare(CLONE_NEWNET) 建了一个，里面是 \(bare?.joined(separator: ", ") ?? "（看不了）")。容器里的 lo：\(loNote)。"))
+                           "没人配置过的网络命名空间：silo 的子进程刚用 unshare(CLONE_NEWNET) 建了一个，里面是 \(bare?.joined(separator: "、") ?? "（看不了）")。容器里的 lo \(loNote)。"))
         if listening && hostBind == nil {
             s.notes.append(l.t("Two servers on 127.0.0.1:80 at once: busybox httpd in the container, and the demo's socket on the host. Ports belong to a network namespace.",
                                "同一时刻两个服务都在 127.0.0.1:80 上：容器里的 busybox httpd，和主机上 demo 的套接字。端口号属于网络命名空间。"))
@@ -144,7 +144,7 @@ enum DemoNet {
         if c.linkNames.isEmpty {
             evidence = .failed(l.t("the container listed no interface at all", "容器一个网卡也没列出来"))
         } else if !seen.isEmpty {
-            evidence = .shared(l.t("the container sees the host's interfaces (\(seen.sorted().joined(separator: ", ")))", "容器看得到主机的网卡（\(seen.sorted().joined(separator: ", "))）"))
+            evidence = .shared(l.t("the container sees the host's interfaces (\(seen.sorted().joined(separator: ", ")))", "容器看得到主机的网卡（\(seen.sorted().joined(separator: "、"))）"))
             s.why = l.t("Interfaces, routes and ports belong to one network namespace; sharing it, the container uses the host's stack as any host process does (but binds no port below 1024: that needs CAP_NET_BIND_SERVICE in the initial user namespace).",
                         "网卡、路由和端口都属于某一个网络命名空间；共用主机的，容器就和主机上的进程一样用主机的协议栈（只是绑不了 1024 以下的端口：那需要初始用户命名空间里的 CAP_NET_BIND_SERVICE）。")
         } else if c.loUp != true {
@@ -152,7 +152,7 @@ enum DemoNet {
         } else if hostOnly.isEmpty {
             evidence = .inconclusive(l.t("the host has lo only, so the interface lists cannot differ", "主机只有 lo，两边的网卡列表没法不同"))
         } else {
-            evidence = .isolated(l.t("the container has lo only (UP); the host's \(hostOnly.sorted().joined(separator: ", ")) are not there", "容器只有 lo（UP），主机的 \(hostOnly.sorted().joined(separator: ", ")) 都不在里面"))
+            evidence = .isolated(l.t("the container has lo only (UP); the host's \(hostOnly.sorted().joined(separator: ", ")) are not there", "容器只有 lo（UP），主机的 \(hostOnly.sorted().joined(separator: "、")) 都不在里面"))
             s.why = l.t("Every interface, route and socket belongs to exactly one network namespace; a new one starts with lo only.",
                         "每个网卡、每条路由、每个套接字都只属于一个网络命名空间；新建的只有 lo。")
         }
