@@ -227,6 +227,17 @@ import Testing
         #expect(en.stdout.contains("=> ISOLATED: the container renamed itself renamed-inside"))
     }
 
+    /// A small or negative offset: the verdict still tells a shifted clock from the host's, and
+    /// a negative one reads "behind".
+    @Test(.enabled(if: Host.canRunContainers && Host.hasTimeNamespaces, "needs root, the test rootfs and a kernel with time namespaces"))
+    func smallAndNegativeTimeOffsets() throws {
+        let behind = try demo(["time", "--time-offset", "-1"])
+        #expect(behind.verdicts["time"] == "ISOLATED", "\(behind.reasons)")
+        #expect(behind.reasons["time"]?.contains("1 s behind") == true, "\(behind.reasons)")
+        let shared = try demo(["time", "--time-offset", "1", "--share", "time"])
+        #expect(shared.verdicts["time"] == "NOT ISOLATED", "\(shared.reasons)")
+    }
+
     /// `--step` without a terminal on stdin says so and does not wait; it still shows each
     /// section's script and silo's namespace system calls.
     @Test(.enabled(if: Host.canRunContainers))

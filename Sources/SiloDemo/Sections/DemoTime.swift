@@ -72,7 +72,8 @@ enum DemoTime {
         }
 
         let evidence: DemoSection.Evidence
-        let tolerance: Int64 = 5_000_000_000
+        // Half the offset at most, so that a small --time-offset still tells shifted from shared.
+        let tolerance: Int64 = min(5_000_000_000, abs(want) * 500_000_000)
         let direction = want >= 0 ? l.t("\(want) s ahead", "快 \(want) 秒") : l.t("\(-want) s behind", "慢 \(-want) 秒")
         if let inside {
             let dm = inside.monotonic - host.monotonic, db = inside.boottime - host.boottime
