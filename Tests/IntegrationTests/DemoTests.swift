@@ -80,6 +80,12 @@ import Testing
         let nested = try #require(d.row("pid", "nested_nspid")?["host"] as? [Int])
         #expect(nested.count == 3 && nested.last == 1)
         #expect(d.row("pid", "nested_nspid")?["container"] as? [Int] == Array(nested.dropFirst()))
+        // The setns joiner: two numbers, the inner one is what PID 1's ps listed with PPID 0,
+        // and the kernel killed it when PID 1 exited.
+        let joiner = try #require(d.row("pid", "setns_joiner")?["host"] as? [Int])
+        #expect(joiner.count == 2)
+        #expect(d.row("pid", "setns_joiner")?["container"] as? Int == joiner.last)
+        #expect(d.row("pid", "setns_joiner_after")?["host"] as? Bool == true)
         #expect((d.row("pid", "process_count")?["host"] as? Int ?? 0) > 1)
         let processes = try #require(d.row("pid", "processes")?["host"] as? [[String: Any]])
         #expect(processes.contains { $0["pid"] as? Int == shell })

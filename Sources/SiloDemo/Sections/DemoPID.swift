@@ -20,9 +20,7 @@ enum DemoPID {
         (line ?? "").split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int64($0) }
     }
 
-    static func run(_ ctx: DemoContext) -> DemoSection {
-        let l = ctx.lang
-        var s = DemoSection(about(l), shared: ctx.shared.contains(.pid), lang: l)
+    static func script(own: Bool) -> DemoScript {
         var script = DemoScript()
         script.block("ns", "readlink /proc/self/ns/pid")
         script.block("self", "echo $$")
@@ -32,20 +30,36 @@ enum DemoPID {
         // SIGKILL included: the shell is PID 1 here (no --init) and survives its own kill.
         // Both only in a PID namespace of its own: with --share pid, PID 1 and the sleeps
         // would be the host's.
-        let own = !s.shared
         if own { script.block("kill1", "kill -KILL 1 && echo survived") }
         // A nested PID namespace (container root may make one: it holds CAP_SYS_ADMIN in the
         // user namespace that owns the container's): its sleep has a number on every level.
         if own { script.block("nested", "unshare -p -f sleep 600 & usleep 300000; for p in $(pidof sleep); do grep NSpid /proc/$p/status; done") }
         script.waitForHost()
+        // Meanwhile the demo has joined the namespace with setns and forked a sleep there.
+        if own { script.block("ps_after", "ps -o pid,ppid,comm") }
         if own { script.block("end_nested", "kill -KILL $(pidof sleep) 2>/dev/null; true") }
+        return script
+    }
+
+    static func run(_ ctx: DemoContext) -> DemoSection {
+        let l = ctx.lang
+        var s = DemoSection(about(l), shared: ctx.shared.contains(.pid), lang: l)
+        let own = !s.shared
+        let script = self.script(own: own)
 
         var nspid: [String] = []
         var launcher: pid_t = 0
         var hostList: [(pid_t, String)] = []
         var kernelThreads: Set<pid_t> = []
         var nestedFromHost: [String] = []
+        var joiner: DemoJoiner?
+        var joinerNSpid: [String] = []
+        defer { joiner?.end() }
         guard let r = ctx.run(&s, script, whileRunning: { pid, _ in
+            if own {
+                joiner = DemoJoiner.start(into: pid)
+                joinerNSpid = joiner.map { ProcFS.nsPIDs("\($0.inner)") } ?? []
+            }
             nspid = ProcFS.nsPIDs("\(pid)")
             launcher = ProcFS.status("\(pid)")?["PPid"].flatMap { pid_t($0) } ?? 0
             hostList = ProcFS.pids().map { ($0, ProcFS.comm($0) ?? "?") }
@@ -73,6 +87,7 @@ enum DemoPID {
                   host: nestedFromHost.isEmpty ? nil : .numbers(nestedFromHost.compactMap { Int64($0) }, shown: [nestedFromHost.joined(separator: " ")]),
                   container: nestedInside.isEmpty ? .text((b["nested"] ?? []).joined(separator: " ")) : .numbers(nestedInside, shown: [nestedInside.map(String.init).joined(separator: " ")]))
         }
+        if own { joinerRow(&s, joiner, nspid: joinerNSpid, b, kept: ctx.keep) }
         s.row("process_count", l.t("number of processes", "进程数"), host: .number(hostList.count), container: .number(ps.count))
         s.row("processes", l.t("processes (PID COMMAND)", "进程（PID 命令）"), host: listing(hostList, kernelThreads: kernelThreads, launcher: launcher, container: r.pid, l),
               container: .list(ps, limit: 10))
@@ -112,5 +127,34 @@ enum DemoPID {
             .fields([("pid", .integer(p.0)), ("command", .string(p.1)), ("kernel_thread", .bool(kernelThreads.contains(p.0)))])
         })
         return DemoValue(lines: lines, json: json)
+    }
+
+    /// The setns joiner: its numbers seen from the host, and its line in PID 1's `ps` (the one
+    /// with PPID 0 besides PID 1 itself).
+    static func joinerRow(_ s: inout DemoSection, _ joiner: DemoJoiner?, nspid: [String], _ b: DemoBlocks, kept: Bool) {
+        let l = s.lang
+        let line = (b["ps_after"] ?? []).dropFirst().map { $0.split(separator: " ").map(String.init) }
+            .first { $0.count >= 3 && $0[1] == "0" && $0[0] != "1" }
+        s.row("setns_joiner", l.t("joined with setns, then fork", "用 setns 加入后 fork 的进程"),
+              host: joiner.map { j in
+                  DemoValue(lines: [l.t("PID \(j.inner) (NSpid \(nspid.joined(separator: " ")))", "PID \(j.inner)（NSpid \(nspid.joined(separator: " "))）")],
+                            json: .array(nspid.compactMap { Int64($0) }.map { .integer($0) }))
+              },
+              container: line.map { f in
+                  DemoValue(lines: ["PID \(f[0]) PPID 0 \(f[2])"], json: Int64(f[0]).map { .integer($0) } ?? .null)
+              } ?? .text(l.t("not in ps", "ps 里没有")))
+        // The container's PID 1 has exited by now (unless kept): the kernel killed every
+        // process left in its namespace, the joiner too, though its parent is outside.
+        if let j = joiner, !kept {
+            let state = ProcFS.status("\(j.inner)")?["State"] ?? "gone"
+            let dead = state.hasPrefix("Z") || state == "gone"
+            s.row("setns_joiner_after", l.t("it, once PID 1 has exited", "PID 1 退出之后它"),
+                  host: DemoValue(lines: [dead ? l.t("killed by the kernel", "被内核杀掉了") : l.t("still running: ", "还在运行：") + state], json: .bool(dead)),
+                  container: nil)
+        }
+        if line != nil {
+            s.notes.append(l.t("Three ways in: clone made the container's namespaces with its first process, `unshare -p -f` made the nested one, and the demo joined this one with setns(2) and forked, as nsenter does. PID 1's ps lists that fork like any member, with PPID 0: its parent is outside the namespace.",
+                               "进入命名空间有三条路：clone 在创建容器第一个进程的同时建出命名空间，`unshare -p -f` 建了嵌套的那个，demo 则像 nsenter 一样用 setns(2) 加入这个命名空间再 fork。PID 1 的 ps 把这个 fork 出来的进程当普通成员列出来，PPID 是 0：它的父进程在命名空间外面。"))
+        }
     }
 }
