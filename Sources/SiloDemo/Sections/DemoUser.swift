@@ -104,8 +104,8 @@ enum DemoUser {
         case let (i?, h?) where i == h:
             evidence = .shared(l.t("uid \(i) inside is uid \(h) on the host: no translation", "里面的 uid \(i) 就是主机上的 uid \(h)：没有换算")
                 + (h == "0" ? l.t(", root inside is the host's root", "，里面的 root 就是主机的 root") : ""))
-            s.why = l.t("Without a user namespace of its own the container's IDs are the host's, and so are its capabilities' reach: only the bounding set and the seccomp filter hold root back.",
-                        "没有自己的用户命名空间，容器的 ID 就是主机的 ID，能力的作用范围也是主机的：能拦住 root 的只剩能力边界集和 seccomp 过滤。")
+            s.why = l.t("Without a user namespace of its own the container's IDs are the host's, and so are its capabilities' reach: only the bounding set and the seccomp filter hold root back, and the demo's containers keep every capability and run without a filter.",
+                        "没有自己的用户命名空间，容器的 ID 就是主机的 ID，能力的作用范围也是主机的：能拦住 root 的只剩能力边界集和 seccomp 过滤，而 demo 的容器能力全开，也没有过滤。")
         case let (i, h):
             evidence = .failed(l.t("unexpected ids: uid \(i ?? "?") inside, \(h ?? "?") on the host", "ID 出乎意料：里面 uid \(i ?? "?")，主机上 \(h ?? "?")"))
         }
