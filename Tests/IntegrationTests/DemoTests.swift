@@ -233,6 +233,19 @@ import Testing
         #expect(en.stdout.contains("=> ISOLATED: the container renamed itself renamed-inside"))
     }
 
+    /// `--step` on a terminal (script(1) gives it one): after the first section it prompts and
+    /// waits; the Enter fed through the terminal lets the second one run.
+    @Test(.enabled(if: Host.canRunContainers && FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs root, the test rootfs and script(1)"))
+    func stepPausesOnATerminal() throws {
+        let cmd = "\(Silo.binary) demo --rootfs \(Silo.rootfs) uts ipc --step"
+        let r = try Silo.exec("/usr/bin/script", ["-qfec", cmd, "/dev/null"], stdin: "\n", env: ["NO_COLOR": "1"], timeout: 60)
+        #expect(r.status == 0, "\(r)")
+        let prompt = try #require(r.stdout.range(of: "-- Enter: next, IPC namespace"), "\(r)")
+        #expect(r.stdout[..<prompt.lowerBound].contains("(uts)"))
+        #expect(r.stdout[prompt.upperBound...].contains("(ipc)"))
+        #expect(!r.stdout.contains("not a terminal"))
+    }
+
     /// A small or negative offset: the verdict still tells a shifted clock from the host's, and
     /// a negative one reads "behind".
     @Test(.enabled(if: Host.canRunContainers && Host.hasTimeNamespaces, "needs root, the test rootfs and a kernel with time namespaces"))
