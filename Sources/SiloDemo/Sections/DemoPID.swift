@@ -11,8 +11,8 @@ enum DemoPID {
     static func about(_ l: DemoLanguage) -> DemoSection.About {
         DemoSection.About(
             kind: .pid, title: l.t("PID namespace: process numbers", "PID 命名空间：进程号"), cloneFlag: "CLONE_NEWPID", since: "2.6.24 (2008)",
-            text: l.t("The PID namespace gives processes a numbering of their own: the first process inside is PID 1 and sees every process of its namespace (its descendants, and any process that joined later with setns(2)), while the host sees the same processes under ordinary PIDs. A process has one PID in each namespace from its own up to the host's, which /proc/PID/status lists as NSpid. PID namespaces nest, and PID 1 takes only the signals it has a handler for; when it ends, the kernel kills everything left in its namespace.",
-                      "PID 命名空间给进程一套自己的编号：里面的第一个进程是 PID 1，能看到本命名空间的所有进程（它的后代，以及之后用 setns(2) 加入的进程）；主机则用普通的 PID 看到同样这些进程。一个进程在从它自己的命名空间到主机的每一层都有一个 PID，/proc/PID/status 的 NSpid 一行全列出来。PID 命名空间可以嵌套；PID 1 只接收它装了处理函数的信号；它一退出，内核就杀掉这个命名空间里剩下的所有进程。"))
+            text: l.t("The PID namespace gives processes a numbering of their own: the first process inside is PID 1 and sees every process of its namespace (its descendants, and any process that joined later with setns(2)), while the host sees the same processes under ordinary PIDs. A process has one PID in each namespace from its own up to the host's, which /proc/PID/status lists as NSpid. PID namespaces nest; from inside its namespace PID 1 gets only the signals it has a handler for, and when it ends the kernel kills everything left in its namespace.",
+                      "PID 命名空间给进程一套自己的编号：里面的第一个进程是 PID 1，能看到本命名空间的所有进程（它的后代，以及之后用 setns(2) 加入的进程）；主机则用普通的 PID 看到同样这些进程。一个进程在从它自己的命名空间到主机的每一层都有一个 PID，/proc/PID/status 的 NSpid 一行全列出来。PID 命名空间可以嵌套；来自本命名空间的信号，PID 1 只接收装了处理函数的那些；它一退出，内核就杀掉这个命名空间里剩下的所有进程。"))
     }
 
     /// "NSpid:\t7\t1" -> [7, 1]
