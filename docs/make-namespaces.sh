@@ -186,8 +186,9 @@ render() {
 langs=${*:-en zh}
 for lang in $langs; do
     case $lang in
-    en) render "$here/namespaces.md.in" "$here/namespaces.md" ;;
-    zh) render "$here/zh/namespaces.md.in" "$here/zh/namespaces.md" ;;
+    # silo demo and silo ns speak the language of the locale (LC_ALL, LC_MESSAGES, LANG).
+    en) (unset LC_ALL LC_MESSAGES; LANG=C.UTF-8; export LANG; render "$here/namespaces.md.in" "$here/namespaces.md") ;;
+    zh) (unset LC_ALL LC_MESSAGES; LANG=zh_CN.UTF-8; export LANG; render "$here/zh/namespaces.md.in" "$here/zh/namespaces.md") ;;
     *) echo "make-namespaces.sh: unknown language $lang (en, zh)" >&2; exit 1 ;;
     esac
 done

@@ -32,7 +32,7 @@ public enum CLI {
       network  List and prune silo's bridges (silo run --network bridge)
       lab      Test networks: hosts, links, bridges and routers from a topology file
       demo     Show each namespace live: the host's view beside the container's
-      ns       List the namespaces of a process
+      ns       List every namespace (like lsns), or those of one process
 
     OCI runtime commands (runc's, for podman, containerd and CRI-O; docs/oci.md):
       state, list, ps, kill, delete, pause, resume, update, features, spec

@@ -14,6 +14,7 @@ import SiloSys
 /// one line and the script finishes.
 struct DemoContainer {
     static let ready = "@@ready"
+    static let kept = "@@kept"
 
     let launcher: pid_t
     private var stdinFD: Int32
@@ -24,7 +25,7 @@ struct DemoContainer {
     private(set) var pid: pid_t?
 
     /// Forks; the child runs `Launcher(config).run()` with the pipes as fds 0-2, and exits after it.
-    static func start(_ config: RunConfig, launch: (RunConfig) -> Never) throws(RuntimeError) -> DemoContainer {
+    static func start(_ config: RunConfig, keep: Bool = false, launch: (RunConfig) -> Never) throws(RuntimeError) -> DemoContainer {
         var fds: [Int32] = []
         func pipePair() throws(RuntimeError) -> (Int32, Int32) {
             do throws(SyscallError) {
@@ -48,7 +49,17 @@ struct DemoContainer {
                 dup2(outW, 1)
                 dup2(errW, 2)
                 for fd in fds { Glibc.close(fd) }
-                signal(SIGPIPE, SIG_DFL)
+                if keep {
+                    // A kept container outlives the demo: its launcher leaves the demo's
+                    // session (no hangup from the terminal), a write to the demo's closed
+                    // pipes fails with EPIPE instead of killing it before it cleans up, and it
+                    // holds nothing the demo inherited: whoever waits for the demo's end by its
+                    // descriptors (a pipe, Foundation's Process socket) must see it.
+                    setsid()
+                    for fd in ((try? FileIO.list("/proc/self/fd")) ?? []).compactMap({ Int32($0) }) where fd > 2 { Glibc.close(fd) }
+                } else {
+                    signal(SIGPIPE, SIG_DFL)
+                }
                 launch(config)
             }
             Glibc.close(inR)
@@ -72,6 +83,23 @@ struct DemoContainer {
         }
         if let child = ProcFS.children(of: launcher).first { pid = child }
         return pid != nil
+    }
+
+    /// Lets the script go on until it reports `@@kept` (its last line before it sleeps with
+    /// /dev/null as stdin and stdout), then lets go of the container and its launcher: they run
+    /// on, and the launcher cleans up when the container ends. False if the script ended first.
+    mutating func detach(seconds: Int32 = 20) -> Bool {
+        var line: UInt8 = 0x0A
+        _ = write(stdinFD, &line, 1)
+        let deadline = DemoClock.monotonicMillis() + Int64(seconds) * 1000
+        while !text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().contains(Substring(DemoContainer.kept)) {
+            if !pipes.stdoutOpen || !pump(until: deadline) { return false }
+        }
+        Glibc.close(stdinFD)
+        stdinFD = -1
+        reaped = true  // not ours to reap or kill any more
+        pipes.closeAll()
+        return true
     }
 
     /// Lets the script go on, reads to the end and reaps the launcher: silo's exit status.

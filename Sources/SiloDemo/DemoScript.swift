@@ -13,6 +13,10 @@ struct DemoScript {
         text += "echo @@\(name)\n\(command)\n"
     }
 
+    /// What a kept container runs last: it says so, then sleeps with its pipes to the demo
+    /// closed, so that the demo can exit and the container stays.
+    static let keepTail = "echo \(DemoContainer.kept)\nexec sleep 2147483647 </dev/null >/dev/null 2>&1\n"
+
     /// Everything after this runs once the host has measured its side.
     mutating func waitForHost() {
         text += "echo \(DemoContainer.ready)\nread -r _ || true\n"

@@ -7,9 +7,13 @@ import SiloSys
 /// IPC: a System V shared-memory segment and a POSIX message queue made on the host, looked for
 /// inside; a message queue made inside, looked for on the host.
 enum DemoIPC {
-    static let about = DemoSection.About(
-        kind: .ipc, title: "IPC namespace: shared memory and message queues", cloneFlag: "CLONE_NEWIPC", since: "2.6.19 (2006); POSIX message queues since 2.6.30",
-        text: "The IPC namespace isolates System V IPC objects (shared memory segments, semaphore sets and message queues, found by numeric key) and POSIX message queues (found by name). Two processes can share memory this way only when they are in the same IPC namespace.")
+    static func about(_ l: DemoLanguage) -> DemoSection.About {
+        DemoSection.About(
+            kind: .ipc, title: l.t("IPC namespace: shared memory and message queues", "IPC 命名空间：共享内存和消息队列"), cloneFlag: "CLONE_NEWIPC",
+            since: l.t("2.6.19 (2006); POSIX message queues since 2.6.30", "2.6.19 (2006)；POSIX 消息队列自 2.6.30 起"),
+            text: l.t("The IPC namespace isolates System V IPC objects (shared memory segments, semaphore sets and message queues, found by numeric key) and POSIX message queues (found by name). Two processes can share memory this way only when they are in the same IPC namespace.",
+                      "IPC 命名空间隔离 System V IPC 对象（共享内存段、信号量集、消息队列，按数字键查找）和 POSIX 消息队列（按名字查找）。两个进程只有在同一个 IPC 命名空间里，才能用这些办法共享内存。"))
+    }
 
     /// The host's message queues through an mqueue instance of the demo's own IPC namespace,
     /// mounted nowhere (the host need not have /dev/mqueue): create, look and unlink by name.
@@ -37,12 +41,13 @@ enum DemoIPC {
     }
 
     static func run(_ ctx: DemoContext) -> DemoSection {
-        var s = DemoSection(about, shared: ctx.shared.contains(.ipc))
+        let l = ctx.lang
+        var s = DemoSection(about(l), shared: ctx.shared.contains(.ipc), lang: l)
         let hostQueue = ctx.tag + "-host"
         let insideQueue = ctx.tag + "-inside"
         let queues: HostQueues
         do { queues = try HostQueues() } catch {
-            s.fail("cannot open the host's message queues: \(error)")
+            s.fail(l.t("cannot open the host's message queues: ", "打不开主机的消息队列：") + "\(error)")
             return s
         }
         defer {
@@ -54,21 +59,16 @@ enum DemoIPC {
         switch hostSegment() {
         case .success(let made): shm = made
         case .failure(let error):
-            s.fail("cannot make a shared memory segment on the host: \(error)")
+            s.fail(l.t("cannot make a shared memory segment on the host: ", "没法在主机上建共享内存段：") + "\(error)")
             return s
         }
         defer { SysVSharedMemory.remove(id: shm.id) }
         do { try queues.create(hostQueue) } catch {
-            s.fail("cannot make a message queue on the host: \(error)")
+            s.fail(l.t("cannot make a message queue on the host: ", "没法在主机上建消息队列：") + "\(error)")
             return s
         }
 
-        var script = DemoScript()
-        script.block("ns", "readlink /proc/self/ns/ipc")
-        script.block("shm", "cat /proc/sysvipc/shm")
-        script.block("mqueue", "ls /dev/mqueue")
-        script.block("mkqueue", "touch /dev/mqueue/\(insideQueue) && echo ok")
-        script.waitForHost()
+        let script = self.script(insideQueue: insideQueue)
 
         var insideOnHost = false
         var hostKeys: [Int64] = []
@@ -85,28 +85,49 @@ enum DemoIPC {
         let key = Int64(shm.key)
         func hex(_ k: Int64) -> String { "0x" + String(UInt32(truncatingIfNeeded: k), radix: 16) }
 
+        let present = l.t("present", "有"), absent = l.t("absent", "没有"), none = l.t("(none)", "（无）")
+        let refusal = (b["mkqueue"] ?? []).joined(separator: " ")
         s.identityRows(r)
-        s.row("shm_keys", "SysV shm keys", host: hostKeys.isEmpty ? ["(none)"] : hostKeys.map(hex), container: keysInside.isEmpty ? ["(none)"] : keysInside.map(hex))
-        s.row("host_shm", "shm \(hex(key)) made on host", host: "present (shmid \(shm.id))", container: keysInside.contains(key) ? "present" : "absent")
-        s.row("mqueues", "POSIX message queues", host: hostQueues.isEmpty ? ["(none)"] : hostQueues.map { "/" + $0 }, container: queuesInside.isEmpty ? ["(none)"] : queuesInside.map { "/" + $0 })
-        s.row("host_mqueue", "mqueue made on host", host: "/\(hostQueue): present", container: queuesInside.contains(hostQueue) ? "present" : "absent")
-        s.row("inside_mqueue", "mqueue made inside", host: "/\(insideQueue): " + (insideOnHost ? "present" : "absent"),
-              container: made ? "present (made with touch)" : "not made: " + (b["mkqueue"] ?? []).joined(separator: " "))
+        s.row("shm_keys", l.t("SysV shm keys", "SysV 共享内存键"),
+              host: DemoValue.numbers(hostKeys, shown: hostKeys.isEmpty ? [none] : hostKeys.map(hex)),
+              container: DemoValue.numbers(keysInside, shown: keysInside.isEmpty ? [none] : keysInside.map(hex)))
+        s.row("host_shm", l.t("shm \(hex(key)) made on host", "主机上建的共享内存 \(hex(key))"), host: l.t("present (shmid \(shm.id))", "有（shmid \(shm.id)）"), container: keysInside.contains(key) ? present : absent)
+        s.row("mqueues", l.t("POSIX message queues", "POSIX 消息队列"),
+              host: DemoValue(lines: hostQueues.isEmpty ? [none] : hostQueues.map { "/" + $0 }, json: .strings(hostQueues.map { "/" + $0 })),
+              container: DemoValue(lines: queuesInside.isEmpty ? [none] : queuesInside.map { "/" + $0 }, json: .strings(queuesInside.map { "/" + $0 })))
+        s.row("host_mqueue", l.t("mqueue made on host", "主机上建的消息队列"), host: "/\(hostQueue): " + present, container: queuesInside.contains(hostQueue) ? present : absent)
+        s.row("inside_mqueue", l.t("mqueue made inside", "里面建的消息队列"), host: "/\(insideQueue): " + (insideOnHost ? present : absent),
+              container: made ? l.t("present (made with touch)", "有（用 touch 建的）") : l.t("not made: ", "没建成：") + refusal)
 
         let evidence: DemoSection.Evidence
         var what: [String] = []
-        if keysInside.contains(key) { what.append("the host's segment \(hex(key))") }
-        if queuesInside.contains(hostQueue) { what.append("the host's queue /\(hostQueue)") }
-        if insideOnHost { what.append("the container's queue reached the host") }
+        if keysInside.contains(key) { what.append(l.t("the host's segment \(hex(key))", "主机的共享内存段 \(hex(key))")) }
+        if queuesInside.contains(hostQueue) { what.append(l.t("the host's queue /\(hostQueue)", "主机的队列 /\(hostQueue)")) }
+        if insideOnHost { what.append(l.t("the container's queue reached the host", "容器建的队列出现在主机上")) }
         if !what.isEmpty {
-            evidence = .shared("the container sees " + what.joined(separator: " and "))
+            evidence = .shared(l.t("the container sees ", "容器看得到") + what.joined(separator: l.t(" and ", "，以及")))
+            s.why = l.t("In one IPC namespace a System V key or a queue name finds the same object for every process.",
+                        "在同一个 IPC 命名空间里，同一个 System V 键、同一个队列名，对所有进程指向同一个对象。")
         } else if made {
-            evidence = .isolated("neither the host's segment \(hex(key)) nor its queue is visible inside, and the queue made inside is absent on the host")
+            evidence = .isolated(l.t("neither the host's segment \(hex(key)) nor its queue is visible inside, and the queue made inside is absent on the host",
+                                     "里面既看不到主机的共享内存段 \(hex(key))，也看不到它的队列；里面建的队列在主机上也没有"))
+            s.why = l.t("System V keys and POSIX queue names are looked up in the caller's IPC namespace only; the container's mqueue file system is an instance of its own namespace.",
+                        "System V 键和 POSIX 队列名只在调用者所在的 IPC 命名空间里查找；容器里的 mqueue 文件系统是它自己命名空间的实例。")
         } else {
-            evidence = .failed("the container could not make a message queue: \((b["mkqueue"] ?? []).joined(separator: " "))")
+            evidence = .failed(l.t("the container could not make a message queue: ", "容器建不了消息队列：") + refusal)
         }
         s.decide(hostNamespace: ProcFS.namespace("ipc"), containerNamespace: b.first("ns"), evidence)
         return s
+    }
+
+    static func script(insideQueue: String) -> DemoScript {
+        var script = DemoScript()
+        script.block("ns", "readlink /proc/self/ns/ipc")
+        script.block("shm", "cat /proc/sysvipc/shm")
+        script.block("mqueue", "ls /dev/mqueue")
+        script.block("mkqueue", "touch /dev/mqueue/\(insideQueue) && echo ok")
+        script.waitForHost()
+        return script
     }
 
     /// A shared memory segment under a key of our own: 0x5110 then the low bits of the PID,
