@@ -73,6 +73,32 @@ import Testing
         #expect(fs.relativeWrites.last == "/proc/4242/oom_score_adj=300")
     }
 
+    /// v2: the cgroup's directory is open for clone3(CLONE_INTO_CGROUP); a child born there is
+    /// not moved again (no cgroup.procs write), only its OOM score set. Not on v1/hybrid, where
+    /// the child moves itself through `tasks`.
+    @Test func v2OpensTheCgroupForCloneIntoCgroupAndSkipsTheMove() throws {
+        let (fs, layout) = try CgroupTreeTests().v2()
+        var limits = CgroupLimits()
+        try limits.set("oom-score-adj", "300", fs: fs)
+        var (c, _) = try RunCgroup.make(limits: limits, layout: layout, fs: fs, lockDirectory: fs.base + "/locks")
+        c.proc = fs.base + "/proc"
+        fs.put(fs.base + "/proc/4242/oom_score_adj", "0\n")
+        let cg = try #require(c.cgroup)
+        let fd = c.cloneIntoFD
+        #expect(fd >= 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)") == cg.places[0].directory)
+        try c.enter(pid: 4242, joined: true)
+        #expect(!fs.relativeWrites.contains { $0.hasSuffix("cgroup.procs=4242") })
+        #expect(fs.relativeWrites.last == "/proc/4242/oom_score_adj=300")
+        c.release()
+        #expect(c.cloneIntoFD == -1 && fcntl(fd, F_GETFD) == -1)
+
+        let (hfs, hybrid, locks) = try hybrid()
+        var (h, _) = try RunCgroup.make(limits: CgroupLimits(), layout: hybrid, fs: hfs, lockDirectory: locks)
+        defer { h.release() }
+        #expect(h.cgroup != nil && h.cloneIntoFD == -1)
+    }
+
     @Test func theEndReportsTheKernelsCountsThenRemovesTheCgroup() throws {
         let (fs, layout, locks) = try hybrid()
         var limits = CgroupLimits()
