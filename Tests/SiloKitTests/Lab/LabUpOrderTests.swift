@@ -133,6 +133,26 @@ final class RecordingLabKernel: LabKernel {
         #expect(!store.exists("labC"))
     }
 
+    /// Two `up`s (or an `up` and a `down`) of one name never overlap: while one holds the lab's
+    /// lock the other fails at once, having made nothing; the lock goes with its holder.
+    @Test func aSecondUpOfTheSameNameWhileOneRunsIsRefused() throws {
+        let (store, dir) = store()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let t = try LabTopology.parse(Self.topology, file: "t.json")
+        let held = try store.lock("labL")
+        let k = RecordingLabKernel()
+        #expect(throws: RuntimeError.self) { try Lab.up(t, name: "labL", store: store, kernel: k) }
+        do { _ = try Lab.up(t, name: "labL", store: store, kernel: k) } catch {
+            #expect(error.message == "lab labL: another silo is bringing it up or down (\(dir)/labL.lock is locked)")
+        }
+        #expect(k.calls.isEmpty && !store.exists("labL"))
+        #expect(throws: RuntimeError.self) { try Lab.down(name: "labL", store: store, kernel: k) }
+        close(held)
+        _ = try Lab.up(t, name: "labL", store: store, kernel: k)
+        #expect(store.exists("labL") && k.calls.first == "netns add labL-client")
+        #expect(try Lab.down(name: "labL", store: store, kernel: k))
+    }
+
     @Test func stateRoundTrips() throws {
         var s = LabState(name: "x", file: "/a b.json", source: "{\"hosts\": []}\n")
         s.namespaces = ["x-a"]

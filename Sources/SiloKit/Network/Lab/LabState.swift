@@ -103,6 +103,27 @@ public struct LabStateStore: Sendable {
         }
     }
 
+    /// An exclusive flock on DIRECTORY/NAME.lock for the length of an `up` or a `down`: without
+    /// it two `up`s of one name could both find no state file and both build (the check and
+    /// the first save are two steps). The kernel drops the lock with its holder, however it
+    /// dies, so a killed `up` never blocks the `down` after it. Not waited for: a second `up`
+    /// fails at once, naming the lock. The empty file stays (unlinking a lock file lets a
+    /// waiter and a newcomer hold two different inodes).
+    public func lock(_ name: String) throws(RuntimeError) -> Int32 {
+        let p = "\(directory)/\(name).lock"
+        do throws(SyscallError) {
+            try LinuxSyscalls().mkdir("/run/silo", mode: 0o711)
+            try LinuxSyscalls().mkdir(directory, mode: 0o700)
+            let dir = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if dir < 0 { throw SyscallError.last("open", directory) }
+            defer { close(dir) }
+            if let fd = try FileLock.tryLock(name + ".lock", in: dir, object: p) { return fd }
+        } catch {
+            throw RuntimeError(.runtime, "lab \(name): lock \(p): \(error)", cause: error)
+        }
+        throw RuntimeError(.runtime, "lab \(name): another silo is bringing it up or down (\(p) is locked)")
+    }
+
     public func remove(_ name: String) {
         _ = unlink(path(name))
         _ = unlink(path(name) + ".tmp")
