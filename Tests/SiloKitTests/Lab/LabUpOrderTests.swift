@@ -33,6 +33,7 @@ final class RecordingLabKernel: LabKernel {
     }
     func enableForwarding(in ns: String) throws(RuntimeError) { try step("forwarding \(ns)") }
     func setNetem(_ device: LabDevice, _ settings: NetemSettings?) throws(RuntimeError) { try step("netem \(device)") }
+    func setRate(_ device: LabDevice, _ settings: TbfSettings) throws(RuntimeError) { try step("tbf \(device) \(settings.bytesPerSecond)") }
     func startContainer(_ c: LabTopology.Container, in ns: String) throws(RuntimeError) -> (pid: Int32, startTime: UInt64) {
         try step("container \(ns) \(c.command.joined(separator: " "))")
         nextPID += 1
