@@ -15,7 +15,8 @@ public enum LabCommand {
       exec LAB HOST [--] CMD... Run CMD inside HOST's network namespace
       ps LAB                    Hosts and bridges with their namespaces and processes
       down LAB                  Remove everything LAB made (also after a failed or killed `up`)
-      graph LAB                 The topology as Graphviz DOT text
+      graph LAB [--format dot|svg]
+                                The topology as Graphviz DOT text, or an SVG picture (no Graphviz needed)
       fault LAB A B cut|heal    Take the links between A and B down, or bring them back
                                 (A and B may be groups: client,router)
       fault LAB A B delay 50ms [jitter 5ms] [loss 10%] [duplicate 1%] [reorder 25%]
@@ -48,8 +49,15 @@ public enum LabCommand {
             if !(try Lab.down(name: try one(rest, sub))) { Output.error("silo: lab \(rest[0]): not up (nothing to remove)") }
             return 0
         case "graph":
-            let lab = try Lab.open(name: try one(rest, sub))
-            Output.write(1, LabGraph.dot(lab.topology, name: lab.name))
+            var format = "dot", names: [String] = [], i = 0
+            while i < rest.count {
+                if rest[i] == "--format", i + 1 < rest.count { format = rest[i + 1]; i += 2; continue }
+                if rest[i].hasPrefix("--format=") { format = String(rest[i].dropFirst(9)) } else { names.append(rest[i]) }
+                i += 1
+            }
+            guard format == "dot" || format == "svg" else { throw RuntimeError(.usage, "lab graph: --format \(format): dot or svg") }
+            let lab = try Lab.open(name: try one(names, sub))
+            Output.write(1, format == "svg" ? LabGraph.svg(lab.topology, name: lab.name) : LabGraph.dot(lab.topology, name: lab.name))
             return 0
         case "fault": return try fault(rest)
         case "partition": return try partition(rest)
