@@ -45,6 +45,7 @@ struct CloneIntoCgroupTests {
         SILO_TRACE=1 \(Silo.binary) run --rootfs \(Silo.rootfs) -- sh -c 'cat /proc/self/cgroup; sleep 1' 2>/tmp/silo-it-clone3-$$ &
         sleep 0.5
         for d in /sys/fs/cgroup/silo-*; do [ -d "$d" ] && echo "host: ${d##*/} $(wc -l < $d/cgroup.procs)"; done
+        echo "stats: $(\(Silo.binary) stats --no-stream --json --interval 100)"
         wait $!
         echo "status $?"
         grep -E ' (clone|clone3 into cgroup)$' /tmp/silo-it-clone3-$$ | cut -d' ' -f4-
@@ -60,6 +61,12 @@ struct CloneIntoCgroupTests {
         let warning = out.split(separator: "\n").first { $0.contains("the default pids limit is skipped") }
         let name = try #require(warning.flatMap { $0.split(separator: " ").first { $0.hasPrefix("silo-") } }.map { String($0.dropLast()) }, "\(r)")
         #expect(out.contains("host: \(name) 1\n"), "\(r)")
+        // `silo stats` on v2: the run found through its lock, its CPU time from cpu.stat (this
+        // hierarchy has neither memory nor pids: those figures are left out, not zero).
+        let stats = try #require(out.split(separator: "\n").first { $0.hasPrefix("stats: ") }).dropFirst(7)
+        let rows = (try? JSONSerialization.jsonObject(with: Data(stats.utf8))) as? [[String: Any]] ?? []
+        let row = try #require(rows.first { $0["id"] as? String == String(name.dropFirst(5)) }, "\(stats)")
+        #expect(row["cgroup"] as? Bool == true && row["cpuNanoseconds"] != nil && row["memoryUsage"] == nil && row["pids"] == nil, "\(row)")
         #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/unified/" + name))
     }
 }
