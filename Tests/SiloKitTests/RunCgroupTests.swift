@@ -160,6 +160,25 @@ import Testing
     }
 }
 
+extension ContainerCgroupTests {
+    /// A dead run started from another memory cgroup (this host gives each session its own):
+    /// the sweep removes its memory directory there too, not only the hierarchies where both
+    /// callers sit at the root, before it unlinks the lock.
+    @Test func theSweepRemovesADeadRunsCgroupUnderAnotherCaller() throws {
+        let (fs, layout, locks) = try hybrid()
+        try fs.mkdir(fs.base + "/cgroup/memory/process_api/other")
+        for d in ["memory/process_api/other", "pids", "freezer"] { try fs.mkdir(fs.base + "/cgroup/\(d)/silo-elsewhere") }
+        try FileManager.default.createDirectory(atPath: locks, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: locks + "/silo-elsewhere", contents: nil))
+        let dir = open(locks, O_RDONLY | O_DIRECTORY)
+        defer { close(dir) }
+        _ = RunCgroup.sweep(layout: layout, lockDirectory: dir, path: locks, fs: fs)
+        #expect(!fs.isDirectory(fs.base + "/cgroup/memory/process_api/other/silo-elsewhere"))
+        #expect(!fs.isDirectory(fs.base + "/cgroup/pids/silo-elsewhere"))
+        #expect(!lockExists(locks, "silo-elsewhere"))
+    }
+}
+
 /// mkdir refused as for a caller without write access to its cgroup.
 struct FailingMkdir: CgroupFS {
     let base: FakeCgroupTree

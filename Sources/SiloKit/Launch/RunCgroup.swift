@@ -215,7 +215,10 @@ struct RunCgroup {
             if fd < 0 { continue }
             defer { close(fd) }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }  // its silo is alive
-            if let cg = Cgroup.open(name: n, layout: layout, fs: fs) {
+            // Found wherever it sits, not only under this caller's cgroups: a silo started from
+            // another memory cgroup made its memory directory there, and removing only what this
+            // caller sees (then the lock file) left that directory for no sweep to find.
+            if let cg = Cgroup.find(name: n, layout: layout, fs: fs) {
                 guard (try? cg.pids())?.isEmpty == true else { continue }
                 do { try cg.remove(killing: false) } catch {
                     warnings.append(Warning("\(error.message) (left by a silo that died)"))
