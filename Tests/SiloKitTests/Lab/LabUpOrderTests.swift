@@ -152,6 +152,8 @@ final class RecordingLabKernel: LabKernel {
         _ = try Lab.up(t, name: "labL", store: store, kernel: k)
         #expect(store.exists("labL") && k.calls.first == "netns add labL-client")
         #expect(try Lab.down(name: "labL", store: store, kernel: k))
+        // down takes the lock file with the state: nothing of the lab is left in the directory.
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? ["?"]).isEmpty)
     }
 
     @Test func stateRoundTrips() throws {
