@@ -38,6 +38,9 @@
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
@@ -59,6 +62,19 @@ pid_t silo_clone(unsigned long flags) {
 
 pid_t silo_clone_vm(unsigned long flags, void *stack_top, int (*fn)(void *), void *arg) {
     return clone(fn, stack_top, (int)(flags | CLONE_VM | SIGCHLD), arg);
+}
+
+// struct clone_args (linux/sched.h, v2 size: up to `cgroup`), spelled out: glibc 2.36 has no clone3.
+struct silo_clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+pid_t silo_clone3_into_cgroup(unsigned long flags, int cgroup_fd) {
+    struct silo_clone_args a = {0};
+    a.flags = flags | 0x200000000ULL;  // CLONE_INTO_CGROUP (Linux 5.7)
+    a.exit_signal = SIGCHLD;
+    a.cgroup = (uint64_t)cgroup_fd;
+    return (pid_t)syscall(SYS_clone3, &a, sizeof a);
 }
 
 void silo_exit(int status) { _exit(status); }

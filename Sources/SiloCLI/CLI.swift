@@ -33,6 +33,7 @@ public enum CLI {
       lab      Test networks: hosts, links, bridges and routers from a topology file
       demo     Show each namespace live: the host's view beside the container's
       ns       List every namespace (like lsns), or those of one process
+      stats    CPU, memory, pids and block I/O of running containers (from their cgroups)
 
     OCI runtime commands (runc's, for podman, containerd and CRI-O; docs/oci.md):
       state, list, ps, kill, delete, pause, resume, update, features, spec
@@ -83,6 +84,7 @@ public enum CLI {
             case "ns": exit(try NsCommand.run(rest))
             case "ps" where ContainerCommands.isContainerList(rest), "inspect", "logs", "stop", "rm", "wait", "top":
                 exit(try ContainerCommands.run(command, rest, globals))
+            case "stats": exit(try StatsCommand.run(rest, root: globals.root))
             // A case list, not a Set lookup: `silo run` pays nothing for the OCI verbs.
             case "state", "kill", "delete", "list", "ps", "pause", "resume", "update", "features", "spec",
                  "checkpoint", "restore", "events":

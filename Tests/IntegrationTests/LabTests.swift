@@ -41,7 +41,7 @@ struct LabTests {
 
     /// Everything of lab `name` on the machine: namespaces, mounts, links, its state file.
     static func leftovers(_ name: String) -> [String] {
-        NetTest.leftovers(name) + ["json", "json.tmp"].filter { FileManager.default.fileExists(atPath: "/run/silo/labs/\(name).\($0)") }
+        NetTest.leftovers(name) + ["json", "json.tmp", "lock"].filter { FileManager.default.fileExists(atPath: "/run/silo/labs/\(name).\($0)") }
     }
 
     func exec(_ lab: String, _ host: String, _ cmd: String) throws -> Silo.Result {

@@ -73,6 +73,32 @@ import Testing
         #expect(fs.relativeWrites.last == "/proc/4242/oom_score_adj=300")
     }
 
+    /// v2: the cgroup's directory is open for clone3(CLONE_INTO_CGROUP); a child born there is
+    /// not moved again (no cgroup.procs write), only its OOM score set. Not on v1/hybrid, where
+    /// the child moves itself through `tasks`.
+    @Test func v2OpensTheCgroupForCloneIntoCgroupAndSkipsTheMove() throws {
+        let (fs, layout) = try CgroupTreeTests().v2()
+        var limits = CgroupLimits()
+        try limits.set("oom-score-adj", "300", fs: fs)
+        var (c, _) = try RunCgroup.make(limits: limits, layout: layout, fs: fs, lockDirectory: fs.base + "/locks")
+        c.proc = fs.base + "/proc"
+        fs.put(fs.base + "/proc/4242/oom_score_adj", "0\n")
+        let cg = try #require(c.cgroup)
+        let fd = c.cloneIntoFD
+        #expect(fd >= 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)") == cg.places[0].directory)
+        try c.enter(pid: 4242, joined: true)
+        #expect(!fs.relativeWrites.contains { $0.hasSuffix("cgroup.procs=4242") })
+        #expect(fs.relativeWrites.last == "/proc/4242/oom_score_adj=300")
+        c.release()
+        #expect(c.cloneIntoFD == -1 && fcntl(fd, F_GETFD) == -1)
+
+        let (hfs, hybrid, locks) = try hybrid()
+        var (h, _) = try RunCgroup.make(limits: CgroupLimits(), layout: hybrid, fs: hfs, lockDirectory: locks)
+        defer { h.release() }
+        #expect(h.cgroup != nil && h.cloneIntoFD == -1)
+    }
+
     @Test func theEndReportsTheKernelsCountsThenRemovesTheCgroup() throws {
         let (fs, layout, locks) = try hybrid()
         var limits = CgroupLimits()
@@ -131,6 +157,25 @@ import Testing
         #expect(left.contains(busyName) && left.contains("silo-oci"))
         try foreign.remove(killing: true)
         try Cgroup.open(name: busyName, layout: layout, fs: fs)?.remove(killing: true)
+    }
+}
+
+extension ContainerCgroupTests {
+    /// A dead run started from another memory cgroup (this host gives each session its own):
+    /// the sweep removes its memory directory there too, not only the hierarchies where both
+    /// callers sit at the root, before it unlinks the lock.
+    @Test func theSweepRemovesADeadRunsCgroupUnderAnotherCaller() throws {
+        let (fs, layout, locks) = try hybrid()
+        try fs.mkdir(fs.base + "/cgroup/memory/process_api/other")
+        for d in ["memory/process_api/other", "pids", "freezer"] { try fs.mkdir(fs.base + "/cgroup/\(d)/silo-elsewhere") }
+        try FileManager.default.createDirectory(atPath: locks, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: locks + "/silo-elsewhere", contents: nil))
+        let dir = open(locks, O_RDONLY | O_DIRECTORY)
+        defer { close(dir) }
+        _ = RunCgroup.sweep(layout: layout, lockDirectory: dir, path: locks, fs: fs)
+        #expect(!fs.isDirectory(fs.base + "/cgroup/memory/process_api/other/silo-elsewhere"))
+        #expect(!fs.isDirectory(fs.base + "/cgroup/pids/silo-elsewhere"))
+        #expect(!lockExists(locks, "silo-elsewhere"))
     }
 }
 

@@ -17,6 +17,9 @@ pid_t silo_clone(unsigned long flags);
 // clone(2) with CLONE_VM, as vfork's child but without suspending the caller: the child runs
 // fn(arg) on `stack_top` in the caller's memory until it execs or exits. SIGCHLD is the exit signal.
 pid_t silo_clone_vm(unsigned long flags, void *stack_top, int (*fn)(void *), void *arg);
+// Fork-like clone3(2) with CLONE_INTO_CGROUP: the child is born in the cgroup2 directory open as
+// `cgroup_fd`. Same returns as silo_clone; ENOSYS before Linux 5.7 (or under a seccomp filter).
+pid_t silo_clone3_into_cgroup(unsigned long flags, int cgroup_fd);
 void silo_exit(int status) __attribute__((noreturn));
 
 int silo_pivot_root(const char *new_root, const char *put_old);

@@ -15,10 +15,16 @@ public enum LabCommand {
       exec LAB HOST [--] CMD... Run CMD inside HOST's network namespace
       ps LAB                    Hosts and bridges with their namespaces and processes
       down LAB                  Remove everything LAB made (also after a failed or killed `up`)
-      graph LAB                 The topology as Graphviz DOT text
+      graph LAB [--format dot|svg]
+                                The topology as Graphviz DOT text, or an SVG picture (no Graphviz needed)
       fault LAB A B cut|heal    Take the links between A and B down, or bring them back
-      fault LAB A B delay 50ms [jitter 5ms] [loss 10%] [duplicate 1%]
+                                (A and B may be groups: client,router)
+      fault LAB A B delay 50ms [jitter 5ms] [loss 10%] [duplicate 1%] [reorder 25%]
                                 netem on both ends of those links; `clear` removes it
+      fault LAB A B rate 1mbit [burst 32kb] [latency 50ms]
+                                tbf rate limit on both ends (replaces netem there)
+      partition LAB G1 G2... [--heal]
+                                Cut (or heal) every link between groups (a,b c,d) at once
       list                      The labs that are up
 
     Namespaces are named LAB-HOST; state is kept in /run/silo/labs/LAB.json. See docs/lab.md.
@@ -43,10 +49,18 @@ public enum LabCommand {
             if !(try Lab.down(name: try one(rest, sub))) { Output.error("silo: lab \(rest[0]): not up (nothing to remove)") }
             return 0
         case "graph":
-            let lab = try Lab.open(name: try one(rest, sub))
-            Output.write(1, LabGraph.dot(lab.topology, name: lab.name))
+            var format = "dot", names: [String] = [], i = 0
+            while i < rest.count {
+                if rest[i] == "--format", i + 1 < rest.count { format = rest[i + 1]; i += 2; continue }
+                if rest[i].hasPrefix("--format=") { format = String(rest[i].dropFirst(9)) } else { names.append(rest[i]) }
+                i += 1
+            }
+            guard format == "dot" || format == "svg" else { throw RuntimeError(.usage, "lab graph: --format \(format): dot or svg") }
+            let lab = try Lab.open(name: try one(names, sub))
+            Output.write(1, format == "svg" ? LabGraph.svg(lab.topology, name: lab.name) : LabGraph.dot(lab.topology, name: lab.name))
             return 0
         case "fault": return try fault(rest)
+        case "partition": return try partition(rest)
         case "list", "ls":
             for n in LabStateStore().names() { Output.out(n) }
             return 0
@@ -117,7 +131,7 @@ public enum LabCommand {
     }
 
     static func fault(_ args: [String]) throws(RuntimeError) -> Int32 {
-        let use = "usage: silo lab fault LAB A B cut|heal|clear|[delay D [jitter D]] [loss P%] [duplicate P%]"
+        let use = "usage: silo lab fault LAB A B cut|heal|clear|[delay D [jitter D]] [loss P%] [duplicate P%] [reorder P%]|rate R [burst B] [latency D]"
         guard args.count >= 4 else { throw RuntimeError(.usage, "lab fault: \(use)") }
         let lab = try Lab.open(name: args[0])
         let words = Array(args.dropFirst(3))
@@ -125,8 +139,22 @@ public enum LabCommand {
         case ["cut"]: try lab.cut(args[1], args[2])
         case ["heal"]: try lab.heal(args[1], args[2])
         case ["clear"]: try lab.netem(args[1], args[2], nil)
-        default: try lab.netem(args[1], args[2], try netem(words, use))
+        default:
+            if words.first == "rate" { try lab.rate(args[1], args[2], try LabFaultWords.tbf(words, use)) } else {
+                try lab.netem(args[1], args[2], try netem(words, use))
+            }
         }
+        return 0
+    }
+
+    /// `partition LAB a,b c,d [--heal]`.
+    static func partition(_ args: [String]) throws(RuntimeError) -> Int32 {
+        let heal = args.contains("--heal")
+        let rest = args.filter { $0 != "--heal" }
+        guard rest.count >= 3 else { throw RuntimeError(.usage, "lab partition: usage: silo lab partition LAB GROUP GROUP... [--heal] (GROUP: host,host,...)") }
+        let lab = try Lab.open(name: rest[0])
+        let groups = rest.dropFirst().map { $0.split(separator: ",").map(String.init) }
+        if heal { try lab.healPartition(groups) } else { try lab.partition(groups) }
         return 0
     }
 
@@ -142,9 +170,13 @@ public enum LabCommand {
             case "jitter": s.jitterNanoseconds = try duration(v)
             case "loss": s.lossPercent = try percent(v)
             case "duplicate": s.duplicatePercent = try percent(v)
+            case "reorder": s.reorderPercent = try percent(v)
             default: throw RuntimeError(.usage, "lab fault: unknown fault `\(words[i])` (\(use))")
             }
             i += 2
+        }
+        if s.reorderPercent > 0 && s.delayNanoseconds == 0 {
+            throw RuntimeError(.usage, "lab fault: reorder needs a delay (packets sent at once overtake delayed ones)")
         }
         return s
     }

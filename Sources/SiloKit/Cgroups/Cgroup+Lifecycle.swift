@@ -16,6 +16,17 @@ public struct CgroupStats: Equatable, Sendable {
     public var memoryLimitHits: UInt64?
     /// Forks the pids limit refused (pids.events max): a fork bomb leaves its mark here.
     public var forksRefused: UInt64?
+    /// Page cache the kernel can drop at once (memory.stat inactive_file): docker's `stats`
+    /// subtracts it from the usage, and so does `silo stats`.
+    public var memoryInactiveFile: UInt64?
+    /// Bytes read from and written to block devices (v2 io.stat, v1 blkio throttle counters).
+    public var ioReadBytes: UInt64?
+    public var ioWriteBytes: UInt64?
+
+    /// The usage without the reclaimable page cache, as docker shows it.
+    public var memoryWorkingSet: UInt64? {
+        memoryUsage.map { u in u - min(u, memoryInactiveFile ?? 0) }
+    }
 }
 
 extension Cgroup {

@@ -77,8 +77,10 @@ public struct Launcher {
 
         Trace.mark("socketpair, signals blocked")
         // --init keeps a reaper running in the child after the parent resumes, so that child
-        // always gets its own (copy-on-write) memory.
-        let exitStatus = prepared.plan.useInit || childMemory == .copied
+        // always gets its own (copy-on-write) memory; so does a child born in its v2 cgroup
+        // (clone3 with CLONE_VM would need an assembly trampoline; the copy costs ~0.5 ms, a
+        // cold cgroup.procs write ~12 ms: docs/cgroups.md).
+        let exitStatus = prepared.plan.useInit || childMemory == .copied || prepared.cgroup.cloneIntoFD >= 0
             ? try runForked(&prepared, parentEnd: parentEnd, childEnd: childEnd, terminal: &terminal, blocked: blocked)
             : try runSharingMemory(&prepared, parentEnd: parentEnd, childEnd: childEnd, terminal: &terminal, blocked: blocked)
         prepared.resources = prepared.cgroup.finish()
@@ -134,8 +136,8 @@ public struct Launcher {
     /// The child joins its cgroup before the ack: nothing of the user's runs outside it, and its
     /// cgroup namespace (unshared after the ack) is rooted there. On failure the child is killed;
     /// `closeAll` removes the cgroup.
-    private func enterCgroup(_ prepared: Preparation, pid: pid_t) throws(RuntimeError) {
-        do { try prepared.cgroup.enter(pid: pid) } catch {
+    private func enterCgroup(_ prepared: Preparation, pid: pid_t, joined: Bool = false) throws(RuntimeError) {
+        do { try prepared.cgroup.enter(pid: pid, joined: joined) } catch {
             ProcessWait.killAndReap(pid)
             throw error
         }
@@ -154,8 +156,8 @@ public struct Launcher {
     /// A fork-like clone: the child gets a copy-on-write copy of the parent's memory.
     private func runForked(_ prepared: inout Preparation, parentEnd: Int32, childEnd: Int32,
                            terminal: inout RunTerminal, blocked: sigset_t) throws(RuntimeError) -> Int32 {
-        let pid: pid_t
-        do { pid = try Clone.fork(prepared.cloneFlags) } catch {
+        let pid: pid_t, joined: Bool
+        do { (pid, joined) = try prepared.cgroup.clone(prepared.cloneFlags) } catch {
             close(parentEnd)
             close(childEnd)
             throw RuntimeError(error)
@@ -168,7 +170,7 @@ public struct Launcher {
         close(childEnd)
         terminal.closeChildEnd()
         defer { close(parentEnd) }
-        Trace.mark("clone")
+        Trace.mark(joined ? "clone3 into cgroup" : "clone")
 
         do throws(SyscallError) {
             try prepared.configureChild(pid: pid)
@@ -177,7 +179,7 @@ public struct Launcher {
             ProcessWait.killAndReap(pid)
             throw RuntimeError(error)
         }
-        try enterCgroup(prepared, pid: pid)
+        try enterCgroup(prepared, pid: pid, joined: joined)
         do throws(SyscallError) {
             var ack: UInt8 = 1
             if write(parentEnd, &ack, 1) != 1 { throw SyscallError.last("write", "sync socket") }

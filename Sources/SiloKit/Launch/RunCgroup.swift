@@ -28,6 +28,8 @@ struct RunCgroup {
     var cgroup: Cgroup?
     var oomScoreAdj: Int32?
     var lockFD: Int32 = -1
+    /// v2: the container's cgroup directory, open for clone3(CLONE_INTO_CGROUP); -1 elsewhere.
+    var cloneIntoFD: Int32 = -1
     var fs: any CgroupFS = HostCgroupFS()
     var proc = "/proc"
     var lockDirectory = RunCgroup.lockDirectory
@@ -72,6 +74,10 @@ struct RunCgroup {
             let cg = try Cgroup.create(name: name, layout: layout, limits: limits.withDefaults(), only: hierarchies(for: limits), fs: fs)
             for s in cg.skipped { warnings.append(Warning("cgroup \(name): the default \(s) limit is skipped on this host")) }
             me.cgroup = cg
+            if layout.kind == .v2, let dir = cg.places.first?.directory {
+                // Unopenable (it should not be): the parent writes cgroup.procs instead.
+                me.cloneIntoFD = retryingEINTR { open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+            }
             Trace.mark("prepare: cgroup created")
         } catch {
             me.release()
@@ -113,10 +119,25 @@ struct RunCgroup {
         return fds
     }
 
+    /// The container's first process, forked (copy-on-write memory). On v2 it is born in its
+    /// cgroup (clone3 CLONE_INTO_CGROUP, `joined`): the parent's write to cgroup.procs, which
+    /// takes the kernel's global threadgroup lock and waits for an RCU grace period after an
+    /// idle spell, never happens. A kernel without clone3 (before 5.7, or a seccomp filter
+    /// answering ENOSYS) gets clone and the write.
+    func clone(_ flags: CloneFlags) throws(SyscallError) -> (pid: pid_t, joined: Bool) {
+        if cloneIntoFD >= 0 {
+            do { return (try Clone.fork(flags, intoCgroup: cloneIntoFD), true) } catch {
+                if error.errno != ENOSYS { throw error }
+            }
+        }
+        return (try Clone.fork(flags), false)
+    }
+
     /// The parent's step between clone and ack: the child joins its cgroup where it does not
-    /// move itself (a v2 hierarchy: cgroup.procs; v2 has no `tasks`), then its OOM score is set.
-    func enter(pid: pid_t) throws(RuntimeError) {
-        if let cg = cgroup {
+    /// move itself and was not born in it (a v2 hierarchy: cgroup.procs; v2 has no `tasks`),
+    /// then its OOM score is set.
+    func enter(pid: pid_t, joined: Bool = false) throws(RuntimeError) {
+        if let cg = cgroup, !joined {
             for p in cg.places where p.hierarchy.version == 2 {
                 do { try cg.write(p.directory + "/cgroup.procs", "\(pid)", controller: nil) } catch { throw RuntimeError(.runtime, error.message) }
             }
@@ -176,6 +197,8 @@ struct RunCgroup {
         }
         if lockFD >= 0 { close(lockFD) }
         lockFD = -1
+        if cloneIntoFD >= 0 { close(cloneIntoFD) }
+        cloneIntoFD = -1
         return warning
     }
 
@@ -192,7 +215,10 @@ struct RunCgroup {
             if fd < 0 { continue }
             defer { close(fd) }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }  // its silo is alive
-            if let cg = Cgroup.open(name: n, layout: layout, fs: fs) {
+            // Found wherever it sits, not only under this caller's cgroups: a silo started from
+            // another memory cgroup made its memory directory there, and removing only what this
+            // caller sees (then the lock file) left that directory for no sweep to find.
+            if let cg = Cgroup.find(name: n, layout: layout, fs: fs) {
                 guard (try? cg.pids())?.isEmpty == true else { continue }
                 do { try cg.remove(killing: false) } catch {
                     warnings.append(Warning("\(error.message) (left by a silo that died)"))

@@ -12,8 +12,9 @@ public enum ContainerCgroup {
 
     /// nil: no cgroup on this host holds the container (made without one, or already removed),
     /// or the cgroup file systems cannot be read.
-    public static func open(id: String, record: ContainerRecord?, fs: any CgroupFS = HostCgroupFS()) -> Cgroup? {
-        guard let layout = try? CgroupLayout.detect(fs: fs) else { return nil }
+    /// `layout`: the host's, detected when nil.
+    public static func open(id: String, record: ContainerRecord?, layout: CgroupLayout? = nil, fs: any CgroupFS = HostCgroupFS()) -> Cgroup? {
+        guard let layout = layout ?? (try? CgroupLayout.detect(fs: fs)) else { return nil }
         if let record, !record.cgroupPaths.isEmpty {
             var places: [Cgroup.Place] = []
             for dir in Set(record.cgroupPaths.values).sorted() where fs.isDirectory(dir) {

@@ -7,13 +7,15 @@ public struct NetemSettings: Equatable, Sendable {
     /// Percentages, 0 to 100.
     public var lossPercent: Double = 0
     public var duplicatePercent: Double = 0
+    /// Packets sent at once instead of delayed (TCA_NETEM_REORDER): needs a delay to overtake.
+    public var reorderPercent: Double = 0
     public init() {}
 }
 
 extension NetlinkRequest {
     static let newQdisc: UInt16 = 36, delQdisc: UInt16 = 37
     static let tcaKind: UInt16 = 1, tcaOptions: UInt16 = 2
-    static let netemLatency64: UInt16 = 10, netemJitter64: UInt16 = 11
+    static let netemLatency64: UInt16 = 10, netemJitter64: UInt16 = 11, netemReorder: UInt16 = 3
     static let rootParent: UInt32 = 0xFFFF_FFFF
     static let replace: UInt16 = 0x100
 
@@ -34,8 +36,13 @@ extension NetlinkRequest {
         msg.appendAttr(type: tcaKind, string: "netem")
         // tc sends TCA_OPTIONS without NLA_F_NESTED: its payload starts with a struct, not attributes.
         // latency and jitter in the struct are in psched ticks; the 64-bit attributes override them.
-        let qopt = le(0) + le(1000) + le(probability(s.lossPercent)) + le(0) + le(probability(s.duplicatePercent)) + le(0)
-        msg.appendAttr(type: tcaOptions, qopt + attr(netemLatency64, le64(s.delayNanoseconds)) + attr(netemJitter64, le64(s.jitterNanoseconds)))
+        // With reordering, tc sets gap 1 when none is given: every other packet may go at once.
+        let gap: UInt32 = s.reorderPercent > 0 ? 1 : 0
+        let qopt = le(0) + le(1000) + le(probability(s.lossPercent)) + le(gap) + le(probability(s.duplicatePercent)) + le(0)
+        var options = qopt + attr(netemLatency64, le64(s.delayNanoseconds)) + attr(netemJitter64, le64(s.jitterNanoseconds))
+        // struct tc_netem_reorder: probability, correlation.
+        if s.reorderPercent > 0 { options += attr(netemReorder, le(probability(s.reorderPercent)) + le(0)) }
+        msg.appendAttr(type: tcaOptions, options)
         return msg
     }
 

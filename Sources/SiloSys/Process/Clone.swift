@@ -13,6 +13,15 @@ public enum Clone {
         return pid
     }
 
+    /// `fork(_:)` with the child born in a cgroup2 directory (clone3 CLONE_INTO_CGROUP): no
+    /// write to cgroup.procs afterwards, whose global lock waits for an RCU grace period after
+    /// an idle spell (~12 ms here, docs/performance.md). ENOSYS before Linux 5.7.
+    public static func fork(_ flags: CloneFlags, intoCgroup cgroupFD: Int32) throws(SyscallError) -> pid_t {
+        let pid = silo_clone3_into_cgroup(UInt(flags.rawValue), cgroupFD)
+        if pid < 0 { throw SyscallError.last("clone3", "CLONE_INTO_CGROUP") }
+        return pid
+    }
+
     /// clone(2) with CLONE_VM: `entry(argument)` runs on `stackTop` in the caller's memory until
     /// it execs or exits. The pid, or -1 and the errno, read at once (before anything can change it).
     public static func sharingMemory(_ flags: CloneFlags, stackTop: UnsafeMutableRawPointer,

@@ -100,4 +100,22 @@ import SiloSys
         #expect(dot.contains(#""client" -- "router" [label="eth0 10.0.1.2/24 fd00:1::2/64 -- up0 10.0.1.1/24 fd00:1::1/64\nmtu 1400"];"#))
         #expect(dot.contains(#""sw0" [shape=ellipse];"#))
     }
+
+    /// The SVG: one group per node, laid out in columns by distance from the first host, one
+    /// line per link with each end's device and addresses; text escaped.
+    @Test func graphIsSVG() throws {
+        let t = try LabTopology.parse(Self.example, file: "lab.json")
+        let svg = LabGraph.svg(t, name: "lab<7>")
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(svg.hasSuffix("</svg>\n"))
+        #expect(svg.contains("<title>lab lab&lt;7&gt;</title>"))
+        for h in t.hosts { #expect(svg.contains("<g id=\"\(h.router ? "router" : "host")-\(h.name)\">"), "\(h.name)") }
+        for b in t.bridges { #expect(svg.contains("<g id=\"bridge-\(b.name)\">")) }
+        #expect(svg.components(separatedBy: "<line ").count - 1 == t.links.count)
+        #expect(svg.contains(">10.0.1.2/24</text>") && svg.contains(">mtu 1400</text>"))
+        // Columns: the first host at the left margin, the router one column to its right.
+        #expect(svg.contains("<rect x=\"30\" y=\"50\""))
+        #expect(svg.contains("<g id=\"router-router\">\n<rect x=\"\(30 + LabGraph.nodeWidth + LabGraph.columnGap)\""))
+        #expect(!svg.contains("\"<") && svg.components(separatedBy: "<g ").count == svg.components(separatedBy: "</g>").count)
+    }
 }

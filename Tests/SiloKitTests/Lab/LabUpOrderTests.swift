@@ -33,6 +33,7 @@ final class RecordingLabKernel: LabKernel {
     }
     func enableForwarding(in ns: String) throws(RuntimeError) { try step("forwarding \(ns)") }
     func setNetem(_ device: LabDevice, _ settings: NetemSettings?) throws(RuntimeError) { try step("netem \(device)") }
+    func setRate(_ device: LabDevice, _ settings: TbfSettings) throws(RuntimeError) { try step("tbf \(device) \(settings.bytesPerSecond)") }
     func startContainer(_ c: LabTopology.Container, in ns: String) throws(RuntimeError) -> (pid: Int32, startTime: UInt64) {
         try step("container \(ns) \(c.command.joined(separator: " "))")
         nextPID += 1
@@ -131,6 +132,28 @@ final class RecordingLabKernel: LabKernel {
         #expect(try Lab.down(name: "labC", store: store, kernel: k))
         #expect(k.calls == ["netns delete labC-router", "netns delete labC-client"])
         #expect(!store.exists("labC"))
+    }
+
+    /// Two `up`s (or an `up` and a `down`) of one name never overlap: while one holds the lab's
+    /// lock the other fails at once, having made nothing; the lock goes with its holder.
+    @Test func aSecondUpOfTheSameNameWhileOneRunsIsRefused() throws {
+        let (store, dir) = store()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let t = try LabTopology.parse(Self.topology, file: "t.json")
+        let held = try store.lock("labL")
+        let k = RecordingLabKernel()
+        #expect(throws: RuntimeError.self) { try Lab.up(t, name: "labL", store: store, kernel: k) }
+        do { _ = try Lab.up(t, name: "labL", store: store, kernel: k) } catch {
+            #expect(error.message == "lab labL: another silo is bringing it up or down (\(dir)/labL.lock is locked)")
+        }
+        #expect(k.calls.isEmpty && !store.exists("labL"))
+        #expect(throws: RuntimeError.self) { try Lab.down(name: "labL", store: store, kernel: k) }
+        close(held)
+        _ = try Lab.up(t, name: "labL", store: store, kernel: k)
+        #expect(store.exists("labL") && k.calls.first == "netns add labL-client")
+        #expect(try Lab.down(name: "labL", store: store, kernel: k))
+        // down takes the lock file with the state: nothing of the lab is left in the directory.
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? ["?"]).isEmpty)
     }
 
     @Test func stateRoundTrips() throws {

@@ -46,11 +46,11 @@ extension Lab {
         return out
     }
 
-    /// The links between `a` and `b` (hosts or bridges), in either direction.
+    /// The links between `a` and `b` (hosts or bridges), in either direction. Each may be a
+    /// comma-separated group ("client,router"): then every link between a node of one group
+    /// and a node of the other (see Lab+Faults.swift).
     func links(between a: String, _ b: String) throws(RuntimeError) -> [LabTopology.Link] {
-        let found = topology.links.filter { ($0.a.nodeName == a && $0.b.nodeName == b) || ($0.a.nodeName == b && $0.b.nodeName == a) }
-        if found.isEmpty { throw RuntimeError(.usage, "lab \(name): no link between \"\(a)\" and \"\(b)\"") }
-        return found
+        try links(between: Self.group(a), Self.group(b))
     }
 
     /// Takes both ends of the links between `a` and `b` down: no frame crosses.
@@ -65,8 +65,11 @@ extension Lab {
     /// Brings the ends up again, and what the kernel dropped when they went down: their IPv6
     /// addresses (kept only with keep_addr_on_down) and the routes through them.
     public func heal(_ a: String, _ b: String) throws(RuntimeError) {
+        try heal(links: try links(between: a, b))
+    }
+
+    func heal(links found: [LabTopology.Link]) throws(RuntimeError) {
         (kernel as? LinuxLabKernel)?.heal = true
-        let found = try links(between: a, b)
         for l in found {
             try kernel.setUp(device(l.a), true)
             try kernel.setUp(device(l.b), true)

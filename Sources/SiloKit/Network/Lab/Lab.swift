@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SiloSys
 
 /// A test network that is up: its name, its topology, and what it made on the machine (the
@@ -33,6 +36,8 @@ public final class Lab {
                           store: LabStateStore = LabStateStore(), kernel: (any LabKernel)? = nil,
                           silo: String = "/proc/self/exe") throws(RuntimeError) -> Lab {
         try checkName(name)
+        let lock = try store.lock(name)
+        defer { close(lock) }
         if store.exists(name) { throw RuntimeError(.usage, "lab \(name): already up (silo lab down \(name) first)") }
         let lab = Lab(name: name, topology: topology, store: store, kernel: kernel ?? LinuxLabKernel(silo: silo))
         var state = LabState(name: name, file: file, source: source)
@@ -98,6 +103,8 @@ public final class Lab {
     @discardableResult
     public static func down(name: String, store: LabStateStore = LabStateStore(), kernel: (any LabKernel)? = nil) throws(RuntimeError) -> Bool {
         try checkName(name)
+        let lock = try store.lock(name)
+        defer { close(lock) }
         guard store.exists(name) else {
             // Killed in its first save: a temporary file and nothing made yet.
             store.remove(name)

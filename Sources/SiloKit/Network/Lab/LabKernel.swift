@@ -19,6 +19,8 @@ public protocol LabKernel: AnyObject {
     func addRoute(_ destination: IPNetwork, via gateway: IPAddress, on device: LabDevice) throws(RuntimeError)
     /// netem on the device's egress; nil puts the default qdisc back.
     func setNetem(_ device: LabDevice, _ settings: NetemSettings?) throws(RuntimeError)
+    /// A tbf rate limit on the device's egress (replacing netem, both being the root qdisc).
+    func setRate(_ device: LabDevice, _ settings: TbfSettings) throws(RuntimeError)
     /// net.ipv4.ip_forward and net.ipv6.conf.all.forwarding, written inside `ns`.
     func enableForwarding(in ns: String) throws(RuntimeError)
     /// A container in `ns` (`silo run --network netns:NS`); its PID and start time.

@@ -103,9 +103,39 @@ public struct LabStateStore: Sendable {
         }
     }
 
+    /// An exclusive flock on DIRECTORY/NAME.lock for the length of an `up` or a `down`: without
+    /// it two `up`s of one name could both find no state file and both build (the check and
+    /// the first save are two steps). The kernel drops the lock with its holder, however it
+    /// dies, so a killed `up` never blocks the `down` after it. Not waited for: a second `up`
+    /// fails at once, naming the lock. `remove` unlinks the file while holding the lock; a
+    /// lock taken on a file unlinked meanwhile (opened just before) is dropped and taken again
+    /// on the file the path names now, so two holders never hold two different inodes.
+    public func lock(_ name: String) throws(RuntimeError) -> Int32 {
+        let p = "\(directory)/\(name).lock"
+        do throws(SyscallError) {
+            try LinuxSyscalls().mkdir("/run/silo", mode: 0o711)
+            try LinuxSyscalls().mkdir(directory, mode: 0o700)
+            let dir = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if dir < 0 { throw SyscallError.last("open", directory) }
+            defer { close(dir) }
+            for _ in 0..<5 {
+                guard let fd = try FileLock.tryLock(name + ".lock", in: dir, object: p) else { break }
+                var held = stat(), named = stat()
+                if fstat(fd, &held) == 0, fstatat(dir, name + ".lock", &named, AT_SYMLINK_NOFOLLOW) == 0,
+                   held.st_ino == named.st_ino, held.st_dev == named.st_dev { return fd }
+                close(fd)
+            }
+        } catch {
+            throw RuntimeError(.runtime, "lab \(name): lock \(p): \(error)", cause: error)
+        }
+        throw RuntimeError(.runtime, "lab \(name): another silo is bringing it up or down (\(p) is locked)")
+    }
+
+    /// The state file, and the lock file when the caller holds its lock (`up` and `down` do).
     public func remove(_ name: String) {
         _ = unlink(path(name))
         _ = unlink(path(name) + ".tmp")
+        _ = unlink("\(directory)/\(name).lock")
     }
 
     /// The labs with a state file, sorted.

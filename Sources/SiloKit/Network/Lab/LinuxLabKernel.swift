@@ -123,6 +123,14 @@ public final class LinuxLabKernel: LabKernel {
         }
     }
 
+    public func setRate(_ device: LabDevice, _ settings: TbfSettings) throws(RuntimeError) {
+        let (nl, i) = try index(device)
+        do { try nl.replaceTbf(index: i, settings, name: "\(device)") } catch {
+            if error.errno == ENOENT { throw RuntimeError(.runtime, "qdisc on \(device): this kernel has no tbf (CONFIG_NET_SCH_TBF)", cause: error) }
+            throw fail("qdisc on \(device)", error)
+        }
+    }
+
     public func enableForwarding(in ns: String) throws(RuntimeError) {
         try inside(ns) { () throws(SyscallError) in
             // /proc/sys/net shows the namespace of the thread that opens it.
