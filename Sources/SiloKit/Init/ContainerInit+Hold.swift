@@ -18,20 +18,33 @@ extension ContainerInit {
         closeInherited(keeping: [plan.syncFD, hold.fifoFD])
         var r = CreateHold.ready
         if retryingEINTR({ write(plan.syncFD, &r, 1) }) != 1 { Exit.now(125) }
-        // Hook point for the terminal (oci-exec): with process.terminal the pty is made here,
-        // from the container's devpts, and its master sent over --console-socket.
         let fifo = retryingEINTR { open("/proc/self/fd/\(hold.fifoFD)", O_WRONLY | O_CLOEXEC) }
         if fifo < 0 { Exit.now(125) }
-        var byte = UInt8(ascii: "0")
-        _ = retryingEINTR { write(fifo, &byte, 1) }
-        close(fifo)
         close(hold.fifoFD)
+        // The byte `start` waits for comes after the startContainer hooks: its poststart hooks
+        // then run after them, and a failing one fails `start` (the init exits without the byte).
         for hook in hold.startContainer {
             do { try Hooks.run(hook, kind: .startContainer, input: hold.hookInput) } catch { Exit.now(125) }
         }
+        var byte = UInt8(ascii: "0")
+        _ = retryingEINTR { write(fifo, &byte, 1) }
+        close(fifo)
         do { try lockDown() } catch { Exit.now(125) }
         let e = sys.execve(path, plan.argv, plan.env)
         Exit.now(e.errno == ENOENT ? 127 : 126)
+    }
+
+    /// A new session, or with process.terminal (create) the pty's: before the user switch, so
+    /// that the pty is opened as container root and then given to the user.
+    func startSession() throws(StageError) {
+        if let hold = plan.hold, hold.consoleSocket >= 0 {
+            try step(.console) { () throws(SyscallError) in
+                try ConsoleSetup.attachNewPty(consoleSocket: hold.consoleSocket, size: hold.consoleSize, owner: plan.uid,
+                                              console: "/dev/console")
+            }
+        } else if plan.newSession {
+            try step(.session) { () throws(SyscallError) in try sys.setsid() }
+        }
     }
 
     /// The init waits for `start` for as long as it likes: it must not hold what the caller

@@ -75,7 +75,7 @@ public struct ContainerInit<S: Syscalls> {
                 }
             }
         }
-        if plan.newSession { try step(.session) { () throws(SyscallError) in try sys.setsid() } }
+        try startSession()
         // Before any filter: a profile given in a bundle may not know close_range (runtime-tools'
         // does not), and without no_new_privs that filter is loaded next.
         try step(.closeFds) { () throws(SyscallError) in try sys.closeOnExec(from: 3 + plan.preservedFDs) }

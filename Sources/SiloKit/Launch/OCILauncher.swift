@@ -13,6 +13,8 @@ public struct OCILauncher {
         public var pidFile: String?
         public var consoleSocket: String?
         public var preserveFDs: Int32 = 0
+        /// `run --bundle`: the caller's terminal could serve (runc's foreground tty); not yet.
+        public var relaysTerminal = false
         public init() {}
     }
 
@@ -34,13 +36,13 @@ public struct OCILauncher {
         let bundle = try Rootfs.realpath(options.bundle, what: "bundle")
         let (spec, parseWarnings) = try BundlePlan.read(bundle: bundle)
         warnings += parseWarnings
-        if spec.process?.terminal == true {
-            if options.consoleSocket == nil {
-                throw RuntimeError(.usage, "cannot allocate tty if silo will detach without setting console socket")
-            }
-            throw RuntimeError(.usage, "--console-socket: terminals are not supported yet")
+        let terminal = spec.process?.terminal == true
+        if terminal && options.consoleSocket == nil {
+            throw RuntimeError(.usage, options.relaysTerminal
+                ? "process.terminal: silo run --bundle does not relay a terminal yet; give --console-socket or set terminal to false"
+                : "cannot allocate tty if silo will detach without setting console socket")
         }
-        if options.consoleSocket != nil { throw RuntimeError(.usage, "--console-socket given but process.terminal is false") }
+        if !terminal && options.consoleSocket != nil { throw RuntimeError(.usage, "--console-socket given but process.terminal is false") }
         for fd in 3..<(3 + options.preserveFDs) where fcntl(fd, F_GETFD) < 0 {
             throw RuntimeError(.usage, "--preserve-fds: unable to stat preserved-fd \(fd - 3) (fd \(fd)): not open")
         }
@@ -60,6 +62,13 @@ public struct OCILauncher {
             hold.closeAfterClone = [lock]
             hold.startContainer = spec.hooks.startContainer
             hold.hookInput = OCIState(id: id, status: .created, pid: nil, bundle: bundle, annotations: spec.annotations).hookInput
+            if let path = options.consoleSocket {
+                do { hold.consoleSocket = try UnixSocket.connect(path) } catch {
+                    throw RuntimeError(.runtime, "console socket \(path): \(error.reason)")
+                }
+                if let c = spec.process?.consoleSize { hold.consoleSize = (UInt16(clamping: c.height), UInt16(clamping: c.width)) }
+            }
+            defer { if hold.consoleSocket >= 0 { close(hold.consoleSocket) } }
             prepared.plan.hold = hold
             var record = ContainerRecord(id: id, status: .created, bundle: bundle, rootfs: prepared.rootfs)
             record.annotations = spec.annotations
