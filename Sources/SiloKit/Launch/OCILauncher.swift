@@ -46,12 +46,17 @@ public struct OCILauncher {
         for fd in 3..<(3 + options.preserveFDs) where fcntl(fd, F_GETFD) < 0 {
             throw RuntimeError(.usage, "--preserve-fds: unable to stat preserved-fd \(fd - 3) (fd \(fd)): not open")
         }
-        var prepared = try BundlePlan.make(spec, bundle: bundle)
+        // The state dir first: it claims the id before a cgroup named after it is made.
+        try store.create(id: id)
+        var prepared: BundlePlan
+        do { prepared = try BundlePlan.make(spec, bundle: bundle, id: id) } catch {
+            try? store.remove(id: id)
+            throw error
+        }
         defer { prepared.closeAll() }
         warnings += prepared.warnings
         prepared.plan.preservedFDs = options.preserveFDs
 
-        try store.create(id: id)
         var pid: pid_t = 0
         do throws(RuntimeError) {
             let lock = try store.lock(id: id)
@@ -73,6 +78,7 @@ public struct OCILauncher {
             var record = ContainerRecord(id: id, status: .created, bundle: bundle, rootfs: prepared.rootfs)
             record.annotations = spec.annotations
             record.namespaces = prepared.namespaces
+            record.cgroupPaths = prepared.cgroup?.paths ?? [:]
             pid = try InitClone.run(&prepared, state: { p in OCIState(id: id, status: .created, pid: p, bundle: bundle, annotations: spec.annotations) })
             record.pid = pid
             do { record.pidStartTime = try ProcStat.read(pid).startTime } catch { throw RuntimeError(error) }
@@ -81,6 +87,7 @@ public struct OCILauncher {
             return record
         } catch {
             if pid > 0 { ProcessWait.killAndReap(pid) }
+            prepared.cgroup?.removeMade()
             try? store.remove(id: id)
             throw error
         }
@@ -122,12 +129,16 @@ extension OCILauncher {
         let record = try create()
         do { try Self.start(store: store, id: id) } catch {
             if let pid = record.pid { ProcessWait.killAndReap(pid) }
+            try? ContainerCgroup.open(id: id, record: record)?.remove(killing: true)
             try? store.remove(id: id)
             throw error
         }
         let status = SignalForwarder.forward(to: record.pid ?? 0, waitingOn: blocked, reapAll: false)
         var stopped = record
         stopped.status = .stopped
+        if let cg = ContainerCgroup.open(id: id, record: record) {
+            do { try cg.remove(killing: true) } catch { warnings.append(error.message) }
+        }
         try store.remove(id: id)
         let (spec, _) = try BundlePlan.read(bundle: record.bundle)
         try Hooks.run(spec.hooks.poststop, kind: .poststop, state: stopped.ociState(status: .stopped))

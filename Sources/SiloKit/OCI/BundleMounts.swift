@@ -15,7 +15,8 @@ enum BundleMounts {
     ]
 
     static func plan(_ spec: OCISpec, bundle: String, attachAt: String, rootFD: Int32, readOnly: Bool,
-                     bindSys: Bool, trees: inout [Int32]) throws(RuntimeError) -> MountPlan {
+                     bindSys: Bool, cgroup: BundleCgroup? = nil, cgroupNamespace: Bool = false,
+                     trees: inout [Int32]) throws(RuntimeError) -> MountPlan {
         var plan = MountPlan(newRoot: attachAt)
         func pre(_ s: InitStage, _ op: MountOp) { plan.beforePivot.append(MountStep(s, op)) }
         let propagation: MountFlags = switch spec.linux?.rootfsPropagation {
@@ -51,7 +52,8 @@ enum BundleMounts {
             case "tmpfs": pre(.mountTmpfs, .fresh(type: "tmpfs", target: dest, mode: 0o755, attributes: [], options: data))
             case "devpts", "mqueue": pre(.mountDev, .fresh(type: m.type!, target: dest, mode: 0o755, attributes: [], options: data))
             case "cgroup", "cgroup2":
-                continue  // not mounted yet (docs/oci.md): cgroups are not wired into bundles
+                // The container's own cgroup, read-only (none on a host without usable cgroups).
+                plan.beforePivot += try cgroup?.mountSteps(at: dest, cgroupNamespace: cgroupNamespace, trees: &trees) ?? []
             default:
                 throw RuntimeError(.usage, "config.json: .mounts[\(i)].type: mount type \"\(m.type ?? "")\" is not supported")
             }

@@ -21,6 +21,8 @@ public struct BundlePlan {
     var umask: UInt32?
     /// /proc/PID names of the namespaces the container has of its own (for exec).
     var namespaces: [String] = []
+    /// Made here, before clone; create removes it again when it fails.
+    var cgroup: BundleCgroup?
 
     /// Reads BUNDLE/config.json; errors name the JSON path (`config.json: .process.args: ...`).
     public static func read(bundle: String) throws(RuntimeError) -> (spec: OCISpec, warnings: [String]) {
@@ -35,7 +37,7 @@ public struct BundlePlan {
         }
     }
 
-    public static func make(_ spec: OCISpec, bundle: String) throws(RuntimeError) -> BundlePlan {
+    public static func make(_ spec: OCISpec, bundle: String, id: String) throws(RuntimeError) -> BundlePlan {
         guard let process = spec.process else { throw RuntimeError(.usage, "config.json: .process: required to run") }
         guard let rootPath = spec.rootfs(bundle: bundle) else { throw RuntimeError(.usage, "config.json: .root.path: required") }
         let rootfs = try Rootfs.realpath(rootPath, what: "rootfs")
@@ -45,14 +47,17 @@ public struct BundlePlan {
             try p.refuseUnapplied(spec)
             try p.namespaces(spec)
             try p.checkSysctl(spec)
+            try p.makeCgroup(spec, id: id)
             let rootFD = try Preparation.detachedCopy(of: rootfs, readOnly: false, what: "rootfs")
             p.treeFDs.append(rootFD)
             let bindSys = p.cloneFlags.contains(.newUser) && !p.cloneFlags.contains(.newNet)
             p.plan.mounts = try BundleMounts.plan(spec, bundle: bundle, attachAt: try Rootfs.stagingDirectory(), rootFD: rootFD,
-                                                  readOnly: spec.root?.readonly ?? false, bindSys: bindSys, trees: &p.treeFDs)
+                                                  readOnly: spec.root?.readonly ?? false, bindSys: bindSys, cgroup: p.cgroup,
+                                                  cgroupNamespace: p.plan.cgroupNamespace, trees: &p.treeFDs)
             try p.process(process, spec: spec)
         } catch {
             p.closeAll()
+            p.cgroup?.removeMade()
             throw error
         }
         return p
@@ -109,10 +114,19 @@ public struct BundlePlan {
         for (i, m) in spec.mounts.enumerated() where !m.uidMappings.isEmpty || !m.gidMappings.isEmpty {
             throw RuntimeError(.usage, "config.json: .mounts[\(i)].uidMappings: idmapped mounts are not supported yet")
         }
-        var limits = spec.linux?.resources
-        limits?.devices = []  // "deny all" plus the default nodes is what the container has anyway
-        if let limits, limits != OCISpec.Resources() {
-            warnings.append("config.json: .linux.resources: cgroup limits are not applied yet (cgroups are not wired into bundles)")
+    }
+
+    /// The container's cgroup (BundleCgroup), the init's way into it, and its cgroup namespace
+    /// unshared by the init once inside (a namespace from clone would be rooted at silo's).
+    mutating func makeCgroup(_ spec: OCISpec, id: String) throws(RuntimeError) {
+        let (cg, w) = try BundleCgroup.make(spec, id: id)
+        warnings += w
+        guard let cg else { return }
+        cgroup = cg
+        plan.cgroupTasksFDs = try cg.tasksFiles(trees: &treeFDs)
+        if cloneFlags.contains(.newCgroup) {
+            cloneFlags.remove(.newCgroup)
+            plan.cgroupNamespace = true
         }
     }
 
