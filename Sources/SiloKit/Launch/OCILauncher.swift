@@ -34,7 +34,7 @@ public struct OCILauncher {
     public mutating func create() throws(RuntimeError) -> ContainerRecord {
         try ContainerStateStore.validate(id: id)
         let bundle = try Rootfs.realpath(options.bundle, what: "bundle")
-        let (spec, parseWarnings) = try BundlePlan.read(bundle: bundle)
+        let (spec, parseWarnings, configBytes) = try BundlePlan.read(path: bundle + "/config.json")
         warnings += parseWarnings
         let terminal = spec.process?.terminal == true
         if terminal && options.consoleSocket == nil {
@@ -49,7 +49,16 @@ public struct OCILauncher {
         // The state dir first: it claims the id before a cgroup named after it is made.
         try store.create(id: id)
         var prepared: BundlePlan
-        do { prepared = try BundlePlan.make(spec, bundle: bundle, id: id) } catch {
+        do throws(RuntimeError) {
+            do throws(SyscallError) {
+                let copy = store.directory(of: id) + "/config.json"
+                let fd = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                if fd < 0 { throw SyscallError.last("open", copy) }
+                defer { close(fd) }
+                try FileIO.writeAll(fd: fd, configBytes, object: copy)
+            } catch { throw RuntimeError(error) }
+            prepared = try BundlePlan.make(spec, bundle: bundle, id: id)
+        } catch {
             try? store.remove(id: id)
             throw error
         }
@@ -107,7 +116,7 @@ public struct OCILauncher {
             try store.releaseExecFifo(id: id, initProcess: initProcess)
             record.status = .running
             try store.save(record)
-            let (spec, _) = try BundlePlan.read(bundle: record.bundle)
+            let spec = try BundlePlan.created(record, in: store)
             do throws(RuntimeError) { try Hooks.run(spec.hooks.poststart, kind: .poststart, state: record.ociState(status: .running)) } catch {
                 try? initProcess.signal(Signal.kill)
                 throw error
@@ -139,8 +148,8 @@ extension OCILauncher {
         if let cg = ContainerCgroup.open(id: id, record: record) {
             do { try cg.remove(killing: true) } catch { warnings.append(error.message) }
         }
+        let spec = try BundlePlan.created(record, in: store)
         try store.remove(id: id)
-        let (spec, _) = try BundlePlan.read(bundle: record.bundle)
         try Hooks.run(spec.hooks.poststop, kind: .poststop, state: stopped.ociState(status: .stopped))
         return status
     }

@@ -37,7 +37,7 @@ struct BundleCgroup {
     }
 
     static func make(_ spec: OCISpec, id: String, layout: CgroupLayout, fs: any CgroupFS) throws(RuntimeError) -> (BundleCgroup?, [String]) {
-        let (limits, extra, warnings) = try BundleResources.read(spec.linux?.resources ?? OCISpec.Resources())
+        let (limits, extra, warnings) = try BundleResources.read(spec.linux?.resources ?? OCISpec.Resources(), devices: spec.linux?.devices ?? [])
         let asked = asksForCgroup(spec)
         let places = try places(spec.linux?.cgroupsPath, id: id, layout: layout)
         var me = BundleCgroup(cgroup: Cgroup(name: ContainerCgroup.name(of: id), layout: layout, places: places, fs: fs))

@@ -26,15 +26,26 @@ public struct BundlePlan {
 
     /// Reads BUNDLE/config.json; errors name the JSON path (`config.json: .process.args: ...`).
     public static func read(bundle: String) throws(RuntimeError) -> (spec: OCISpec, warnings: [String]) {
-        let path = bundle + "/config.json"
+        let r = try read(path: bundle + "/config.json")
+        return (r.spec, r.warnings)
+    }
+
+    static func read(path: String) throws(RuntimeError) -> (spec: OCISpec, warnings: [String], bytes: [UInt8]) {
         let bytes: [UInt8]
         do { bytes = try RegularFile.read(path, limit: 16 << 20) } catch {
             throw RuntimeError(.usage, "\(path): \(error.reason)")
         }
         var warnings: [OCIError] = []
-        do { return (try OCISpec.parse(bytes, warnings: &warnings), warnings.map(\.description)) } catch {
+        do { return (try OCISpec.parse(bytes, warnings: &warnings), warnings.map(\.description), bytes) } catch {
             throw RuntimeError(.usage, error.description)
         }
+    }
+
+    /// The config as `create` read it: a copy in the container's state directory (the spec:
+    /// changes to config.json after create must not affect the container), else the bundle's.
+    static func created(_ record: ContainerRecord, in store: ContainerStateStore) throws(RuntimeError) -> OCISpec {
+        let copy = store.directory(of: record.id) + "/config.json"
+        return try read(path: FileIO.exists(copy) ? copy : record.bundle + "/config.json").spec
     }
 
     public static func make(_ spec: OCISpec, bundle: String, id: String) throws(RuntimeError) -> BundlePlan {
@@ -51,8 +62,12 @@ public struct BundlePlan {
             let rootFD = try Preparation.detachedCopy(of: rootfs, readOnly: false, what: "rootfs")
             p.treeFDs.append(rootFD)
             let bindSys = p.cloneFlags.contains(.newUser) && !p.cloneFlags.contains(.newNet)
-            p.plan.mounts = try BundleMounts.plan(spec, bundle: bundle, attachAt: try Rootfs.stagingDirectory(), rootFD: rootFD,
-                                                  readOnly: spec.root?.readonly ?? false, bindSys: bindSys, cgroup: p.cgroup,
+            // The child makes the binds itself (in the config's order) when the new root can be
+            // assembled on a directory that covers none of their sources.
+            let staging = try BundleMounts.staging(avoiding: BundleMounts.bindSources(spec, bundle: bundle))
+            p.plan.mounts = try BundleMounts.plan(spec, bundle: bundle, attachAt: staging.path, bindsInChild: staging.clear, rootFD: rootFD,
+                                                  readOnly: spec.root?.readonly ?? false, bindSys: bindSys,
+                                                  userNamespace: p.cloneFlags.contains(.newUser), cgroup: p.cgroup,
                                                   cgroupNamespace: p.plan.cgroupNamespace, trees: &p.treeFDs)
             try p.process(process, spec: spec)
         } catch {
@@ -107,9 +122,6 @@ public struct BundlePlan {
     /// What create does not apply yet: refused when it is a restriction or a device the
     /// process expects, a warning for cgroup limits (podman always sends some; issue 13).
     mutating func refuseUnapplied(_ spec: OCISpec) throws(RuntimeError) {
-        if !(spec.linux?.devices ?? []).isEmpty {
-            throw RuntimeError(.usage, "config.json: .linux.devices: extra device nodes are not supported yet (the default ones always exist)")
-        }
         if spec.linux?.personality != nil { throw RuntimeError(.usage, "config.json: .linux.personality: not supported yet") }
         for (i, m) in spec.mounts.enumerated() where !m.uidMappings.isEmpty || !m.gidMappings.isEmpty {
             throw RuntimeError(.usage, "config.json: .mounts[\(i)].uidMappings: idmapped mounts are not supported yet")

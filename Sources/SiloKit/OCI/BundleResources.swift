@@ -15,9 +15,16 @@ struct BundleResources {
     var realtimeRuntime: Int64?
     var hugepages: [(pageSize: String, limit: UInt64)] = []
     var devices: [OCISpec.DeviceRule] = []
+    /// `linux.devices`: the nodes the container is given are usable (runc allows each).
+    var nodes: [OCISpec.DeviceRule] = []
 
-    static func read(_ r: OCISpec.Resources) throws(RuntimeError) -> (CgroupLimits, BundleResources, [String]) {
+    static func read(_ r: OCISpec.Resources, devices: [OCISpec.Device] = []) throws(RuntimeError) -> (CgroupLimits, BundleResources, [String]) {
         var rest = r, extra = BundleResources(), warnings: [String] = []
+        if r.devices.contains(where: { !$0.allow }) {
+            extra.nodes = devices.filter { $0.type != "p" }.map {
+                OCISpec.DeviceRule(allow: true, type: $0.type == "u" ? "c" : $0.type, major: $0.major, minor: $0.minor, access: "rwm")
+            }
+        }
         if let m = r.memory {
             extra.kernel = m.kernel
             extra.kernelTCP = m.kernelTCP
@@ -84,7 +91,7 @@ struct BundleResources {
             if v2 || cg.place("devices") == nil {
                 warnings.append("config.json: .linux.resources.devices: not enforced on this host (cgroup v2 needs an eBPF program); the container's /dev holds only its own nodes")
             } else {
-                for rule in devices + Self.defaultDevices(after: devices) {
+                for rule in devices + Self.defaultDevices(after: devices) + nodes {
                     try write("devices", rule.allow ? "devices.allow" : "devices.deny", Self.line(rule))
                 }
             }
