@@ -36,6 +36,9 @@ public struct ContainerInit<S: Syscalls> {
         if let name = plan.domainname { try step(.hostname) { () throws(SyscallError) in try sys.setdomainname(name) } }
         if plan.bringLoopbackUp { try step(.network) { () throws(SyscallError) in try sys.setLoopbackUp() } }
         var root: Int32 = -1  // the new root's mount, once attached
+        if plan.mountNamespaceFD >= 0 {
+            try step(.mountPropagation) { () throws(SyscallError) in try NamespaceFile.enter(plan.mountNamespaceFD, .mnt, name: "mount namespace") }
+        }
         for s in plan.mounts.beforePivot { try step(s.stage) { () throws(SyscallError) in try apply(s.op, root: &root) } }
         try step(.pivotRoot) { () throws(SyscallError) in
             guard !plan.mounts.newRoot.isEmpty else { return }  // --share mnt: the host's root stays

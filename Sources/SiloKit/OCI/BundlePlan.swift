@@ -65,7 +65,8 @@ public struct BundlePlan {
             // The child makes the binds itself (in the config's order) when the new root can be
             // assembled on a directory that covers none of their sources.
             let staging = try BundleMounts.staging(avoiding: BundleMounts.bindSources(spec, bundle: bundle))
-            p.plan.mounts = try BundleMounts.plan(spec, bundle: bundle, attachAt: staging.path, bindsInChild: staging.clear, rootFD: rootFD,
+            let bindsInChild = staging.clear && p.plan.mountNamespaceFD < 0  // a joined one holds other paths
+            p.plan.mounts = try BundleMounts.plan(spec, bundle: bundle, attachAt: staging.path, bindsInChild: bindsInChild, rootFD: rootFD,
                                                   readOnly: spec.root?.readonly ?? false, bindSys: bindSys,
                                                   userNamespace: p.cloneFlags.contains(.newUser), cgroup: p.cgroup,
                                                   cgroupNamespace: p.plan.cgroupNamespace, trees: &p.treeFDs)
@@ -92,16 +93,24 @@ public struct BundlePlan {
                 namespaces.append(name)
                 continue
             }
-            // The parent enters these before clone; the mount and user namespaces would change
-            // what the parent itself resolves and may do, so they are refused for now.
-            guard flag != .newNS && flag != .newUser else {
+            // The parent enters these before clone; a mount namespace the child enters (the
+            // parent keeps resolving host paths); a user namespace is refused for now.
+            if flag == .newNS {
+                let fd = open(path, O_RDONLY | O_CLOEXEC)
+                if fd < 0 { throw RuntimeError(.usage, "config.json: .linux.namespaces[\(i)].path: \(SyscallError.last("open", path).description)") }
+                treeFDs.append(fd)
+                plan.mountNamespaceFD = fd
+                namespaces.append(name)
+                continue
+            }
+            guard flag != .newUser else {
                 throw RuntimeError(.usage, "config.json: .linux.namespaces[\(i)].path: joining a \(ns.type.rawValue) namespace by path is not supported yet")
             }
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             if fd < 0 { throw RuntimeError(.usage, "config.json: .linux.namespaces[\(i)].path: \(SyscallError.last("open", path).description)") }
             joins.append((fd, flag, path))
         }
-        guard cloneFlags.contains(.newNS) else {
+        guard cloneFlags.contains(.newNS) || plan.mountNamespaceFD >= 0 else {
             throw RuntimeError(.usage, "config.json: .linux.namespaces: silo needs a mount namespace of the container's own")
         }
         if namespaces.contains("time") {
