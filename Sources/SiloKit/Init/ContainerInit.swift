@@ -13,7 +13,7 @@ public struct ContainerInit<S: Syscalls> {
     }
 
     /// Everything before the optional init fork and the exec, in order.
-    public func prepare() throws(StageError) {
+    public func prepare(beforeUserSwitch: () -> Void = {}) throws(StageError) {
         // First of all, so that no step runs while silo could die unnoticed (a container that
         // outlives silo keeps its id slot and address, which the next container is given again).
         try step(.parentDeath) { () throws(SyscallError) in try armParentDeath() }
@@ -81,6 +81,7 @@ public struct ContainerInit<S: Syscalls> {
         try startSession()
         // Before any filter: a profile given in a bundle may not know close_range (runtime-tools'
         // does not), and without no_new_privs that filter is loaded next.
+        beforeUserSwitch()
         try step(.closeFds) { () throws(SyscallError) in try sys.closeOnExec(from: 3 + plan.preservedFDs) }
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the drop below takes
         // away: load it now; the profile must then allow what follows (prctl, capset, setres*id,
