@@ -146,7 +146,7 @@ extension OCILauncher {
         var stopped = record
         stopped.status = .stopped
         if let cg = ContainerCgroup.open(id: id, record: record) {
-            do { try cg.remove(killing: true) } catch { warnings.append(error.message) }
+            do { try ContainerCgroup.remove(cg) } catch { warnings.append(error.message) }
         }
         let spec = try BundlePlan.created(record, in: store)
         try store.remove(id: id)
