@@ -24,7 +24,7 @@ struct OCICgroupTests {
 
     @Test func resourcesAndAnAbsolutePathReachTheKernelAndDeleteRemovesThem() throws {
         let script = "{ cat /proc/self/cgroup; cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/memory/memory.limit_in_bytes; "
-            + "grep ' /sys/fs/cgroup/pids ' /proc/mounts; echo x > /sys/fs/cgroup/pids/pids.max || echo readonly; echo END; } >/out/result 2>&1; sleep 30"
+            + "grep ' /sys/fs/cgroup/pids ' /proc/mounts; echo x > /sys/fs/cgroup/pids/pids.max || echo readonly; echo END; } >/out/result 2>&1; sleep 30 & wait"
         let b = try Bundle(script: script)
         let name = "silo-ocicg-" + UUID().uuidString.prefix(8).lowercased()
         defer {
@@ -74,6 +74,17 @@ struct OCICgroupTests {
         #expect(try b.silo(["pause", "g1"]).status == 0)
         #expect(try b.silo(["state", "g1"]).stdout.contains("\"paused\""))
         #expect(try b.silo(["resume", "g1"]).status == 0)
+        // kill --all reaches every process of the cgroup, the init's child included.
+        let procs = (try? String(contentsOfFile: "/sys/fs/cgroup/pids/\(name)/cgroup.procs", encoding: .utf8)) ?? ""
+        #expect(procs.split(separator: "\n").count >= 2, "the shell and its sleep: \(procs)")
+        #expect(try b.silo(["kill", "--all", "g1", "KILL"]).status == 0)
+        var left = procs
+        for _ in 0..<100 where !left.isEmpty {
+            usleep(20_000)
+            left = (try? String(contentsOfFile: "/sys/fs/cgroup/pids/\(name)/cgroup.procs", encoding: .utf8)) ?? ""
+        }
+        #expect(left.isEmpty, "processes left after kill --all: \(left)")
+        #expect(try b.silo(["state", "g1"]).stdout.contains("\"stopped\""))
 
         let d = try b.silo(["delete", "--force", "g1"])
         #expect(d.status == 0, "\(d)")
