@@ -124,6 +124,9 @@ int silo_openat2(int dfd, const char *path, uint64_t flags, uint64_t mode, uint6
 }
 
 int silo_setns(int fd, int nstype) { return (int)syscall(SYS_setns, fd, nstype); }
+int silo_execveat(int dfd, const char *path, char *const *argv, char *const *envp, int flags) {
+    return (int)syscall(SYS_execveat, dfd, path, argv, envp, flags);
+}
 int silo_unshare(int flags) { return (int)syscall(SYS_unshare, flags); }
 int silo_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
 ssize_t silo_getrandom(void *buf, size_t len) { return syscall(SYS_getrandom, buf, len, 0); }

@@ -65,7 +65,14 @@ struct OCILifecycleTests {
         func destroy(_ ids: [String]) throws {
             let store = try ContainerStateStore(root: root)
             for id in ids {
-                if let pid = (try? store.load(id: id))??.pid { kill(pid, SIGKILL) }
+                let record = (try? store.load(id: id)) ?? nil
+                if let pid = record?.pid { kill(pid, SIGKILL) }
+                // The container's cgroup goes too (what `silo delete` would remove).
+                if let record, let cg = ContainerCgroup.open(id: id, record: record) {
+                    usleep(50_000)
+                    try? cg.remove(killing: true)
+                    for dir in record.cgroupPaths.values { #expect(!FileManager.default.fileExists(atPath: dir), "cgroup \(dir) left") }
+                }
                 if store.exists(id: id) { try store.remove(id: id) }
                 #expect(!store.exists(id: id))
             }

@@ -42,10 +42,12 @@ final class FakeCgroupTree: CgroupFS, @unchecked Sendable {
                 f["memory.usage_in_bytes"] = "4096\n"
                 f["memory.failcnt"] = "0\n"
                 f["memory.oom_control"] = "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n"
+                f["memory.swappiness"] = "60\n"
             case (1, "pids"): f["pids.max"] = "max\n"; f["pids.current"] = "0\n"; f["pids.events"] = "max 0\n"
             case (1, "cpu"): f["cpu.cfs_quota_us"] = "-1\n"; f["cpu.cfs_period_us"] = "100000\n"; f["cpu.shares"] = "1024\n"
             case (1, "cpuacct"): f["cpuacct.usage"] = "12345\n"
             case (1, "cpuset"): f["cpuset.cpus"] = "\n"; f["cpuset.mems"] = "\n"
+            case (1, "devices"): f["devices.allow"] = ""; f["devices.deny"] = ""; f["devices.list"] = "a *:* rwm\n"
             case (1, "freezer"): f["freezer.state"] = "THAWED\n"
             case (1, "blkio"): f["blkio.weight"] = "500\n"; f["blkio.throttle.read_bps_device"] = ""; f["blkio.throttle.write_bps_device"] = ""
             case (2, "memory"):

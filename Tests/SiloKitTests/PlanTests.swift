@@ -62,7 +62,8 @@ import SiloSys
         for step in plan.beforePivot.dropFirst(2) {
             let target: String
             switch step.op {
-            case let .moveTree(_, t, _), let .fresh(_, t, _, _, _), let .bindDevice(_, t), let .symlink(_, t), let .mask(t), let .readonlyIfPresent(t): target = t
+            case let .moveTree(_, t, _), let .fresh(_, t, _, _, _), let .bindDevice(_, t), let .symlink(_, t), let .mask(t), let .readonlyIfPresent(t),
+                 let .deviceNode(t, _, _, _, _, _, _), let .bindPath(_, t, _, _, _): target = t
             case .mount, .attachRoot, .setattr, .sysctl, .cloneTreeInto: Issue.record("unexpected path-based step \(step)"); continue
             }
             #expect(target.hasPrefix("/") && !target.hasPrefix("/tmp"), "\(step)")

@@ -34,6 +34,7 @@ int silo_fsmount(int fd, unsigned int flags, unsigned int attr_flags);
 // openat2(2) with its struct open_how built from the three fields.
 int silo_openat2(int dfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
 int silo_setns(int fd, int nstype);
+int silo_execveat(int dfd, const char *path, char *_Nullable const *argv, char *_Nullable const *envp, int flags);
 int silo_unshare(int flags);
 int silo_pidfd_open(pid_t pid, unsigned int flags);
 ssize_t silo_getrandom(void *buf, size_t len);

@@ -7,7 +7,7 @@ enum CreateCommand {
     static let parser = ArgumentParser(command: "silo create", options: [
         .init(["--bundle", "-b"], value: "DIR", help: "The bundle: config.json and the rootfs (default .)"),
         .init(["--pid-file"], value: "FILE", help: "Write the init's host pid here (no newline)"),
-        .init(["--console-socket"], value: "SOCK", help: "Send the pty master here (process.terminal; not yet supported)"),
+        .init(["--console-socket"], value: "SOCK", help: "Send the pty master here (process.terminal)"),
         .init(["--preserve-fds"], value: "N", help: "Pass fds 3..3+N-1 into the container"),
         .init(["--no-pivot"], help: "Accepted for runc compatibility (silo always pivots)"),
         .init(["--no-new-keyring"], help: "Accepted for runc compatibility (silo makes no session keyring)"),

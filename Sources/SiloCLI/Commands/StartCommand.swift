@@ -24,7 +24,7 @@ enum BundleRunCommand {
     static let parser = ArgumentParser(command: "silo run --bundle", options: [
         .init(["--bundle", "-b"], value: "DIR", help: "The bundle: config.json and the rootfs"),
         .init(["--pid-file"], value: "FILE", help: "Write the init's host pid here (no newline)"),
-        .init(["--console-socket"], value: "SOCK", help: "Send the pty master here (not yet supported)"),
+        .init(["--console-socket"], value: "SOCK", help: "Send the pty master here (process.terminal)"),
         .init(["--preserve-fds"], value: "N", help: "Pass fds 3..3+N-1 into the container"),
         .init(["--no-pivot"], help: "Accepted for runc compatibility"),
         .init(["--no-new-keyring"], help: "Accepted for runc compatibility"),
@@ -50,7 +50,8 @@ enum BundleRunCommand {
     static func run(_ args: [String], _ globals: GlobalOptions) throws(CommandFailure) -> Int32 {
         let r: ArgumentParser.Result
         do { r = try parser.parse(args) } catch { throw CommandFailure(1, error.message) }
-        let (id, options) = try CreateCommand.parse(r, verb: "run")
+        var (id, options) = try CreateCommand.parse(r, verb: "run")
+        options.relaysTerminal = true
         do throws(RuntimeError) {
             var launcher = OCILauncher(store: try ContainerStateStore(root: globals.root), id: id, options: options)
             defer { for w in launcher.warnings { RuntimeLog.warn(w, globals) } }

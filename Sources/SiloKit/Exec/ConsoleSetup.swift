@@ -17,13 +17,14 @@ public enum ConsoleSetup {
     /// and a one-byte payload (what conmon and containerd's shim accept); then the master and
     /// the socket are closed here, so the container keeps neither.
     public static func attachNewPty(consoleSocket: Int32, size: (rows: UInt16, columns: UInt16)? = nil,
-                                    owner: uid_t? = nil) throws(SyscallError) {
+                                    owner: uid_t? = nil, console: String? = nil) throws(SyscallError) {
         let pty = try Pty.open()
         defer { close(pty.master) }
         if let size, size.rows > 0 || size.columns > 0 { try pty.setSize(rows: size.rows, columns: size.columns) }
         if let owner, owner != 0, fchown(pty.slave, owner, gid_t.max) != 0 {
             throw SyscallError.last("fchown", pty.slaveName)
         }
+        if let console { try bindConsole(pty, at: console) }
         try pty.becomeControllingTerminal()
         try UnixSocket.send(fd: pty.master, over: consoleSocket, payload: [0x20], object: "console socket")
         close(consoleSocket)
@@ -40,5 +41,21 @@ public enum ConsoleSetup {
             if dup2(fd, 0) < 0 { throw SyscallError.last("dup2", "/dev/null") }
             close(fd)
         }
+    }
+
+    /// A container's init (create) also gets its pty as /dev/console, as runc and the spec's
+    /// default devices have it: an empty file bound over by the slave. Only in `create`, where
+    /// no process of the container runs yet that could swap the path.
+    static func bindConsole(_ pty: Pty, at path: String) throws(SyscallError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            close(fd)
+        } else {
+            // A rootfs's own /dev/console may stay (a node or file), but not as a symlink the bind would follow.
+            var st = stat()
+            if errno != EEXIST || lstat(path, &st) != 0 { throw SyscallError.last("open", path) }
+            if st.st_mode & S_IFMT == S_IFLNK { throw SyscallError("mount", errno: ELOOP, object: path) }
+        }
+        if mount(pty.slaveName, path, nil, UInt(MS_BIND), nil) != 0 { throw SyscallError.last("mount", path) }
     }
 }

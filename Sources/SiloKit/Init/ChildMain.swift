@@ -21,8 +21,9 @@ enum ChildMain {
         var failure: StageError
         do throws(StageError) {
             if let hold = plan.hold { hold.closeInheritedLocks() }
-            try initProcess.prepare()
-            if let hold = plan.hold { initProcess.holdForStart(hold) }
+            var opened: (command: Int32, fdDirectory: Int32) = (-1, -1)  // create: ContainerInit+Hold
+            try initProcess.prepare(beforeUserSwitch: { if plan.hold != nil { opened = initProcess.openBeforeUserSwitch() } })
+            if let hold = plan.hold { initProcess.holdForStart(hold, opened: opened) }
             if plan.useInit {
                 do { try Reaper.start(syncFD: plan.syncFD, ignoredSignals: plan.ignoredSignals, terminal: plan.consoleSocket >= 0) } catch { throw StageError(.initFork, error) }
             }

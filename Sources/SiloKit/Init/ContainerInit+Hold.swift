@@ -9,29 +9,61 @@ extension ContainerInit {
     /// Never returns: exec, or report and exit. Before READY a failure goes to `create` as an
     /// error record; after it `create` is gone, and the exit status (127 for a command that
     /// vanished, else 126) is what whoever waits for the container sees.
-    func holdForStart(_ hold: CreateHold) -> Never {
-        let path: String
+    func holdForStart(_ hold: CreateHold, opened: (command: Int32, fdDirectory: Int32) = (-1, -1)) -> Never {
+        let commandFD = opened.command
+        var path: String?
         do { path = try resolveCommand() } catch {
-            ErrorRecord.send(StageError(.exec, error), fd: plan.syncFD)
-            Exit.now(127)
+            // Not reachable by the user (a 0700 bundle as the root, runtime-tools' process_user):
+            // the command container root opened before the switch runs, if the user may execute it.
+            if error.errno != EACCES || commandFD < 0 {
+                ErrorRecord.send(StageError(.exec, error), fd: plan.syncFD)
+                Exit.now(127)
+            }
         }
-        closeInherited(keeping: [plan.syncFD, hold.fifoFD])
+        closeInherited(keeping: [plan.syncFD, hold.fifoFD, commandFD, opened.fdDirectory])
         var r = CreateHold.ready
         if retryingEINTR({ write(plan.syncFD, &r, 1) }) != 1 { Exit.now(125) }
-        // Hook point for the terminal (oci-exec): with process.terminal the pty is made here,
-        // from the container's devpts, and its master sent over --console-socket.
-        let fifo = retryingEINTR { open("/proc/self/fd/\(hold.fifoFD)", O_WRONLY | O_CLOEXEC) }
+        // Through /proc/self/fd opened as root: the user may not search the path to /proc.
+        let fifo = opened.fdDirectory >= 0
+            ? retryingEINTR { openat(opened.fdDirectory, "\(hold.fifoFD)", O_WRONLY | O_CLOEXEC) }
+            : retryingEINTR { open("/proc/self/fd/\(hold.fifoFD)", O_WRONLY | O_CLOEXEC) }
         if fifo < 0 { Exit.now(125) }
-        var byte = UInt8(ascii: "0")
-        _ = retryingEINTR { write(fifo, &byte, 1) }
-        close(fifo)
         close(hold.fifoFD)
+        // The byte `start` waits for comes after the startContainer hooks: its poststart hooks
+        // then run after them, and a failing one fails `start` (the init exits without the byte).
         for hook in hold.startContainer {
             do { try Hooks.run(hook, kind: .startContainer, input: hold.hookInput) } catch { Exit.now(125) }
         }
+        var byte = UInt8(ascii: "0")
+        _ = retryingEINTR { write(fifo, &byte, 1) }
+        close(fifo)
         do { try lockDown() } catch { Exit.now(125) }
-        let e = sys.execve(path, plan.argv, plan.env)
+        let e = path.map { sys.execve($0, plan.argv, plan.env) } ?? ExecAt.run(commandFD, plan.argv, plan.env, object: plan.argv[0])
         Exit.now(e.errno == ENOENT ? 127 : 126)
+    }
+
+    /// Before the user switch (create): the command as container root resolves it, and
+    /// /proc/self/fd, both O_PATH, for when the user cannot search the way to them (a 0700
+    /// bundle as the root: runtime-tools' process_user); -1 for what root cannot open either.
+    func openBeforeUserSwitch() -> (command: Int32, fdDirectory: Int32) {
+        let oPath: Int32 = 0o10000000  // O_PATH, a _GNU_SOURCE macro Swift does not import
+        let command = (try? resolveCommand()).map { path in retryingEINTR { open(path, oPath | O_CLOEXEC) } } ?? -1
+        return (command, retryingEINTR { open("/proc/self/fd", oPath | O_DIRECTORY | O_CLOEXEC) })
+    }
+
+    /// A new session, or with process.terminal (create) or -t (run) the pty's: before the user switch, so
+    /// that the pty is opened as container root and then given to the user.
+    func startSession() throws(StageError) {
+        if let hold = plan.hold, hold.consoleSocket >= 0 {
+            try step(.console) { () throws(SyscallError) in
+                try ConsoleSetup.attachNewPty(consoleSocket: hold.consoleSocket, size: hold.consoleSize, owner: plan.uid,
+                                              console: "/dev/console")
+            }
+        } else {
+            if plan.newSession { try step(.session) { () throws(SyscallError) in try sys.setsid() } }
+            // `silo run -t` (its own console socket pair) or stdin from /dev/null.
+            if plan.consoleSocket >= 0 || plan.stdinFromNull { try step(.console) { () throws(SyscallError) in try attachStdio() } }
+        }
     }
 
     /// The init waits for `start` for as long as it likes: it must not hold what the caller

@@ -54,6 +54,8 @@ extension ContainerInit {
             let dir = try resolved(String(at[..<slash]), root: root, create: .directory(mode: 0o755))
             defer { sys.close(dir.fd) }
             try sys.symlink(linkTarget, in: dir.fd, name: String(at[at.index(after: slash)...]))
+        case .bindPath, .deviceNode:
+            try applyBundleStep(op, root: root)
         case let .mask(path):
             guard let at = try sys.resolveInRoot(root, path, create: .none) else { return }
             defer { sys.close(at.fd) }
@@ -82,6 +84,27 @@ extension ContainerInit {
 
     /// A mount target inside the new root; an empty or "/" path would be the root itself,
     /// which resolveInRoot refuses.
+    /// The steps only OCI bundles plan: a bind the child makes itself, a `linux.devices` node.
+    func applyBundleStep(_ op: MountOp, root: Int32) throws(SyscallError) {
+        switch op {
+        case let .bindPath(source, target, isFile, recursive, attributes):
+            let at = try resolved(target, root: root, create: isFile ? .file : .directory(mode: 0o755))
+            defer { sys.close(at.fd) }
+            let tree = try sys.cloneTree(-100 /* AT_FDCWD */, source, recursive: recursive)
+            defer { sys.close(tree) }
+            if !attributes.isEmpty { try sys.mountSetattr(fd: tree, recursive: recursive, set: attributes) }
+            try sys.moveMount(fd: tree, onto: at.fd, name: target)
+        case let .deviceNode(path, type, mode, major, minor, uid, gid):
+            let slash = path.lastIndex(of: "/") ?? path.startIndex
+            let dir = try resolved(String(path[..<slash]), root: root, create: .directory(mode: 0o755))
+            defer { sys.close(dir.fd) }
+            try DeviceNode.make(in: dir.fd, name: String(path[path.index(after: slash)...]), type: type, mode: mode,
+                                major: major, minor: minor, uid: uid, gid: gid, object: path)
+        default:
+            break
+        }
+    }
+
     private func resolved(_ path: String, root: Int32, create: Creation) throws(SyscallError) -> ResolvedPath {
         guard let at = try sys.resolveInRoot(root, path, create: create) else { throw SyscallError("open", errno: Errno.noSuchFile, object: path) }
         return at

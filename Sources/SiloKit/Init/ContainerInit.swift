@@ -13,7 +13,7 @@ public struct ContainerInit<S: Syscalls> {
     }
 
     /// Everything before the optional init fork and the exec, in order.
-    public func prepare() throws(StageError) {
+    public func prepare(beforeUserSwitch: () -> Void = {}) throws(StageError) {
         // First of all, so that no step runs while silo could die unnoticed (a container that
         // outlives silo keeps its id slot and address, which the next container is given again).
         try step(.parentDeath) { () throws(SyscallError) in try armParentDeath() }
@@ -36,6 +36,9 @@ public struct ContainerInit<S: Syscalls> {
         if let name = plan.domainname { try step(.hostname) { () throws(SyscallError) in try sys.setdomainname(name) } }
         if plan.bringLoopbackUp { try step(.network) { () throws(SyscallError) in try sys.setLoopbackUp() } }
         var root: Int32 = -1  // the new root's mount, once attached
+        if plan.mountNamespaceFD >= 0 {
+            try step(.mountPropagation) { () throws(SyscallError) in try NamespaceFile.enter(plan.mountNamespaceFD, .mnt, name: "mount namespace") }
+        }
         for s in plan.mounts.beforePivot { try step(s.stage) { () throws(SyscallError) in try apply(s.op, root: &root) } }
         try step(.pivotRoot) { () throws(SyscallError) in
             guard !plan.mounts.newRoot.isEmpty else { return }  // --share mnt: the host's root stays
@@ -75,10 +78,10 @@ public struct ContainerInit<S: Syscalls> {
                 }
             }
         }
-        if plan.newSession { try step(.session) { () throws(SyscallError) in try sys.setsid() } }
-        if plan.consoleSocket >= 0 || plan.stdinFromNull { try step(.console) { () throws(SyscallError) in try attachStdio() } }
+        try startSession()
         // Before any filter: a profile given in a bundle may not know close_range (runtime-tools'
         // does not), and without no_new_privs that filter is loaded next.
+        beforeUserSwitch()
         try step(.closeFds) { () throws(SyscallError) in try sys.closeOnExec(from: 3 + plan.preservedFDs) }
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the drop below takes
         // away: load it now; the profile must then allow what follows (prctl, capset, setres*id,

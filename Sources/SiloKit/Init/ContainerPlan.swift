@@ -16,6 +16,9 @@ public struct ContainerPlan: Sendable {
     /// cgroup namespace, which must be rooted there).
     public var cgroupTasksFDs: [Int32] = []
     public var mounts: MountPlan
+    /// OCI `namespaces[].path` of type mount: entered by the child (the parent must stay in the
+    /// host's, where the state and pid files live) before its first mount.
+    public var mountNamespaceFD: Int32 = -1
     /// unshare(CLONE_NEWTIME) and these offsets (seconds), when the kernel has time namespaces.
     public var timeOffsets: (monotonic: Int64, boottime: Int64)?
     public var workdir = "/"

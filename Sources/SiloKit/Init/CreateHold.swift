@@ -17,6 +17,10 @@ public struct CreateHold: Sendable {
     public var startContainer: [OCISpec.Hook] = []
     /// The state JSON the startContainer hooks read on stdin.
     public var hookInput: [UInt8] = []
+    /// process.terminal: `--console-socket`, connected by the parent before clone (its path is
+    /// the host's); the init makes the pty from the container's devpts and sends the master.
+    public var consoleSocket: Int32 = -1
+    public var consoleSize: (rows: UInt16, columns: UInt16)?
 
     public static let ready: UInt8 = 0x52  // "R": one byte, never a valid ErrorRecord
 

@@ -44,6 +44,7 @@ enum InitClone {
                 try p.idmap?.write(toChild: pid)
                 if let adj = p.spec.process?.oomScoreAdj { try FileIO.write("/proc/\(pid)/oom_score_adj", "\(adj)") }
             } catch { throw RuntimeError(error) }
+            try p.cgroup?.enter(pid: pid)  // v2; on v1 the init moves itself through `tasks`
             // Before the init mounts anything: runc and crun run these here too (createContainer
             // belongs after pivot_root in the spec; silo runs it at this point, docs/oci.md).
             let s = state(pid)

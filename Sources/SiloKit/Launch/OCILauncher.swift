@@ -13,6 +13,8 @@ public struct OCILauncher {
         public var pidFile: String?
         public var consoleSocket: String?
         public var preserveFDs: Int32 = 0
+        /// `run --bundle`: the caller's terminal could serve (runc's foreground tty); not yet.
+        public var relaysTerminal = false
         public init() {}
     }
 
@@ -32,24 +34,38 @@ public struct OCILauncher {
     public mutating func create() throws(RuntimeError) -> ContainerRecord {
         try ContainerStateStore.validate(id: id)
         let bundle = try Rootfs.realpath(options.bundle, what: "bundle")
-        let (spec, parseWarnings) = try BundlePlan.read(bundle: bundle)
+        let (spec, parseWarnings, configBytes) = try BundlePlan.read(path: bundle + "/config.json")
         warnings += parseWarnings
-        if spec.process?.terminal == true {
-            if options.consoleSocket == nil {
-                throw RuntimeError(.usage, "cannot allocate tty if silo will detach without setting console socket")
-            }
-            throw RuntimeError(.usage, "--console-socket: terminals are not supported yet")
+        let terminal = spec.process?.terminal == true
+        if terminal && options.consoleSocket == nil {
+            throw RuntimeError(.usage, options.relaysTerminal
+                ? "process.terminal: silo run --bundle does not relay a terminal yet; give --console-socket or set terminal to false"
+                : "cannot allocate tty if silo will detach without setting console socket")
         }
-        if options.consoleSocket != nil { throw RuntimeError(.usage, "--console-socket given but process.terminal is false") }
+        if !terminal && options.consoleSocket != nil { throw RuntimeError(.usage, "--console-socket given but process.terminal is false") }
         for fd in 3..<(3 + options.preserveFDs) where fcntl(fd, F_GETFD) < 0 {
             throw RuntimeError(.usage, "--preserve-fds: unable to stat preserved-fd \(fd - 3) (fd \(fd)): not open")
         }
-        var prepared = try BundlePlan.make(spec, bundle: bundle)
+        // The state dir first: it claims the id before a cgroup named after it is made.
+        try store.create(id: id)
+        var prepared: BundlePlan
+        do throws(RuntimeError) {
+            do throws(SyscallError) {
+                let copy = store.directory(of: id) + "/config.json"
+                let fd = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                if fd < 0 { throw SyscallError.last("open", copy) }
+                defer { close(fd) }
+                try FileIO.writeAll(fd: fd, configBytes, object: copy)
+            } catch { throw RuntimeError(error) }
+            prepared = try BundlePlan.make(spec, bundle: bundle, id: id)
+        } catch {
+            try? store.remove(id: id)
+            throw error
+        }
         defer { prepared.closeAll() }
         warnings += prepared.warnings
         prepared.plan.preservedFDs = options.preserveFDs
 
-        try store.create(id: id)
         var pid: pid_t = 0
         do throws(RuntimeError) {
             let lock = try store.lock(id: id)
@@ -60,10 +76,18 @@ public struct OCILauncher {
             hold.closeAfterClone = [lock]
             hold.startContainer = spec.hooks.startContainer
             hold.hookInput = OCIState(id: id, status: .created, pid: nil, bundle: bundle, annotations: spec.annotations).hookInput
+            if let path = options.consoleSocket {
+                do { hold.consoleSocket = try UnixSocket.connect(path) } catch {
+                    throw RuntimeError(.runtime, "console socket \(path): \(error.reason)")
+                }
+                if let c = spec.process?.consoleSize { hold.consoleSize = (UInt16(clamping: c.height), UInt16(clamping: c.width)) }
+            }
+            defer { if hold.consoleSocket >= 0 { close(hold.consoleSocket) } }
             prepared.plan.hold = hold
             var record = ContainerRecord(id: id, status: .created, bundle: bundle, rootfs: prepared.rootfs)
             record.annotations = spec.annotations
             record.namespaces = prepared.namespaces
+            record.cgroupPaths = prepared.cgroup?.paths ?? [:]
             pid = try InitClone.run(&prepared, state: { p in OCIState(id: id, status: .created, pid: p, bundle: bundle, annotations: spec.annotations) })
             record.pid = pid
             do { record.pidStartTime = try ProcStat.read(pid).startTime } catch { throw RuntimeError(error) }
@@ -72,6 +96,7 @@ public struct OCILauncher {
             return record
         } catch {
             if pid > 0 { ProcessWait.killAndReap(pid) }
+            prepared.cgroup?.removeMade()
             try? store.remove(id: id)
             throw error
         }
@@ -91,7 +116,7 @@ public struct OCILauncher {
             try store.releaseExecFifo(id: id, initProcess: initProcess)
             record.status = .running
             try store.save(record)
-            let (spec, _) = try BundlePlan.read(bundle: record.bundle)
+            let spec = try BundlePlan.created(record, in: store)
             do throws(RuntimeError) { try Hooks.run(spec.hooks.poststart, kind: .poststart, state: record.ociState(status: .running)) } catch {
                 try? initProcess.signal(Signal.kill)
                 throw error
@@ -113,14 +138,18 @@ extension OCILauncher {
         let record = try create()
         do { try Self.start(store: store, id: id) } catch {
             if let pid = record.pid { ProcessWait.killAndReap(pid) }
+            try? ContainerCgroup.open(id: id, record: record)?.remove(killing: true)
             try? store.remove(id: id)
             throw error
         }
         let status = SignalForwarder.forward(to: record.pid ?? 0, waitingOn: blocked, reapAll: false)
         var stopped = record
         stopped.status = .stopped
+        if let cg = ContainerCgroup.open(id: id, record: record) {
+            do { try ContainerCgroup.remove(cg) } catch { warnings.append(error.message) }
+        }
+        let spec = try BundlePlan.created(record, in: store)
         try store.remove(id: id)
-        let (spec, _) = try BundlePlan.read(bundle: record.bundle)
         try Hooks.run(spec.hooks.poststop, kind: .poststop, state: stopped.ociState(status: .stopped))
         return status
     }

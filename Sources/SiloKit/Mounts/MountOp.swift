@@ -25,6 +25,12 @@ public enum MountOp: Equatable, Sendable {
     /// After pivot_root: mount_setattr on a path of the container.
     case setattr(path: String, recursive: Bool, set: MountAttr)
     case symlink(target: String, at: String)
+    /// A bind made by the child itself (OCI bundles without a user namespace): `source` is a
+    /// host path, resolved before pivot_root as the parent would; made at this step, its mount
+    /// id (which orders /proc/self/mountinfo) follows the config's order of mounts.
+    case bindPath(source: String, target: String, isFile: Bool, recursive: Bool, attributes: MountAttr)
+    /// OCI `linux.devices`: a node (`type` S_IFCHR, S_IFBLK or S_IFIFO) made at `path` in the new root.
+    case deviceNode(path: String, type: UInt32, mode: UInt32, major: UInt64, minor: UInt64, uid: UInt32, gid: UInt32)
     /// Hides a path that exists: /dev/null over a file, an empty read-only tmpfs over a directory.
     case mask(String)
     /// Makes a path that exists read-only: a recursive clone of it, MOUNT_ATTR_RDONLY, moved back on.

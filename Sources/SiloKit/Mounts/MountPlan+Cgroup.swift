@@ -24,7 +24,13 @@ extension MountPlan {
 
     /// The steps go right after /sys is mounted, before pivot_root.
     public mutating func addCgroupView(_ view: CgroupView) {
-        let target = "/sys/fs/cgroup"
+        let steps = Self.cgroupViewSteps(view, at: "/sys/fs/cgroup")
+        let at = (beforePivot.lastIndex { $0.stage == .mountSys }).map { $0 + 1 } ?? beforePivot.endIndex
+        beforePivot.insert(contentsOf: steps, at: at)
+    }
+
+    /// The view's steps at `target` (an OCI bundle's `cgroup` mount goes where its config says).
+    static func cgroupViewSteps(_ view: CgroupView, at target: String) -> [MountStep] {
         var steps: [MountStep] = []
         switch view {
         case .cgroup2:
@@ -38,7 +44,6 @@ extension MountPlan {
             // The tmpfs itself read-only too, binds included (they already are).
             steps.append(MountStep(.mountCgroup, .readonlyIfPresent(target)))
         }
-        let at = (beforePivot.lastIndex { $0.stage == .mountSys }).map { $0 + 1 } ?? beforePivot.endIndex
-        beforePivot.insert(contentsOf: steps, at: at)
+        return steps
     }
 }

@@ -21,21 +21,34 @@ public struct BundlePlan {
     var umask: UInt32?
     /// /proc/PID names of the namespaces the container has of its own (for exec).
     var namespaces: [String] = []
+    /// Made here, before clone; create removes it again when it fails.
+    var cgroup: BundleCgroup?
 
     /// Reads BUNDLE/config.json; errors name the JSON path (`config.json: .process.args: ...`).
     public static func read(bundle: String) throws(RuntimeError) -> (spec: OCISpec, warnings: [String]) {
-        let path = bundle + "/config.json"
+        let r = try read(path: bundle + "/config.json")
+        return (r.spec, r.warnings)
+    }
+
+    static func read(path: String) throws(RuntimeError) -> (spec: OCISpec, warnings: [String], bytes: [UInt8]) {
         let bytes: [UInt8]
         do { bytes = try RegularFile.read(path, limit: 16 << 20) } catch {
             throw RuntimeError(.usage, "\(path): \(error.reason)")
         }
         var warnings: [OCIError] = []
-        do { return (try OCISpec.parse(bytes, warnings: &warnings), warnings.map(\.description)) } catch {
+        do { return (try OCISpec.parse(bytes, warnings: &warnings), warnings.map(\.description), bytes) } catch {
             throw RuntimeError(.usage, error.description)
         }
     }
 
-    public static func make(_ spec: OCISpec, bundle: String) throws(RuntimeError) -> BundlePlan {
+    /// The config as `create` read it: a copy in the container's state directory (the spec:
+    /// changes to config.json after create must not affect the container), else the bundle's.
+    static func created(_ record: ContainerRecord, in store: ContainerStateStore) throws(RuntimeError) -> OCISpec {
+        let copy = store.directory(of: record.id) + "/config.json"
+        return try read(path: FileIO.exists(copy) ? copy : record.bundle + "/config.json").spec
+    }
+
+    public static func make(_ spec: OCISpec, bundle: String, id: String) throws(RuntimeError) -> BundlePlan {
         guard let process = spec.process else { throw RuntimeError(.usage, "config.json: .process: required to run") }
         guard let rootPath = spec.rootfs(bundle: bundle) else { throw RuntimeError(.usage, "config.json: .root.path: required") }
         let rootfs = try Rootfs.realpath(rootPath, what: "rootfs")
@@ -50,12 +63,25 @@ public struct BundlePlan {
             if rootless != nil && !p.cloneFlags.contains(.newUser) {
                 throw RuntimeError(.usage, "config.json: .linux.namespaces: rootless, the container needs a user namespace of its own (`silo spec --rootless` writes one)")
             }
+            // Rootless, no cgroup can be made on this host (docs/rootless.md): the container
+            // runs without one, as rootless runc's does when the config asks for no limits.
+            if rootless == nil {
+                try p.makeCgroup(spec, id: id)
+            } else if spec.linux?.resources != nil {
+                p.warnings.append("rootless: .linux.resources not applied (cgroups need root or a delegated cgroup v2 subtree)")
+            }
             var clones: [MountStep] = []
             let rootFD = try Preparation.tree(of: rootfs, readOnly: false, what: "rootfs", rootless: rootless, clones: &clones)
             p.treeFDs.append(rootFD)
             let bindSys = p.cloneFlags.contains(.newUser) && !p.cloneFlags.contains(.newNet)
-            p.plan.mounts = try BundleMounts.plan(spec, bundle: bundle, attachAt: try Rootfs.stagingDirectory(), rootFD: rootFD,
-                                                  readOnly: spec.root?.readonly ?? false, bindSys: bindSys, trees: &p.treeFDs,
+            // The child makes the binds itself (in the config's order) when the new root can be
+            // assembled on a directory that covers none of their sources.
+            let staging = try BundleMounts.staging(avoiding: BundleMounts.bindSources(spec, bundle: bundle))
+            let bindsInChild = staging.clear && p.plan.mountNamespaceFD < 0  // a joined one holds other paths
+            p.plan.mounts = try BundleMounts.plan(spec, bundle: bundle, attachAt: staging.path, bindsInChild: bindsInChild, rootFD: rootFD,
+                                                  readOnly: spec.root?.readonly ?? false, bindSys: bindSys,
+                                                  userNamespace: p.cloneFlags.contains(.newUser), cgroup: p.cgroup,
+                                                  cgroupNamespace: p.plan.cgroupNamespace, trees: &p.treeFDs,
                                                   rootless: rootless != nil)
             p.plan.mounts.beforePivot.insert(contentsOf: clones, at: 1)  // after the propagation change
             if let rootless, p.idmap != nil { p.idmap!.writer = rootless.writer(for: p.idmap!) }
@@ -64,6 +90,7 @@ public struct BundlePlan {
             if p.idmap?.writer == .denyingSetgroups, p.plan.groups?.isEmpty ?? false { p.plan.groups = nil }
         } catch {
             p.closeAll()
+            p.cgroup?.removeMade()
             throw error
         }
         return p
@@ -83,16 +110,24 @@ public struct BundlePlan {
                 namespaces.append(name)
                 continue
             }
-            // The parent enters these before clone; the mount and user namespaces would change
-            // what the parent itself resolves and may do, so they are refused for now.
-            guard flag != .newNS && flag != .newUser else {
+            // The parent enters these before clone; a mount namespace the child enters (the
+            // parent keeps resolving host paths); a user namespace is refused for now.
+            if flag == .newNS {
+                let fd = open(path, O_RDONLY | O_CLOEXEC)
+                if fd < 0 { throw RuntimeError(.usage, "config.json: .linux.namespaces[\(i)].path: \(SyscallError.last("open", path).description)") }
+                treeFDs.append(fd)
+                plan.mountNamespaceFD = fd
+                namespaces.append(name)
+                continue
+            }
+            guard flag != .newUser else {
                 throw RuntimeError(.usage, "config.json: .linux.namespaces[\(i)].path: joining a \(ns.type.rawValue) namespace by path is not supported yet")
             }
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             if fd < 0 { throw RuntimeError(.usage, "config.json: .linux.namespaces[\(i)].path: \(SyscallError.last("open", path).description)") }
             joins.append((fd, flag, path))
         }
-        guard cloneFlags.contains(.newNS) else {
+        guard cloneFlags.contains(.newNS) || plan.mountNamespaceFD >= 0 else {
             throw RuntimeError(.usage, "config.json: .linux.namespaces: silo needs a mount namespace of the container's own")
         }
         if namespaces.contains("time") {
@@ -113,17 +148,23 @@ public struct BundlePlan {
     /// What create does not apply yet: refused when it is a restriction or a device the
     /// process expects, a warning for cgroup limits (podman always sends some; issue 13).
     mutating func refuseUnapplied(_ spec: OCISpec) throws(RuntimeError) {
-        if !(spec.linux?.devices ?? []).isEmpty {
-            throw RuntimeError(.usage, "config.json: .linux.devices: extra device nodes are not supported yet (the default ones always exist)")
-        }
         if spec.linux?.personality != nil { throw RuntimeError(.usage, "config.json: .linux.personality: not supported yet") }
         for (i, m) in spec.mounts.enumerated() where !m.uidMappings.isEmpty || !m.gidMappings.isEmpty {
             throw RuntimeError(.usage, "config.json: .mounts[\(i)].uidMappings: idmapped mounts are not supported yet")
         }
-        var limits = spec.linux?.resources
-        limits?.devices = []  // "deny all" plus the default nodes is what the container has anyway
-        if let limits, limits != OCISpec.Resources() {
-            warnings.append("config.json: .linux.resources: cgroup limits are not applied yet (cgroups are not wired into bundles)")
+    }
+
+    /// The container's cgroup (BundleCgroup), the init's way into it, and its cgroup namespace
+    /// unshared by the init once inside (a namespace from clone would be rooted at silo's).
+    mutating func makeCgroup(_ spec: OCISpec, id: String) throws(RuntimeError) {
+        let (cg, w) = try BundleCgroup.make(spec, id: id)
+        warnings += w
+        guard let cg else { return }
+        cgroup = cg
+        plan.cgroupTasksFDs = try cg.tasksFiles(trees: &treeFDs)
+        if cloneFlags.contains(.newCgroup) {
+            cloneFlags.remove(.newCgroup)
+            plan.cgroupNamespace = true
         }
     }
 

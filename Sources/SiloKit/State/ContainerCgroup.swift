@@ -27,9 +27,23 @@ public enum ContainerCgroup {
         return Cgroup.open(name: name(of: id), layout: layout, fs: fs)
     }
 
-    /// The freezer check `ContainerLiveness.status` takes.
+    /// The freezer check `ContainerLiveness.status` takes. A record that names its freezer
+    /// directory is answered from that one file (every `state`, `start` and `delete` asks;
+    /// finding the layout reads all of mountinfo).
     public static func isFrozen(id: String) -> (ContainerRecord) -> Bool {
-        { record in open(id: id, record: record)?.isFrozen() ?? false }
+        { record in
+            if let dir = record.cgroupPaths["freezer"] {
+                return (try? FileIO.read(dir + "/freezer.state"))?.hasPrefix("FROZEN") ?? false
+            }
+            return open(id: id, record: record)?.isFrozen() ?? false
+        }
+    }
+
+    /// `delete`'s removal: usually the PID namespace ended with its init and the cgroup is
+    /// empty, and the freeze-kill-thaw round of `remove(killing:)` (some ms on v1) is skipped.
+    static func remove(_ cgroup: Cgroup) throws(CgroupError) {
+        let empty = (try? cgroup.pids())?.isEmpty == true
+        try cgroup.remove(killing: !empty)
     }
 
     /// The container's error for a verb that needs its cgroup.

@@ -116,10 +116,10 @@ public enum ContainerLifecycle {
             try killInit(id: id, record: record)
         }
         if let cgroup = ContainerCgroup.open(id: id, record: record) {
-            do { try cgroup.remove(killing: true) } catch { throw RuntimeError(.runtime, "delete \(id): \(error.message)") }
+            do { try ContainerCgroup.remove(cgroup) } catch { throw RuntimeError(.runtime, "delete \(id): \(error.message)") }
         }
         var warnings: [Warning] = []
-        if let record, let w = runPoststop(record) { warnings.append(w) }
+        if let record, let w = runPoststop(record, copy: store.directory(of: id) + "/config.json") { warnings.append(w) }
         try store.remove(id: id)
         return warnings
     }
@@ -138,9 +138,10 @@ public enum ContainerLifecycle {
     }
 
     /// The bundle's poststop hooks, with the state as `stopped`; nil when all ran (or none).
-    static func runPoststop(_ record: ContainerRecord) -> Warning? {
+    static func runPoststop(_ record: ContainerRecord, copy: String) -> Warning? {
         guard !record.bundle.isEmpty else { return nil }
-        let path = record.bundle + "/config.json"
+        // The config as create read it (kept in the state directory), else the bundle's.
+        let path = FileIO.exists(copy) ? copy : record.bundle + "/config.json"
         guard let text = try? FileIO.read(path, limit: 16 << 20) else { return nil }
         var ignored: [OCIError] = []
         let spec: OCISpec

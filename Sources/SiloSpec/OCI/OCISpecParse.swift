@@ -171,17 +171,18 @@ struct OCISpecParser {
         return out
     }
 
-    /// A capability set: names must be strings; a name this runtime cannot map is dropped with
-    /// a warning, as the spec asks ("SHOULD NOT fail").
+    /// A capability set: names must be strings, and a name that is no capability of Linux is
+    /// refused (runtime-spec 1.0: a value that cannot be mapped to a kernel interface MUST cause
+    /// an error; runtime-tools' process_capabilities_fail checks it). A known capability the
+    /// running kernel lacks is dropped with a warning later (BundleProcess), as 1.1 allows.
     mutating func capabilitySet(_ n: OCINode) throws(OCIError) -> [String]? {
         guard let names = try n.strings() else { return nil }
         var out: [String] = []
         for (i, name) in names.enumerated() {
-            if OCISpecParser.knownCapabilityNames.contains(name) {
-                if !out.contains(name) { out.append(name) }
-            } else {
-                warnings.append(n.element(i, nil).fail("unknown capability \"\(name)\" is ignored"))
+            guard OCISpecParser.knownCapabilityNames.contains(name) else {
+                throw n.element(i, nil).fail("unknown capability \"\(name)\"")
             }
+            if !out.contains(name) { out.append(name) }
         }
         return out
     }
