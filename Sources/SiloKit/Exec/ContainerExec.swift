@@ -37,22 +37,10 @@ public enum ContainerExec {
             plan.childNamespaces.remove(.newUser)
         }
 
-        var console: Int32?
-        var relay: Int32 = -1  // exec -t without --console-socket: silo's end of the console pair
-        if let path = request.consoleSocket {
-            do { console = try UnixSocket.connect(path) } catch { throw RuntimeError(.runtime, "console socket \(path): \(error.reason)") }
-        } else if plan.terminal {
-            let pair = try ExecTerminal.consolePair(request)
-            (relay, console) = (pair.0, pair.1)
-        }
+        let (console, relay) = try consoleFDs(request, terminal: plan.terminal)
         defer { if let console { close(console) } }
         defer { if relay >= 0 { close(relay) } }
-        // Opened now, as host root in the host's mount namespace: the kernel checks a
-        // cgroup.procs write against the opener's credentials.
-        let cgroupProcs = record.cgroupPaths.values.sorted().compactMap { dir -> Int32? in
-            let fd = open(dir + "/cgroup.procs", O_WRONLY | O_CLOEXEC)
-            return fd >= 0 ? fd : nil
-        }
+        let cgroupProcs = openCgroupProcs(record)
         defer { for fd in cgroupProcs { close(fd) } }
 
         var socks: [Int32] = [-1, -1]
@@ -100,6 +88,28 @@ public enum ContainerExec {
         if let path = request.pidFile { try ContainerStateStore.writePidFile(path, pid: pid) }
         if relay >= 0 { return try ExecTerminal.relay(request, pid: pid, consolePair: relay, blocked: blocked) }
         return SignalForwarder.forward(to: pid, waitingOn: blocked, reapAll: false)
+    }
+}
+
+extension ContainerExec {
+    /// The process's console end: connected to `--console-socket`, or for `exec -t` without
+    /// one, a socket pair whose other end (`relay`, else -1) silo keeps to relay the pty.
+    static func consoleFDs(_ request: ExecRequest, terminal: Bool) throws(RuntimeError) -> (console: Int32?, relay: Int32) {
+        if let path = request.consoleSocket {
+            do { return (try UnixSocket.connect(path), -1) } catch { throw RuntimeError(.runtime, "console socket \(path): \(error.reason)") }
+        }
+        guard terminal else { return (nil, -1) }
+        let pair = try ExecTerminal.consolePair(request)
+        return (pair.1, pair.0)
+    }
+
+    /// The container's cgroup.procs files, opened now, as host root in the host's mount
+    /// namespace: the kernel checks a cgroup.procs write against the opener's credentials.
+    static func openCgroupProcs(_ record: ContainerRecord) -> [Int32] {
+        record.cgroupPaths.values.sorted().compactMap { dir -> Int32? in
+            let fd = open(dir + "/cgroup.procs", O_WRONLY | O_CLOEXEC)
+            return fd >= 0 ? fd : nil
+        }
     }
 }
 

@@ -78,9 +78,13 @@ enum BundleMounts {
             }
             pre(.sysctl, .sysctl(key: key, value: spec.linux!.sysctl[key]!))
         }
-        // The default devices, always (podman sends only "deny all"), as runc makes them.
-        for d in MountPlan.devices { pre(.mountDev, .bindDevice(source: "/dev/" + d, target: "/dev/" + d)) }
-        pre(.mountDev, .symlink(target: "pts/ptmx", at: "/dev/ptmx"))
+        // The default devices, always (podman sends only "deny all"), as runc makes them; one
+        // the config names itself (podman --privileged lists every host node) is the config's.
+        let configured = Set((spec.linux?.devices ?? []).map { $0.path.hasPrefix("/") ? $0.path : "/" + $0.path })
+        for d in MountPlan.devices where !configured.contains("/dev/" + d) {
+            pre(.mountDev, .bindDevice(source: "/dev/" + d, target: "/dev/" + d))
+        }
+        if !configured.contains("/dev/ptmx") { pre(.mountDev, .symlink(target: "pts/ptmx", at: "/dev/ptmx")) }
         for (i, d) in (spec.linux?.devices ?? []).enumerated() { pre(.mountDev, try device(d, index: i, bind: userNamespace)) }
         for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
             pre(.mountDev, .symlink(target: target, at: "/dev/" + name))

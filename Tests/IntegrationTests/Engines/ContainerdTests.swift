@@ -81,7 +81,7 @@ final class ContainerdTests {
         #expect(try env.ctr(["tasks", "ls", "-q"]).out.isEmpty)
     }
 
-    @Test(.disabled("needs terminal for create (--console-socket) — helper oci"))
+    @Test
     func terminal() throws {
         let r = try env.sh(". \(env.dir)/containerd.env; script -qec \"$CTR run --fifo-dir \(env.fifoDir) --runc-binary \(Silo.binary) --rm -t \(image) t1 tty\" /dev/null")
         #expect(r.stdout.contains("/dev/pts/0"), "\(r)")
@@ -92,7 +92,7 @@ final class ContainerdTests {
         #expect(try env.ctr(["containers", "rm", "t2"]).status == 0)
     }
 
-    @Test(.disabled("needs cgroups for bundles (freezer) — helper oci"))
+    @Test
     func pauseAndResume() throws {
         #expect(try env.ctrRun(["-d", image, "p1", "sleep", "100"]).status == 0)
         #expect(try env.ctr(["tasks", "pause", "p1"]).status == 0)

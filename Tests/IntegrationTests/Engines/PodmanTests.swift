@@ -115,7 +115,7 @@ final class PodmanTests {
         #expect(fds.status == 0 && fds.stdout == "export", "fd 3 reaches the process: \(fds)")
     }
 
-    @Test(.disabled("extra linux.devices are refused by silo's bundle plan (SiloKit/OCI) — not yet"))
+    @Test
     func devicesAndPrivileged() throws {
         let r = try env.podman(["run", "--rm", "--device", "/dev/fuse", image, "sh", "-c", "ls -l /dev/fuse | cut -c1"])
         #expect(r.status == 0 && r.out == "c", "\(r)")
@@ -198,9 +198,9 @@ final class PodmanTests {
         #expect(try env.podman(["ps", "-aq"]).out.isEmpty)
     }
 
-    // With the helper "oci" (issue 11): process.terminal for create, cgroups for bundles.
+    // process.terminal for create, cgroups for bundles (issue 11).
 
-    @Test(.disabled("needs terminal for create (--console-socket) — helper oci"))
+    @Test
     func terminal() throws {
         let t = try env.podman(["run", "--rm", "-t", image, "sh", "-c", "tty; stty size"])
         #expect(t.status == 0, "\(t)")
@@ -214,7 +214,7 @@ final class PodmanTests {
         #expect(try env.podman(["rm", "-f", "-t", "0", "t1"]).status == 0)
     }
 
-    @Test(.disabled("needs cgroups for bundles (freezer) — helper oci"))
+    @Test
     func pauseAndUnpause() throws {
         #expect(try env.podman(["run", "-d", "--name", "p1", image, "sh", "-c", "while :; do date +%s%N >/tmp/t; sleep 0.05; done"]).status == 0)
         #expect(try env.podman(["pause", "p1"]).status == 0)
@@ -224,7 +224,7 @@ final class PodmanTests {
         #expect(try env.podman(["rm", "-f", "-t", "0", "p1"]).status == 0)
     }
 
-    @Test(.disabled("needs cgroups for bundles (memory, pids) — helper oci"))
+    @Test
     func memoryAndPidsLimits() throws {
         let r = try env.podman(["run", "--rm", "--memory", "64m", "--pids-limit", "50", image, "sh", "-c",
                                 "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max"])
