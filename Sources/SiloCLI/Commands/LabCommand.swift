@@ -141,7 +141,7 @@ public enum LabCommand {
         case ["clear"]: try lab.netem(args[1], args[2], nil)
         default:
             if words.first == "rate" { try lab.rate(args[1], args[2], try LabFaultWords.tbf(words, use)) } else {
-                try lab.netem(args[1], args[2], try netem(words, use))
+                try lab.netem(args[1], args[2], try LabFaultWords.netem(words, use))
             }
         }
         return 0
@@ -156,43 +156,5 @@ public enum LabCommand {
         let groups = rest.dropFirst().map { $0.split(separator: ",").map(String.init) }
         if heal { try lab.healPartition(groups) } else { try lab.partition(groups) }
         return 0
-    }
-
-    /// `delay 50ms jitter 10ms loss 10% duplicate 1%`, any of them, in any order.
-    static func netem(_ words: [String], _ use: String) throws(RuntimeError) -> NetemSettings {
-        var s = NetemSettings()
-        var i = 0
-        while i < words.count {
-            guard i + 1 < words.count else { throw RuntimeError(.usage, "lab fault: `\(words[i])` needs a value (\(use))") }
-            let v = words[i + 1]
-            switch words[i] {
-            case "delay": s.delayNanoseconds = try duration(v)
-            case "jitter": s.jitterNanoseconds = try duration(v)
-            case "loss": s.lossPercent = try percent(v)
-            case "duplicate": s.duplicatePercent = try percent(v)
-            case "reorder": s.reorderPercent = try percent(v)
-            default: throw RuntimeError(.usage, "lab fault: unknown fault `\(words[i])` (\(use))")
-            }
-            i += 2
-        }
-        if s.reorderPercent > 0 && s.delayNanoseconds == 0 {
-            throw RuntimeError(.usage, "lab fault: reorder needs a delay (packets sent at once overtake delayed ones)")
-        }
-        return s
-    }
-
-    /// `50ms`, `200us`, `1s`.
-    static func duration(_ text: String) throws(RuntimeError) -> UInt64 {
-        for (suffix, scale) in [("ms", 1_000_000.0), ("us", 1_000.0), ("s", 1_000_000_000.0)] where text.hasSuffix(suffix) {
-            if let n = Double(text.dropLast(suffix.count)), n >= 0, n <= 3600 { return UInt64(n * scale) }
-        }
-        throw RuntimeError(.usage, "lab fault: `\(text)`: expected a duration like 50ms, 200us or 1s")
-    }
-
-    /// `10%` (or `10`), 0 to 100.
-    static func percent(_ text: String) throws(RuntimeError) -> Double {
-        let t = text.hasSuffix("%") ? String(text.dropLast()) : text
-        guard let p = Double(t), p >= 0, p <= 100 else { throw RuntimeError(.usage, "lab fault: `\(text)`: expected a percentage from 0 to 100") }
-        return p
     }
 }

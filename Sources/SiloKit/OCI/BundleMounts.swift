@@ -78,17 +78,7 @@ enum BundleMounts {
             }
             pre(.sysctl, .sysctl(key: key, value: spec.linux!.sysctl[key]!))
         }
-        // The default devices, always (podman sends only "deny all"), as runc makes them; one
-        // the config names itself (podman --privileged lists every host node) is the config's.
-        let configured = Set((spec.linux?.devices ?? []).map { $0.path.hasPrefix("/") ? $0.path : "/" + $0.path })
-        for d in MountPlan.devices where !configured.contains("/dev/" + d) {
-            pre(.mountDev, .bindDevice(source: "/dev/" + d, target: "/dev/" + d))
-        }
-        if !configured.contains("/dev/ptmx") { pre(.mountDev, .symlink(target: "pts/ptmx", at: "/dev/ptmx")) }
-        for (i, d) in (spec.linux?.devices ?? []).enumerated() { pre(.mountDev, try device(d, index: i, bind: userNamespace)) }
-        for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
-            pre(.mountDev, .symlink(target: target, at: "/dev/" + name))
-        }
+        plan.beforePivot += try deviceSteps(spec, userNamespace: userNamespace)
         for p in spec.linux?.maskedPaths ?? [] { pre(.maskPaths, .mask(p)) }
         for p in spec.linux?.readonlyPaths ?? [] { pre(.maskPaths, .readonlyIfPresent(p)) }
         if let attach = plan.beforePivot.firstIndex(where: { if case .attachRoot = $0.op { true } else { false } }) {
@@ -97,6 +87,24 @@ enum BundleMounts {
         plan.afterPivot += after
         if readOnly { plan.afterPivot.append(MountStep(.readonlyRoot, .setattr(path: "/", recursive: false, set: .rdonly))) }
         return plan
+    }
+
+    /// /dev: the default devices, always (podman sends only "deny all"), as runc makes them; one
+    /// the config names itself (podman --privileged lists every host node) is the config's.
+    static func deviceSteps(_ spec: OCISpec, userNamespace: Bool) throws(RuntimeError) -> [MountStep] {
+        var steps: [MountStep] = []
+        let configured = Set((spec.linux?.devices ?? []).map { $0.path.hasPrefix("/") ? $0.path : "/" + $0.path })
+        for d in MountPlan.devices where !configured.contains("/dev/" + d) {
+            steps.append(MountStep(.mountDev, .bindDevice(source: "/dev/" + d, target: "/dev/" + d)))
+        }
+        if !configured.contains("/dev/ptmx") { steps.append(MountStep(.mountDev, .symlink(target: "pts/ptmx", at: "/dev/ptmx"))) }
+        for (i, d) in (spec.linux?.devices ?? []).enumerated() {
+            steps.append(MountStep(.mountDev, try device(d, index: i, bind: userNamespace)))
+        }
+        for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
+            steps.append(MountStep(.mountDev, .symlink(target: target, at: "/dev/" + name)))
+        }
+        return steps
     }
 
     /// An extra `linux.devices` node: made by mknod, or in a user namespace (where mknod of a
