@@ -17,9 +17,8 @@ import Testing
         }
     }
 
-    /// Starts silo, kills it after `delay` µs, and returns the marker's holders that are still
-    /// there after a grace period (killed then, so that a failure leaves nothing running).
-    static func killAndLook(_ extra: [String], delay: UInt32, marker: String) throws -> (survivors: [pid_t], running: Bool) {
+    /// `silo run EXTRA -- sh -c 'sleep 1000; : MARKER'` with stdio on /dev/null; its pid.
+    static func spawnRun(_ extra: [String], marker: String) throws -> pid_t {
         let args = [Silo.binary, "run", "--rootfs", Silo.rootfs] + extra + ["--", "sh", "-c", "sleep 1000; : \(marker)"]
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -30,6 +29,13 @@ import Testing
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, Silo.binary, &actions, nil, &argv, environ)
         guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+        return pid
+    }
+
+    /// Starts silo, kills it after `delay` µs, and returns the marker's holders that are still
+    /// there after a grace period (killed then, so that a failure leaves nothing running).
+    static func killAndLook(_ extra: [String], delay: UInt32, marker: String) throws -> (survivors: [pid_t], running: Bool) {
+        let pid = try spawnRun(extra, marker: marker)
         if delay > 0 { usleep(delay) }
         // Whether the command ran already: its shell is the marker holder whose comm is sh.
         let running = holders(of: marker).contains { (try? String(contentsOfFile: "/proc/\($0)/comm", encoding: .utf8)) == "sh\n" }
@@ -81,17 +87,8 @@ import Testing
     static func startTime(_ extra: [String], marker: String) throws -> UInt32 {
         var slowest: UInt32 = 0
         for i in 0..<3 {
-            let args = [Silo.binary, "run", "--rootfs", Silo.rootfs] + extra + ["--", "sh", "-c", "sleep 1000; : \(marker)-\(i)"]
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0) }
-            var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-            defer { for p in argv { free(p) } }
-            var pid: pid_t = 0
             let started = DispatchTime.now().uptimeNanoseconds
-            let rc = posix_spawn(&pid, Silo.binary, &actions, nil, &argv, environ)
-            guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+            let pid = try spawnRun(extra, marker: "\(marker)-\(i)")
             var elapsed: UInt64 = 0
             var running = false
             while elapsed < 3_000_000_000 && !running {
