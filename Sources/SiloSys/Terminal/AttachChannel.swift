@@ -7,7 +7,8 @@ import CSiloShim
 /// `silo attach` (docs/terminals.md, "Attach"). AF_UNIX SOCK_SEQPACKET: every send is one
 /// message, so the framing is one leading byte per message and nothing has to be reassembled.
 ///
-///   monitor → attach: `h` + flags (bit 0: the container has stdin, -i), once, first;
+///   monitor → attach: `h` + flags (bit 0: the container has stdin, -i; without it the
+///                     monitor drops typed input), once, first;
 ///                     `o` + bytes the container wrote; `x` + its exit status (decimal);
 ///                     `b` + text: refused (another attach is connected).
 ///   attach → monitor: `i` + bytes typed; `w` + rows, columns (2 bytes each, big endian).

@@ -41,7 +41,9 @@ public struct AttachRelay {
         if n < 0 { throw SyscallError.last("recv", "attach socket") }
         if n == 0 { return .lost }
         if buffer[0] == AttachChannel.Kind.busy.rawValue { return .refused(String(decoding: buffer[1..<n], as: UTF8.self)) }
-        let input = readInput && n > 1 && buffer[1] & 1 != 0
+        // Read (and raw) even for a container without -i, whose monitor drops what is typed:
+        // the detach keys must still work.
+        let input = readInput
         var set = sigset_t()
         sigemptyset(&set)
         for s in Self.handled { sigaddset(&set, s) }
