@@ -29,7 +29,9 @@ public enum AttachChannel {
     /// wider mode), listening, close-on-exec and non-blocking (accept must never block the
     /// monitor). The caller is single-threaded.
     public static func listen(_ path: String) throws(SyscallError) -> Int32 {
-        var addr = try UnixSocket.address(path)
+        let (short, dir) = try shortened(path)
+        defer { if dir >= 0 { close(dir) } }
+        var addr = try UnixSocket.address(short)
         let fd = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         if fd < 0 { throw SyscallError.last("socket", path) }
         let old = umask(0o177)
@@ -47,7 +49,9 @@ public enum AttachChannel {
 
     /// Connected, close-on-exec, blocking.
     public static func connect(_ path: String) throws(SyscallError) -> Int32 {
-        var addr = try UnixSocket.address(path)
+        let (short, dir) = try shortened(path)
+        defer { if dir >= 0 { close(dir) } }
+        var addr = try UnixSocket.address(short)
         let fd = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         if fd < 0 { throw SyscallError.last("socket", path) }
         let rc = withUnsafePointer(to: &addr) {
@@ -61,6 +65,17 @@ public enum AttachChannel {
             throw e
         }
         return fd
+    }
+
+    /// sun_path holds 107 bytes, and a state root of 30 (`--root /tmp/...`) plus the 64-digit id
+    /// is past it: a longer path is reached through its directory's fd, /proc/self/fd/N/NAME.
+    /// Returns the path to use and the fd to close afterwards (-1: none).
+    static func shortened(_ path: String) throws(SyscallError) -> (String, Int32) {
+        guard path.utf8.count > 100, let slash = path.lastIndex(of: "/") else { return (path, -1) }
+        let directory = String(path[..<slash])
+        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw SyscallError.last("open", directory) }
+        return ("/proc/self/fd/\(fd)/" + path[path.index(after: slash)...], fd)
     }
 
     /// The next client, close-on-exec and non-blocking (Glibc's accept4 is not visible to
