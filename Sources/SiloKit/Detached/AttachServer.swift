@@ -83,7 +83,13 @@ struct AttachServer {
     private mutating func readClient(_ master: Int32, _ buffer: inout [UInt8]) {
         let n = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
         if n < 0 && (errno == EAGAIN || errno == EINTR) { return }
-        guard n > 0 else { dropClient(); return }  // detached (or gone)
+        guard n > 0 else {
+            // Detached (or gone): back to idle, so give back the pages the session mapped, as
+            // before the first poll.
+            dropClient()
+            ProcessMappings.dropCleanFilePages()
+            return
+        }
         let payload = buffer[1..<n]
         switch AttachChannel.Kind(rawValue: buffer[0]) {
         case .input? where interactive:
