@@ -15,7 +15,7 @@ struct AttachChannelTests {
 
     /// Also past sun_path's 107 bytes (a state root such as /tmp/silo-detached-XXXXXXXX and a
     /// 64-digit id): reached through the directory's fd.
-    @Test(arguments: [0, 100])
+    @Test(arguments: [0, 120])
     func socketIsOwnerOnlyAndKeepsMessageBoundaries(_ padding: Int) throws {
         let top = FileManager.default.temporaryDirectory.appendingPathComponent("attach-\(UInt32.random(in: 0...UInt32.max))").path
         let dir = top + "/" + String(repeating: "d", count: padding)

@@ -71,7 +71,7 @@ public enum AttachChannel {
     /// is past it: a longer path is reached through its directory's fd, /proc/self/fd/N/NAME.
     /// Returns the path to use and the fd to close afterwards (-1: none).
     static func shortened(_ path: String) throws(SyscallError) -> (String, Int32) {
-        guard path.utf8.count > 100, let slash = path.lastIndex(of: "/") else { return (path, -1) }
+        guard path.utf8.count >= MemoryLayout.size(ofValue: sockaddr_un().sun_path), let slash = path.lastIndex(of: "/") else { return (path, -1) }
         let directory = String(path[..<slash])
         let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw SyscallError.last("open", directory) }
