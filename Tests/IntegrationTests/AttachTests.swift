@@ -26,10 +26,12 @@ struct AttachTests {
         return false
     }
 
-    @Test func typeResizeDetachReattachAndExit() throws {
+    /// With --init the shell is not PID 1 and ^C must still reach its foreground job.
+    @Test(arguments: [[], ["--init"]])
+    func typeResizeDetachReattachAndExit(_ options: [String]) throws {
         let root = DetachedTests.Root()
         let before = Host.Snapshot.take()
-        let id = try root.start(["-it"], ["sh"])
+        let id = try root.start(["-it"] + options, ["sh"])
         let socket = "\(root.path)/\(id)/attach.sock"
         var st = stat()
         #expect(stat(socket, &st) == 0 && st.st_mode & S_IFMT == S_IFSOCK && st.st_mode & 0o777 == 0o600, "attach.sock: mode \(String(st.st_mode, radix: 8))")
@@ -38,6 +40,7 @@ struct AttachTests {
             ["send": "echo hi-$((6*7))\r"], ["expect": "hi-42\r\n"],
             ["send": "tty; stty size\r"], ["expect": "/dev/pts/[0-9]+\r\n30 100\r\n"],
             ["resize": [40, 120]], ["sleep": 0.3], ["send": "stty size\r"], ["expect": "40 120\r\n"],
+            ["send": "sleep 100\r"], ["sleep": 0.5], ["send": "\u{3}"], ["send": "echo x-$?\r"], ["expect": "x-130\r\n"],
             ["modes": "during"], ["send": "\u{10}\u{11}"],
         ])
         #expect(first.failed == nil && first.status == 0, "detached with ctrl-p ctrl-q: \(first)")
