@@ -53,6 +53,14 @@ struct AttachServer {
         return status
     }
 
+    /// No pty came (the console socket failed): nobody may wait on a socket that will never
+    /// be served.
+    mutating func abandon() {
+        close(listener)
+        listener = -1
+        unlink(path)
+    }
+
     /// Tells the attached client the container's status (after it was recorded).
     func sendExit(_ status: Int32) {
         if client >= 0 { AttachChannel.send(.exit, Array(String(status).utf8), to: client) }

@@ -56,7 +56,10 @@ enum DetachedMonitor {
             // From here only the container holds the pipe's write end: its EOF is their exit.
             dup2(null, 1)
             dup2(null, 2)
-            guard let master, attach != nil else { return relay(pid: pid, output: output.read, log: &log) }
+            guard let master, attach != nil else {
+                attach?.abandon()
+                return relay(pid: pid, output: output.read, log: &log)
+            }
             close(output.read)  // with -t the container writes to its pty, not to the pipe
             return attach!.relay(pid: pid, master: master, log: &log)
         }
