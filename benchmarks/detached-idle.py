@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The cost of a detached container (docs/containers.md, "What a detached container costs").
 
-  sudo benchmarks/detached-idle.py [--silo BIN] [--count 100] [--idle 60] [--execs 50]
+  sudo benchmarks/detached-idle.py [--silo BIN] [--count 100] [--idle 60] [--execs 50] [--tty] [--only-idle]
 
 1. One idle container each way, side by side: silo run -d's monitor, and conmon 2.1.6 keeping a
    runc container (crun 1.8 refuses this host's hybrid cgroups; conmon's cost does not depend on
@@ -111,16 +111,24 @@ def main():
         conmon = conmon_container(tmp)
         cid = silo(["run", "-d", "--rootfs", ROOTFS, "--", "sleep", "100000"], root).strip()
         monitor = json.loads(silo(["inspect", cid], root))["monitor"]["pid"]
+        monitors = [("silo monitor", monitor)]
+        if A.tty:
+            # run -dit: the monitor holds the pty master and the attach socket, nobody attached.
+            tid = silo(["run", "-dit", "--rootfs", ROOTFS, "--", "sh"], root).strip()
+            monitors.append(("silo -dit", json.loads(silo(["inspect", tid], root))["monitor"]["pid"]))
+        monitors.append(("conmon", conmon))
         time.sleep(2)
         print(f"## one idle container (silo {A.silo}; conmon {subprocess.run(['conmon', '--version'], capture_output=True, text=True).stdout.split()[2]})")
-        s0 = {p: switches(p) for p in (monitor, conmon)}
+        s0 = {p: switches(p) for _, p in monitors}
         time.sleep(A.idle)
         print(f"{'':14}{'RSS kB':>8}{'PSS kB':>8}{'private kB':>11}{'anon kB':>8}  wake-ups in {A.idle} s")
-        for name, p in (("silo monitor", monitor), ("conmon", conmon)):
+        for name, p in monitors:
             r = rollup(p)
             priv = r.get("Private_Clean", 0) + r.get("Private_Dirty", 0)
             print(f"{name:14}{r['Rss']:>8}{r['Pss']:>8}{priv:>11}{r.get('Anonymous', 0):>8}  {switches(p) - s0[p]}")
 
+        if A.only_idle:
+            return
         print(f"\n## `exec /bin/true`, {A.execs} runs each, interleaved (ms)")
         enter = crun_container(tmp)
         times = {"silo exec": [], "runc exec": [], "crun exec": [], "(nsenter)": []}
@@ -174,5 +182,7 @@ if __name__ == "__main__":
     ap.add_argument("--count", type=int, default=100)
     ap.add_argument("--idle", type=int, default=60)
     ap.add_argument("--execs", type=int, default=50)
+    ap.add_argument("--tty", action="store_true", help="also a run -dit container's monitor (pty, attach socket)")
+    ap.add_argument("--only-idle", action="store_true", help="only part 1")
     A = ap.parse_args()
     main()

@@ -26,6 +26,7 @@ public enum CLI {
       start    Start a created container's process
       exec     Run a process in a running container (OCI, runc's flags)
       ps       List detached containers (silo run -d); ps ID: runc's process list
+      attach   Connect to the terminal of a detached container (run -dit)
       inspect, logs, stop, rm, wait, top
                Look at and end detached containers (docs/containers.md)
       netns    Manage named network namespaces and veth links (iproute2-compatible)
@@ -75,6 +76,7 @@ public enum CLI {
             case "run": exit(try RunCommand.run(rest, root: globals.root))
             // Not in OCIVerbs: the exec'd process's 126/127 must pass through its blanket exit 1.
             case "exec": exit(try ExecCommand.run(rest, root: globals.root))
+            case "attach": exit(try AttachCommand.run(rest, globals))
             case "create": exit(try CreateCommand.run(rest, globals))
             case "start": exit(try StartCommand.run(rest, root: globals.root))
             case "netns": exit(try NetnsCommand.run(rest))

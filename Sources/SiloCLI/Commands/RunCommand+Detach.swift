@@ -4,7 +4,7 @@ import Glibc
 import SiloKit
 import SiloSys
 
-/// `silo run -d [--name NAME] [--rm] [--log-max SIZE]` (docs/containers.md).
+/// `silo run -d [-t [-i]] [--name NAME] [--rm] [--log-max SIZE]` (docs/containers.md).
 extension RunCommand {
     static func detachOptions(_ r: ArgumentParser.Result, into c: inout RunConfig) throws(RuntimeError) {
         guard r.flag("--detach") else {
@@ -13,9 +13,10 @@ extension RunCommand {
             }
             return
         }
-        // A detached container's terminal would need `silo attach`, which is not there yet.
-        for o in ["--tty", "--interactive"] where r.flag(o) {
-            throw RuntimeError(.usage, "run -d \(o): a detached container has no terminal or stdin to attach to yet; start it with -d alone and use `silo exec -it ID sh`")
+        // -dt: the monitor holds the pty and `silo attach` reaches it; without -t there is no
+        // stdin for attach to feed (the container's is /dev/null).
+        if r.flag("--interactive") && !r.flag("--tty") {
+            throw RuntimeError(.usage, "run -d -i: a detached container's stdin is its terminal: use -dit, then `silo attach ID`")
         }
         var o = DetachOptions(name: r.last("--name"), removeOnExit: r.flag("--rm"))
         if let size = r.last("--log-max") {

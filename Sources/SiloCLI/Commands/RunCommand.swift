@@ -88,7 +88,7 @@ public enum RunCommand {
         .init(["--device-read-bps"], value: "DEV:RATE", help: "Read rate limit of a device, e.g. /dev/sda:1mb"),
         .init(["--device-write-bps"], value: "DEV:RATE", help: "Write rate limit of a device"),
         .init(["--oom-score-adj"], value: "N", help: "The OOM killer's score adjustment, -1000...1000"),
-        .init(["--detach", "-d"], help: "Run in the background under a monitor; print the container's id (docs/containers.md)"),
+        .init(["--detach", "-d"], help: "Run in the background under a monitor; print the container's id (docs/containers.md); with -t, silo attach ID reaches its terminal"),
         .init(["--name"], value: "NAME", help: "A name for the detached container (unique in the state root)"),
         .init(["--rm"], help: "With -d: remove the container's state when it exits"),
         .init(["--log-max"], value: "SIZE", help: "With -d: size of the output log before it rotates, N[k|m|g] (default 1m)"),

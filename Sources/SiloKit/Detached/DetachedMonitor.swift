@@ -28,9 +28,11 @@ enum DetachedMonitor {
         }
         var output: (read: Int32, write: Int32) = (-1, -1)
         var log: ContainerLog
+        var attach: AttachServer?
         do throws(RuntimeError) {
             try store.save(record)
             log = try ContainerLog(directory: store.directory(of: record.id), limit: options.logLimit)
+            if config.tty { attach = try AttachServer(directory: store.directory(of: record.id), interactive: config.interactive) }
             do { output = try PipePair.make("container output") } catch { throw RuntimeError(error) }
         } catch { fail(error) }
         // The container's stdio: no stdin, stdout and stderr into one pipe, so the log keeps
@@ -47,20 +49,26 @@ enum DetachedMonitor {
         _ = chdir("/")  // the front's directory may be unmounted while the container runs
         for w in prepared.warnings { send("W \(w.message)\n", to: report) }
         let facts = Facts(prepared)
-        launcher.supervise = { pid in
+        launcher.supervise = { pid, master in
             started(pid: pid, record: &record, facts: facts, store: store)
             send("OK\n", to: report)
             close(report)
             // From here only the container holds the pipe's write end: its EOF is their exit.
             dup2(null, 1)
             dup2(null, 2)
-            return relay(pid: pid, output: output.read, log: &log)
+            guard let master, attach != nil else {
+                attach?.abandon()
+                return relay(pid: pid, output: output.read, log: &log)
+            }
+            close(output.read)  // with -t the container writes to its pty, not to the pipe
+            return attach!.relay(pid: pid, master: master, log: &log)
         }
         var status: Int32
         do { status = try launcher.run(&prepared) } catch { fail(error) }
         if prepared.resources?.outOfMemory == true { status = 137 }
         log.closeFile()
         finished(id: record.id, status: status, store: store, remove: options.removeOnExit)
+        attach?.sendExit(status)
         Exit.now(0)
     }
 

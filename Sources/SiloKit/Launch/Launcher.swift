@@ -21,8 +21,9 @@ public struct Launcher {
     public let config: RunConfig
     public let childMemory: ChildMemory
     /// What waits once the command runs, instead of forwarding signals to it: a detached
-    /// container's monitor (Detached/DetachedMonitor.swift). Returns the exit status.
-    var supervise: ((pid_t) -> Int32)?
+    /// container's monitor (Detached/DetachedMonitor.swift), given the pty master with -t.
+    /// Returns the exit status.
+    var supervise: ((pid_t, Int32?) -> Int32)?
 
     public init(_ config: RunConfig, childMemory: ChildMemory = .copied) {
         self.config = config
@@ -147,7 +148,7 @@ public struct Launcher {
     /// The container's command runs: forward signals to it until it exits.
     private func awaitExit(of pid: pid_t, terminal: RunTerminal, blocked: sigset_t) -> Int32 {
         Trace.mark("child exec'd (sync socket EOF)")
-        if let supervise { return supervise(pid) }
+        if let supervise { return supervise(pid, terminal.receiveMaster()) }
         let status = terminal.awaitExit(of: pid, blocked: blocked)
         Trace.mark("container exited")
         return status

@@ -48,6 +48,12 @@ struct RunTerminal {
         parentEnd = -1
     }
 
+    /// After the exec, with -t: the pty master the container's init sent.
+    func receiveMaster() -> Int32? {
+        guard tty else { return nil }
+        return try? UnixSocket.receive(over: parentEnd, object: "console socket").fd
+    }
+
     /// After the exec: relays the pty until `pid` exits, or (no -t) forwards signals.
     func awaitExit(of pid: pid_t, blocked: sigset_t) -> Int32 {
         guard tty, let master = try? UnixSocket.receive(over: parentEnd, object: "console socket").fd else {
