@@ -83,7 +83,8 @@ struct AdversarialStateTests {
         let victim = parent + "/review-victim-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: false)
         defer { rmdir(victim) }
-        let planted = variant == "dotdot" ? dir + "/../" + (victim as NSString).lastPathComponent : victim
+        // `..` through a directory that exists (the container's own cgroup is gone once it stopped).
+        let planted = variant == "dotdot" ? victim + "/../" + (victim as NSString).lastPathComponent : victim
         try root.edit(id) { r in r["cgroupPaths"] = [key: planted] }
         let rm = try root.silo(["rm", "-f", id])
         #expect(rm.status == 0, "\(rm)")
