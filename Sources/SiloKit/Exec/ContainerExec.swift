@@ -12,6 +12,7 @@ import SiloSys
 /// and the forked child runs Swift (docs/architecture.md, "The thread rule").
 public enum ContainerExec {
     public static let stopped = RuntimeError(.runtime, "cannot exec in a stopped container")
+    /// A process entering a frozen cgroup freezes before its execve, deaf to SIGTERM: refused, as runc.
     public static let paused = RuntimeError(.runtime, "cannot exec in a paused container (resume it first)")
 
     /// Runs the process; without `detach`, waits for it (forwarding signals) and returns its
@@ -24,7 +25,6 @@ public enum ContainerExec {
         guard let record = try store.load(id: request.id), let initProcess = try ContainerLiveness.openInit(record) else {
             throw stopped
         }
-        // A process entering a frozen cgroup freezes before its execve, deaf to SIGTERM (runc refuses too).
         if ContainerCgroup.isFrozen(id: request.id)(record) { throw paused }
         let setgroups = (try? FileIO.read("/proc/\(initProcess.pid)/setgroups"))?.hasPrefix("deny") != true
         var plan = try ExecPlan.make(request, record: record, setgroupsAllowed: setgroups,
