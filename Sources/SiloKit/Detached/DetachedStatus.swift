@@ -42,7 +42,7 @@ public struct DetachedStatus: Sendable {
     public static func openMonitor(_ record: ContainerRecord) -> Pidfd? {
         guard let pid = record.monitorPid, let p = try? Pidfd.open(pid),
               let stat = try? ProcStat.read(pid), !stat.hasExited,
-              record.monitorStartTime == nil || stat.startTime == record.monitorStartTime else { return nil }
+              stat.startTime == record.monitorStartTime else { return nil }
         return p
     }
 

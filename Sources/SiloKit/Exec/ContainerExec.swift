@@ -12,6 +12,8 @@ import SiloSys
 /// and the forked child runs Swift (docs/architecture.md, "The thread rule").
 public enum ContainerExec {
     public static let stopped = RuntimeError(.runtime, "cannot exec in a stopped container")
+    /// A process entering a frozen cgroup freezes before its execve, deaf to SIGTERM: refused, as runc.
+    public static let paused = RuntimeError(.runtime, "cannot exec in a paused container (resume it first)")
 
     /// Runs the process; without `detach`, waits for it (forwarding signals) and returns its
     /// status or 128+signal; with `detach`, returns 0 once it runs, after writing the pid file.
@@ -23,6 +25,7 @@ public enum ContainerExec {
         guard let record = try store.load(id: request.id), let initProcess = try ContainerLiveness.openInit(record) else {
             throw stopped
         }
+        if ContainerCgroup.isFrozen(id: request.id)(record) { throw paused }
         let setgroups = (try? FileIO.read("/proc/\(initProcess.pid)/setgroups"))?.hasPrefix("deny") != true
         var plan = try ExecPlan.make(request, record: record, setgroupsAllowed: setgroups,
                                      lastCap: Capabilities.lastCap(), addCapabilities: addCapabilities)

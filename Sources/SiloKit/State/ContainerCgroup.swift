@@ -17,7 +17,13 @@ public enum ContainerCgroup {
         guard let layout = layout ?? (try? CgroupLayout.detect(fs: fs)) else { return nil }
         if let record, !record.cgroupPaths.isEmpty {
             var places: [Cgroup.Place] = []
-            for dir in Set(record.cgroupPaths.values).sorted() where fs.isDirectory(dir) {
+            // A record edited by hand must not make rm kill and remove any other cgroup: no
+            // `.`/`..` parts, and silo run's own are `silo-*` leaves (docs/security.md).
+            let trusted = Set(record.cgroupPaths.values).filter { dir in
+                !dir.split(separator: "/").contains { $0 == "." || $0 == ".." }
+                    && (!record.isRun || dir.split(separator: "/").last?.hasPrefix(name(of: "")) == true)
+            }
+            for dir in trusted.sorted() where fs.isDirectory(dir) {
                 // The hierarchy whose mount holds the directory (the longest mount point wins).
                 let h = layout.hierarchies.filter { dir.hasPrefix($0.mountPoint + "/") }.max { $0.mountPoint.count < $1.mountPoint.count }
                 if let h { places.append(Cgroup.Place(hierarchy: h, directory: dir)) }

@@ -19,7 +19,8 @@ public enum ContainerLiveness {
             throw RuntimeError(error)
         }
         guard let stat = try? ProcStat.read(pid), !stat.hasExited else { return nil }
-        if let expected = record.pidStartTime, stat.startTime != expected { return nil }
+        // No start time, no proof the pid is still the container's: never signal it.
+        guard let expected = record.pidStartTime, stat.startTime == expected else { return nil }
         return handle
     }
 

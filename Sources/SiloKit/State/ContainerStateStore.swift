@@ -35,6 +35,12 @@ public struct ContainerStateStore: Sendable {
             path += "/" + part
             if mkdir(path, mode) != 0 && errno != EEXIST { throw RuntimeError(SyscallError.last("mkdir", "state root \(path)")) }
         }
+        // A link another user owns (as /tmp/silo-UID planted in /tmp) could be repointed after
+        // the checks below: only the caller's own links and root's (/var/run) are followed.
+        var link = stat()
+        if lstat(root, &link) == 0, (link.st_mode & S_IFMT) == S_IFLNK, link.st_uid != geteuid(), link.st_uid != 0 {
+            throw RuntimeError(.runtime, "state root \(root): a symbolic link owned by uid \(link.st_uid), not by uid \(geteuid())")
+        }
         let st: stat
         do { st = try FileIO.stat(root) } catch { throw RuntimeError(error) }
         guard (st.st_mode & S_IFMT) == S_IFDIR else { throw RuntimeError(.runtime, "state root \(root): not a directory") }
