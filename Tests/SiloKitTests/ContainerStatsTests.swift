@@ -100,6 +100,7 @@ import Testing
         try store.create(id: "web1")
         var rec = ContainerRecord(id: "web1", status: .running, pid: getpid(), bundle: "/b")
         rec.name = "web"
+        rec.pidStartTime = try ProcStat.read(getpid()).startTime  // a pid without it is never taken as running
         rec.cgroupPaths = Dictionary(uniqueKeysWithValues: web.places.map { ($0.hierarchy.key, $0.directory) })
         try store.save(rec)
         try store.create(id: "old2")
