@@ -11,10 +11,18 @@ public enum ContainerLookup {
     /// The id `reference` means. An exact id wins, then a name, then a unique id prefix.
     public static func resolve(_ reference: String, in store: ContainerStateStore) throws(RuntimeError) -> String {
         guard !reference.isEmpty else { throw RuntimeError(.usage, "an empty container id or name") }
-        if store.exists(id: reference) { return reference }
         let entries = try store.list()
         let own = entries.filter { $0.record?.isRun == true }
-        if let named = own.first(where: { $0.record?.name == reference }) { return named.id }
+        let named = own.first { $0.record?.name == reference }
+        if store.exists(id: reference) {
+            // An engine may later create a bundle whose id is a run container's name: the two are
+            // never guessed between (rm would otherwise end the engine's container).
+            if let named, named.id != reference {
+                throw RuntimeError(.usage, "\"\(reference)\" is both a container's id and container \(named.id.prefix(12))'s name: use the full id")
+            }
+            return reference
+        }
+        if let named { return named.id }
         let matches = own.filter { $0.id.hasPrefix(reference) }
         if matches.count == 1 { return matches[0].id }
         if matches.count > 1 {
@@ -53,6 +61,8 @@ public enum ContainerLookup {
             try? DirectoryRemoval.remove(store.root + "/" + name)
         }
         if let name = record.name {
+            // An exact id wins a lookup: a name that is already an id could never be reached.
+            if store.exists(id: name) { throw RuntimeError(.usage, "the name \"\(name)\" is the id of an existing container") }
             for e in try store.list() where e.record?.name == name {
                 throw RuntimeError(.usage, "the name \"\(name)\" is already in use by container \(e.id.prefix(12)) (remove it with `silo rm \(name)`)")
             }

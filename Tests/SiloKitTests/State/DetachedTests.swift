@@ -88,6 +88,17 @@ import SiloSys
             #expect(error.message.contains("already in use"))
         }
         #expect(!store.exists(id: "def444"))
+        // A name that is an existing container's id is refused; a bundle created later with a
+        // run container's name as its id makes that word ambiguous, never silently the bundle's.
+        #expect(throws: RuntimeError.self) { try ContainerLookup.claim(record("def555", name: "oci333", run: true), in: store) }
+        try ContainerLookup.claim(record("web", name: nil, run: false), in: store)
+        do {
+            _ = try ContainerLookup.resolve("web", in: store)
+            Issue.record("a word that is an id and a name was resolved")
+        } catch {
+            #expect(error.message.contains("both a container's id and container abc111's name"))
+        }
+        try DirectoryRemoval.remove(dir + "/web")
         // The directories silo run keeps in the same root are not containers.
         for d in ["cgroups", "labs", "idslots"] { mkdir(dir + "/" + d, 0o700) }
         #expect(try store.list().map(\.id) == ["abc111", "abc222", "oci333"])
