@@ -13,24 +13,14 @@ extension UnixSocket {
         let space = silo_cmsg_space(MemoryLayout<Int32>.size)
         var control = [UInt8](repeating: 0, count: space)
         var data = payload
-        let sent: Int = data.withUnsafeMutableBytes { dataBuf in
-            control.withUnsafeMutableBytes { ctlBuf in
-                var iov = iovec(iov_base: dataBuf.baseAddress, iov_len: dataBuf.count)
-                return withUnsafeMutablePointer(to: &iov) { iovp in
-                    var msg = msghdr()
-                    msg.msg_iov = iovp
-                    msg.msg_iovlen = 1
-                    msg.msg_control = ctlBuf.baseAddress
-                    msg.msg_controllen = ctlBuf.count
-                    guard let raw = silo_cmsg_firsthdr(&msg) else { return -1 }
-                    let cmsg = raw.assumingMemoryBound(to: cmsghdr.self)
-                    cmsg.pointee.cmsg_level = SOL_SOCKET
-                    cmsg.pointee.cmsg_type = Int32(SCM_RIGHTS)
-                    cmsg.pointee.cmsg_len = silo_cmsg_len(MemoryLayout<Int32>.size)
-                    silo_cmsg_data(raw).storeBytes(of: fd, as: Int32.self)
-                    return retryingEINTR { sendmsg(socket, &msg, Int32(MSG_NOSIGNAL)) }
-                }
-            }
+        let sent: Int = withMessage(data: &data, control: &control) { msg in
+            guard let raw = silo_cmsg_firsthdr(&msg) else { return -1 }
+            let cmsg = raw.assumingMemoryBound(to: cmsghdr.self)
+            cmsg.pointee.cmsg_level = SOL_SOCKET
+            cmsg.pointee.cmsg_type = Int32(SCM_RIGHTS)
+            cmsg.pointee.cmsg_len = silo_cmsg_len(MemoryLayout<Int32>.size)
+            silo_cmsg_data(raw).storeBytes(of: fd, as: Int32.self)
+            return retryingEINTR { sendmsg(socket, &msg, Int32(MSG_NOSIGNAL)) }
         }
         if sent < 0 { throw SyscallError.last("sendmsg", object) }
         if sent == 0 { throw SyscallError("sendmsg", errno: EPIPE, object: object) }
@@ -43,7 +33,31 @@ extension UnixSocket {
         var control = [UInt8](repeating: 0, count: space)
         var data = [UInt8](repeating: 0, count: 4096)
         var fds: [Int32] = []
-        let n: Int = data.withUnsafeMutableBytes { dataBuf in
+        let n: Int = withMessage(data: &data, control: &control) { msg in
+            let n = retryingEINTR { recvmsg(socket, &msg, Int32(MSG_CMSG_CLOEXEC)) }
+            if n < 0 { return n }
+            if let raw = silo_cmsg_firsthdr(&msg) {
+                let cmsg = raw.assumingMemoryBound(to: cmsghdr.self).pointee
+                let header = silo_cmsg_len(0)
+                if cmsg.cmsg_level == SOL_SOCKET, cmsg.cmsg_type == Int32(SCM_RIGHTS), cmsg.cmsg_len >= header {
+                    let count = (Int(cmsg.cmsg_len) - header) / MemoryLayout<Int32>.size
+                    let base = silo_cmsg_data(raw)
+                    for i in 0..<count { fds.append(base.load(fromByteOffset: i * 4, as: Int32.self)) }
+                }
+            }
+            return n
+        }
+        if n < 0 { throw SyscallError.last("recvmsg", object) }
+        guard fds.count == 1 else {
+            for fd in fds { close(fd) }
+            throw SyscallError("recvmsg", errno: EBADMSG, object: object)
+        }
+        return (fds[0], Array(data[0..<n]))
+    }
+
+    /// A msghdr over `data` (one iovec) and `control`, valid for the duration of `body`.
+    private static func withMessage(data: inout [UInt8], control: inout [UInt8], _ body: (inout msghdr) -> Int) -> Int {
+        data.withUnsafeMutableBytes { dataBuf in
             control.withUnsafeMutableBytes { ctlBuf in
                 var iov = iovec(iov_base: dataBuf.baseAddress, iov_len: dataBuf.count)
                 return withUnsafeMutablePointer(to: &iov) { iovp in
@@ -52,26 +66,9 @@ extension UnixSocket {
                     msg.msg_iovlen = 1
                     msg.msg_control = ctlBuf.baseAddress
                     msg.msg_controllen = ctlBuf.count
-                    let n = retryingEINTR { recvmsg(socket, &msg, Int32(MSG_CMSG_CLOEXEC)) }
-                    if n < 0 { return n }
-                    if let raw = silo_cmsg_firsthdr(&msg) {
-                        let cmsg = raw.assumingMemoryBound(to: cmsghdr.self).pointee
-                        let header = silo_cmsg_len(0)
-                        if cmsg.cmsg_level == SOL_SOCKET, cmsg.cmsg_type == Int32(SCM_RIGHTS), cmsg.cmsg_len >= header {
-                            let count = (Int(cmsg.cmsg_len) - header) / MemoryLayout<Int32>.size
-                            let base = silo_cmsg_data(raw)
-                            for i in 0..<count { fds.append(base.load(fromByteOffset: i * 4, as: Int32.self)) }
-                        }
-                    }
-                    return n
+                    return body(&msg)
                 }
             }
         }
-        if n < 0 { throw SyscallError.last("recvmsg", object) }
-        guard fds.count == 1 else {
-            for fd in fds { close(fd) }
-            throw SyscallError("recvmsg", errno: EBADMSG, object: object)
-        }
-        return (fds[0], Array(data[0..<n]))
     }
 }

@@ -5,37 +5,45 @@ import Glibc
 /// AF_UNIX stream sockets by path: the console socket engines (conmon, containerd's shim)
 /// listen on and silo connects to.
 public enum UnixSocket {
-    /// A connected SOCK_STREAM socket (close-on-exec). Errors name the path.
-    public static func connect(_ path: String) throws(SyscallError) -> Int32 {
+    /// A connected socket (close-on-exec) of `type` (SOCK_STREAM unless said). Errors name
+    /// `object`, the path by default (a caller that shortened a long path names the real one).
+    public static func connect(_ path: String, type: Int32 = Int32(SOCK_STREAM.rawValue),
+                               object: String? = nil) throws(SyscallError) -> Int32 {
+        let name = object ?? path
         var addr = try address(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { throw SyscallError.last("socket", path) }
+        let fd = socket(AF_UNIX, type | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { throw SyscallError.last("socket", name) }
         let rc = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
                 retryingEINTR { Glibc.connect(fd, a, socklen_t(MemoryLayout<sockaddr_un>.size)) }
             }
         }
         if rc != 0 {
-            let e = SyscallError.last("connect", path)
+            let e = SyscallError.last("connect", name)
             close(fd)
             throw e
         }
         return fd
     }
 
-    /// A listening SOCK_STREAM socket bound to `path` (close-on-exec), for tests and for a
-    /// caller that plays the engine's side.
-    public static func listen(_ path: String) throws(SyscallError) -> Int32 {
+    /// A listening socket of `type` bound to `path` (close-on-exec), for tests and for a caller
+    /// that plays the engine's side. With `umask`, that umask is in force around bind(2), so
+    /// the socket file never has a wider mode (the caller is single-threaded).
+    public static func listen(_ path: String, type: Int32 = Int32(SOCK_STREAM.rawValue), backlog: Int32 = 8,
+                              umask bindMask: mode_t? = nil, object: String? = nil) throws(SyscallError) -> Int32 {
+        let name = object ?? path
         var addr = try address(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { throw SyscallError.last("socket", path) }
+        let fd = socket(AF_UNIX, type | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { throw SyscallError.last("socket", name) }
+        let old = bindMask.map { umask($0) }
         let rc = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
                 bind(fd, a, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
-        if rc != 0 || Glibc.listen(fd, 8) != 0 {
-            let e = SyscallError.last(rc != 0 ? "bind" : "listen", path)
+        if let old { umask(old) }
+        if rc != 0 || Glibc.listen(fd, backlog) != 0 {
+            let e = SyscallError.last(rc != 0 ? "bind" : "listen", name)
             close(fd)
             throw e
         }

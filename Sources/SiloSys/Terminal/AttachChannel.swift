@@ -31,40 +31,15 @@ public enum AttachChannel {
     public static func listen(_ path: String) throws(SyscallError) -> Int32 {
         let (short, dir) = try shortened(path)
         defer { if dir >= 0 { close(dir) } }
-        var addr = try UnixSocket.address(short)
-        let fd = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        if fd < 0 { throw SyscallError.last("socket", path) }
-        let old = umask(0o177)
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        umask(old)
-        if rc != 0 || Glibc.listen(fd, 4) != 0 {
-            let e = SyscallError.last(rc != 0 ? "bind" : "listen", path)
-            close(fd)
-            throw e
-        }
-        return fd
+        return try UnixSocket.listen(short, type: Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_NONBLOCK.rawValue),
+                                     backlog: 4, umask: 0o177, object: path)
     }
 
     /// Connected, close-on-exec, blocking.
     public static func connect(_ path: String) throws(SyscallError) -> Int32 {
         let (short, dir) = try shortened(path)
         defer { if dir >= 0 { close(dir) } }
-        var addr = try UnixSocket.address(short)
-        let fd = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { throw SyscallError.last("socket", path) }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
-                retryingEINTR { Glibc.connect(fd, a, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-        }
-        if rc != 0 {
-            let e = SyscallError.last("connect", path)
-            close(fd)
-            throw e
-        }
-        return fd
+        return try UnixSocket.connect(short, type: Int32(SOCK_SEQPACKET.rawValue), object: path)
     }
 
     /// sun_path holds 107 bytes, and a state root of 30 (`--root /tmp/...`) plus the 64-digit id
