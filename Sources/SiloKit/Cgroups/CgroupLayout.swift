@@ -88,7 +88,7 @@ public struct CgroupLayout: Equatable, Sendable {
             }
             let fstype = f[dash + 1]
             guard fstype == "cgroup" || fstype == "cgroup2" else { continue }
-            let mountRoot = unescape(String(f[3])), point = unescape(String(f[4]))
+            let mountRoot = ProcFS.unescape(String(f[3])), point = ProcFS.unescape(String(f[4]))
             guard point == root || point.hasPrefix(root == "/" ? "/" : root + "/") else { continue }
             if fstype == "cgroup2" {
                 guard let path = v2Path, !hierarchies.contains(where: { $0.version == 2 }) else { continue }
@@ -129,21 +129,5 @@ public struct CgroupLayout: Equatable, Sendable {
             i = b.index(after: i)
         }
         return false
-    }
-
-    /// mountinfo escapes space, tab, newline and backslash as \ooo.
-    static func unescape(_ s: String) -> String {
-        guard s.contains("\\") else { return s }
-        var out: [UInt8] = [], b = Array(s.utf8), i = 0
-        while i < b.count {
-            if b[i] == 0x5c, i + 3 < b.count, let v = UInt8(String(decoding: b[(i + 1)...(i + 3)], as: UTF8.self), radix: 8) {
-                out.append(v)
-                i += 4
-            } else {
-                out.append(b[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

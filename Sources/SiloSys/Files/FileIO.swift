@@ -65,6 +65,11 @@ public enum FileIO {
     public static func list(_ path: String) throws(SyscallError) -> [String] {
         guard let dir = opendir(path) else { throw SyscallError.last("opendir", path) }
         defer { closedir(dir) }
+        return names(in: dir)
+    }
+
+    /// The names an open directory stream reads, without "." and ".." (the stream stays open).
+    public static func names(in dir: OpaquePointer) -> [String] {
         var names: [String] = []
         while let ent = readdir(dir) {
             let name = withUnsafePointer(to: ent.pointee.d_name) {

@@ -81,7 +81,7 @@ public enum ProcFS {
     }
 
     /// mountinfo writes space, tab, newline and backslash as \040, \011, \012, \134.
-    static func unescape(_ s: String) -> String {
+    public static func unescape(_ s: String) -> String {
         guard s.contains("\\") else { return s }
         var out: [UInt8] = []
         let b = Array(s.utf8)
