@@ -54,16 +54,8 @@ public struct AttachRelay {
         if sigfd < 0 { throw SyscallError.last("signalfd") }
         defer { close(sigfd) }
         sendWindowSize()
-        var mode = input ? TerminalMode(fd: 0) : nil
-        var guardFD: Int32 = -1
-        if let m = mode {
-            guardFD = TerminalGuard.start(m) ?? -1
-            if (try? m.makeRaw()) == nil { mode = nil }
-        }
-        defer {
-            mode?.restore()
-            if guardFD >= 0 { close(guardFD) }
-        }
+        let raw = TerminalGuard.rawSession(enabled: input)
+        defer { raw.end() }
         return relay(input: input, sigfd: sigfd, &buffer)
     }
 

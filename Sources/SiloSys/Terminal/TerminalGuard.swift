@@ -44,3 +44,26 @@ public enum TerminalGuard {
         Exit.now(0)
     }
 }
+
+extension TerminalGuard {
+    /// stdin's terminal made raw for one session, under a TerminalGuard (started first, so a
+    /// SIGKILL right after the mode change still finds it there); nothing when `enabled` is
+    /// false or stdin is no terminal. A terminal that refuses raw mode (EIO: it is hanging up)
+    /// is left as it is and its session still runs. `RawSession.end()` puts everything back.
+    public static func rawSession(enabled: Bool) -> RawSession {
+        guard enabled, let m = TerminalMode(fd: 0) else { return RawSession(mode: nil, guardFD: -1) }
+        let guardFD = start(m) ?? -1
+        return RawSession(mode: (try? m.makeRaw()) == nil ? nil : m, guardFD: guardFD)
+    }
+
+    public struct RawSession {
+        let mode: TerminalMode?
+        let guardFD: Int32
+
+        /// The saved modes back, the guard released.
+        public func end() {
+            mode?.restore()
+            if guardFD >= 0 { close(guardFD) }
+        }
+    }
+}

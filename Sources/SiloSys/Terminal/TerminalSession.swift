@@ -31,18 +31,8 @@ public struct TerminalSession {
         var relay = PtyRelay(master: master, pid: pid, input: interactive ? 0 : nil)
         relay.detachKeys = detachKeys
         relay.copyWindowSize()  // the caller may have resized since the pty was made
-        var mode = interactive ? TerminalMode(fd: 0) : nil
-        var guardFD: Int32 = -1
-        if let m = mode {
-            // The guard first: a SIGKILL right after the mode change still finds it there.
-            guardFD = TerminalGuard.start(m) ?? -1
-            // A terminal that refuses raw mode (EIO: it is hanging up) still gets the relay.
-            if (try? m.makeRaw()) == nil { mode = nil }
-        }
-        defer {
-            mode?.restore()
-            if guardFD >= 0 { close(guardFD) }
-        }
+        let raw = TerminalGuard.rawSession(enabled: interactive)
+        defer { raw.end() }
         return try relay.run(signals: signals)
     }
 }
