@@ -53,9 +53,7 @@ public enum ContainerExec {
         let (parentEnd, childEnd) = (socks[0], socks[1])
         defer { close(parentEnd) }
 
-        var blocked = sigset_t()
-        sigemptyset(&blocked)
-        for s in ForwardedSignals.all + [SIGCHLD] { sigaddset(&blocked, s) }
+        var blocked = ForwardedSignals.withChild
         var previousMask = sigset_t()
         sigprocmask(SIG_BLOCK, &blocked, &previousMask)
         defer { sigprocmask(SIG_SETMASK, &previousMask, nil) }

@@ -7,4 +7,12 @@ import Glibc
 /// SIGCHLD is not among them: both wait on it to reap.
 enum ForwardedSignals {
     static let all: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH]
+
+    /// These and SIGCHLD: the set a forwarding parent blocks, then waits on.
+    static var withChild: sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in all + [SIGCHLD] { sigaddset(&set, s) }
+        return set
+    }
 }

@@ -19,9 +19,7 @@ enum Reaper {
         }
         close(syncFD)  // the command's exec alone now decides what the parent reads
         try? LinuxSyscalls().setDumpable(false)
-        var set = sigset_t()
-        sigemptyset(&set)
-        for s in ForwardedSignals.all + [SIGCHLD] { sigaddset(&set, s) }
+        let set = ForwardedSignals.withChild
         Exit.now(SignalForwarder.forward(to: pid, waitingOn: set, reapAll: true))
     }
 

@@ -69,9 +69,7 @@ public struct Launcher {
         }
         defer { terminal.close() }
 
-        var blocked = sigset_t()
-        sigemptyset(&blocked)
-        for s in ForwardedSignals.all + [SIGCHLD] { sigaddset(&blocked, s) }
+        var blocked = ForwardedSignals.withChild
         var previousMask = sigset_t()
         sigprocmask(SIG_BLOCK, &blocked, &previousMask)
         defer { sigprocmask(SIG_SETMASK, &previousMask, nil) }

@@ -129,9 +129,7 @@ extension OCILauncher {
     /// `run --bundle`: create, start, wait. silo stays the init's parent: signals are forwarded,
     /// the status is the process's (or 128+signal), and the state is removed afterwards.
     public mutating func run() throws(RuntimeError) -> Int32 {
-        var blocked = sigset_t()
-        sigemptyset(&blocked)
-        for s in ForwardedSignals.all + [SIGCHLD] { sigaddset(&blocked, s) }
+        var blocked = ForwardedSignals.withChild
         var previous = sigset_t()
         sigprocmask(SIG_BLOCK, &blocked, &previous)
         defer { sigprocmask(SIG_SETMASK, &previous, nil) }
