@@ -183,16 +183,8 @@ struct DetachedTests {
 
         // The front killed at points of the start: each container either runs or reads as
         // exited, never "creating" forever, and rm -f takes all of it.
-        for delay: useconds_t in [0, 2_000, 5_000, 10_000, 20_000, 40_000, 80_000] {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Silo.binary)
-            p.arguments = ["--root", root.path, "run", "-d", "--rootfs", Silo.rootfs, "--", "sleep", "1000"]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            usleep(delay)
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+        for delay: UInt32 in [0, 2_000, 5_000, 10_000, 20_000, 40_000, 80_000] {
+            try Silo.killAfter(["--root", root.path, "run", "-d", "--rootfs", Silo.rootfs, "--", "sleep", "1000"], delay: delay)
         }
         #expect(NetTest.waitUntil { ((try? root.psJSON()) ?? []).allSatisfy { $0["status"] as? String != "creating" } })
         for row in try root.psJSON() {

@@ -133,15 +133,7 @@ struct LabTests {
             let name = "lab" + NetTest.token()
             let path = try Self.file(text, name)
             defer { try? FileManager.default.removeItem(atPath: path) }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Silo.binary)
-            p.arguments = ["lab", "up", path, "--name", name]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            usleep(delay)
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            try Silo.killAfter(["lab", "up", path, "--name", name], delay: delay)
             let state = (try? String(contentsOfFile: "/run/silo/labs/\(name).json", encoding: .utf8)) ?? ""
             if state.contains("\"complete\": false") { interrupted += 1 }
             let down = try Silo.run(["lab", "down", name])

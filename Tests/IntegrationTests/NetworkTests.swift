@@ -261,42 +261,45 @@ struct NetworkTests {
     /// `silo network prune` run inside a namespace of the test's own (silo's bridges are per
     /// netns), so that no bridge of the host's is touched.
     @Test func pruneRemovesUnusedSiloBridgesOnly() throws {
-        let t = NetTest.token()
-        let name = "silo-t-\(t)"
-        defer { NetTest.cleanUp(t) }
-        #expect(try Silo.run(["netns", "add", name]).status == 0)
         let silo = Silo.binary
-        let script = """
-        SILO_BRIDGE_SUBNET=10.200.7.0/24 \(silo) run --rootfs \(Silo.rootfs) --network bridge:st-a-\(t) -- true || exit 1
-        ip link add st-b-\(t) type bridge
-        \(silo) network prune
-        ip -o link show type bridge | cut -d: -f2 | tr -d ' '
-        """
-        let r = try Silo.run(["netns", "exec", name, "sh", "-c", script])
+        let (r, t) = try inOwnNetns { t in """
+            SILO_BRIDGE_SUBNET=10.200.7.0/24 \(silo) run --rootfs \(Silo.rootfs) --network bridge:st-a-\(t) -- true || exit 1
+            ip link add st-b-\(t) type bridge
+            \(silo) network prune
+            ip -o link show type bridge | cut -d: -f2 | tr -d ' '
+            """
+        }
         #expect(r.status == 0, "\(r)")
         #expect(r.stdout == "deleted bridge st-a-\(t)\nst-b-\(t)\n", "\(r)")
     }
 
-    /// A silo killed between creating its bridge and labelling/addressing it left the bridge in
-    /// silo's device group alone: the next run finishes it instead of refusing it forever, and
-    /// prune knows it as silo's; a bridge outside the group is still not silo's to bring up. Run in a namespace of the test's own, like prune's test.
-    @Test func aHalfMadeBridgeIsFinishedByTheNextRun() throws {
+    /// Runs the script `make` writes (given the test's token) in a named netns of the test's
+    /// own, removed afterwards with everything carrying the token.
+    func inOwnNetns(_ make: (String) -> String) throws -> (Silo.Result, String) {
         let t = NetTest.token()
         let name = "silo-t-\(t)"
         defer { NetTest.cleanUp(t) }
         #expect(try Silo.run(["netns", "add", name]).status == 0)
+        return (try Silo.run(["netns", "exec", name, "sh", "-c", make(t)]), t)
+    }
+
+    /// A silo killed between creating its bridge and labelling/addressing it left the bridge in
+    /// silo's device group alone: the next run finishes it instead of refusing it forever, and
+    /// prune knows it as silo's; a bridge outside the group is still not silo's to bring up.
+    /// Run in a namespace of the test's own, like prune's test.
+    @Test func aHalfMadeBridgeIsFinishedByTheNextRun() throws {
         let silo = Silo.binary
-        let script = """
-        ip link add st-h-\(t) group 5110 type bridge || exit 1
-        ip link set st-h-\(t) up
-        SILO_BRIDGE_SUBNET=10.200.8.0/24 \(silo) run --rootfs \(Silo.rootfs) --network bridge:st-h-\(t) -- ip -o -4 addr show eth0 || exit 2
-        ip -d -o link show st-h-\(t) | grep -o 'alias silo'
-        ip -o -4 addr show st-h-\(t) | grep -o '10.200.8.1/24'
-        ip link add st-u-\(t) type bridge
-        SILO_BRIDGE_SUBNET=10.200.9.0/24 \(silo) run --rootfs \(Silo.rootfs) --network bridge:st-u-\(t) -- true 2>&1 | grep -o "it is not silo's"
-        \(silo) network prune
-        """
-        let r = try Silo.run(["netns", "exec", name, "sh", "-c", script])
+        let (r, t) = try inOwnNetns { t in """
+            ip link add st-h-\(t) group 5110 type bridge || exit 1
+            ip link set st-h-\(t) up
+            SILO_BRIDGE_SUBNET=10.200.8.0/24 \(silo) run --rootfs \(Silo.rootfs) --network bridge:st-h-\(t) -- ip -o -4 addr show eth0 || exit 2
+            ip -d -o link show st-h-\(t) | grep -o 'alias silo'
+            ip -o -4 addr show st-h-\(t) | grep -o '10.200.8.1/24'
+            ip link add st-u-\(t) type bridge
+            SILO_BRIDGE_SUBNET=10.200.9.0/24 \(silo) run --rootfs \(Silo.rootfs) --network bridge:st-u-\(t) -- true 2>&1 | grep -o "it is not silo's"
+            \(silo) network prune
+            """
+        }
         #expect(r.status == 0, "\(r)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.contains("inet 10.200.8.2/24") == true, "\(r)")

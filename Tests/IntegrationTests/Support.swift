@@ -81,6 +81,20 @@ enum Silo {
         return Result(status: status, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Starts silo with `args` (output discarded), kills it with SIGKILL after `delay` µs and
+    /// reaps it: what a crash at that point of its work leaves is the test's to look at.
+    static func killAfter(_ args: [String], delay: UInt32) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        usleep(delay)
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+    }
+
     /// A host command (sh -c), for setting up and inspecting host state.
     @discardableResult
     static func host(_ script: String, timeout: Double = 60) throws -> Result {
