@@ -123,4 +123,49 @@ struct OCIConformanceTests {
         let pid = (try? String(contentsOfFile: b.dir + "/pid", encoding: .utf8)) ?? ""
         #expect(!pid.isEmpty && Host.nsInode("mnt", pid: pid) == target, "\(c)")
     }
+
+    /// A config without `process` (runtime-tools' `start`): create sets the container up and its
+    /// init holds; `start` fails with the JSON path and leaves it stopped; `delete` without
+    /// --force removes it. The held init cannot be made to run anything through exec.fifo
+    /// either, and `run --bundle` refuses such a config before it makes anything.
+    @Test func aConfigWithoutProcessIsCreatedButNeverStarted() throws {
+        let b = try Bundle(script: "true")
+        defer { try? b.destroy(["np1", "np2", "np3"]) }
+        b.spec.process = nil
+        b.spec.hostname = "noproc"
+        try b.write()
+        func status(_ id: String) throws -> String? {
+            let r = try b.silo(["state", id])
+            let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            return json?["status"] as? String
+        }
+        let c = try b.silo(["create", "np1"])
+        #expect(c.status == 0, "\(c)")
+        let pid = try #require(try b.record("np1")?.pid)
+        #expect(Host.nsInode("mnt", pid: "\(pid)") != Host.nsInode("mnt"), "the init is in a mount namespace of its own")
+        let hostname = try Silo.host("nsenter -u -t \(pid) hostname").stdout
+        #expect(hostname == "noproc\n", "the container is set up: \(hostname)")
+        #expect(try status("np1") == "created")
+        let s = try b.silo(["start", "np1"])
+        #expect(s.status == 1, "\(s)")
+        #expect(s.stderr.hasPrefix("silo: config.json: .process: not set") && s.stderr.filter { $0 == "\n" }.count == 1, "\(s)")
+        #expect(try status("np1") == "stopped")
+        let again = try b.silo(["start", "np1"])
+        #expect(again.status == 1 && again.stderr.contains("stopped"), "\(again)")
+        let d = try b.silo(["delete", "np1"])
+        #expect(d.status == 0, "\(d)")
+        #expect(!FileManager.default.fileExists(atPath: b.root + "/np1"))
+
+        // Whoever opens exec.fifo of such an init gets no byte: the init ends instead of going on.
+        #expect(try b.silo(["create", "np3"]).status == 0)
+        let read = try Silo.host("timeout 10 cat \(b.root)/np3/exec.fifo | wc -c")
+        #expect(read.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(read)")
+        usleep(100_000)
+        #expect(try status("np3") == "stopped")
+        #expect(try b.silo(["delete", "np3"]).status == 0)
+
+        let r = try b.silo(["run", "--bundle", b.dir, "np2"])
+        #expect(r.status == 1 && r.stderr == "silo: config.json: .process: required to run\n", "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: b.root + "/np2"))
+    }
 }

@@ -36,7 +36,8 @@ public struct BundlePlan {
             throw RuntimeError(.usage, "\(path): \(error.reason)")
         }
         var warnings: [OCIError] = []
-        do { return (try OCISpec.parse(bytes, warnings: &warnings), warnings.map(\.description), bytes) } catch {
+        // `process` may be absent at create (the spec requires it only when `start` is called).
+        do { return (try OCISpec.parse(bytes, requireProcess: false, warnings: &warnings), warnings.map(\.description), bytes) } catch {
             throw RuntimeError(.usage, error.description)
         }
     }
@@ -49,11 +50,13 @@ public struct BundlePlan {
     }
 
     public static func make(_ spec: OCISpec, bundle: String, id: String) throws(RuntimeError) -> BundlePlan {
-        guard let process = spec.process else { throw RuntimeError(.usage, "config.json: .process: required to run") }
         guard let rootPath = spec.rootfs(bundle: bundle) else { throw RuntimeError(.usage, "config.json: .root.path: required") }
         let rootfs = try Rootfs.realpath(rootPath, what: "rootfs")
         var p = BundlePlan(spec: spec, bundle: bundle, rootfs: rootfs,
-                           plan: ContainerPlan(mounts: MountPlan(newRoot: ""), argv: process.args, env: process.env, searchPath: []))
+                           plan: ContainerPlan(mounts: MountPlan(newRoot: ""), argv: spec.process?.args ?? [], env: spec.process?.env ?? [],
+                                               searchPath: []))
+        // The init outlives `create` (re-parented to the caller's subreaper), with or without a process.
+        p.plan.armsParentDeath = false
         do throws(RuntimeError) {
             try p.refuseUnapplied(spec)
             try p.namespaces(spec)
@@ -85,7 +88,12 @@ public struct BundlePlan {
                                                   rootless: rootless != nil)
             p.plan.mounts.beforePivot.insert(contentsOf: clones, at: 1)  // after the propagation change
             if let rootless, p.idmap != nil { p.idmap!.writer = rootless.writer(for: p.idmap!) }
-            try p.process(process, spec: spec)
+            if p.cloneFlags.contains(.newUTS) {
+                p.plan.hostname = spec.hostname
+                p.plan.domainname = spec.domainname
+            }
+            // Without one the init holds with nothing to exec (empty argv): `start` refuses it.
+            if let process = spec.process { try p.process(process, spec: spec) }
             // With setgroups denied the kernel refuses even an empty list: the caller's stay.
             if p.idmap?.writer == .denyingSetgroups, p.plan.groups?.isEmpty ?? false { p.plan.groups = nil }
         } catch {
