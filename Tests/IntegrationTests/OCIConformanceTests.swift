@@ -168,4 +168,39 @@ struct OCIConformanceTests {
         #expect(r.status == 1 && r.stderr == "silo: config.json: .process: required to run\n", "\(r)")
         #expect(!FileManager.default.fileExists(atPath: b.root + "/np2"))
     }
+
+    /// A bundle in a 0700 directory of host root, with a user namespace whose root is not host
+    /// root (runtime-tools makes its bundles so): the rootfs and the bind sources below it are
+    /// opened by silo as host root before clone, so the container runs and mounts its /proc.
+    @Test func aBundleInAnUnsearchableDirectoryRunsWithAMappedRoot() throws {
+        let b = try Bundle(userNamespace: true, script: "{ cat /proc/self/uid_map; grep -c ' /proc .* - proc ' /proc/self/mountinfo; ls /out; echo END; } >/out/result")
+        defer { try? b.destroy(["m1"]) }
+        try Silo.host("chmod 700 \(b.dir) && chown 0:0 \(b.dir)").check()
+        try Silo.host("echo seen >\(b.dir)/out/marker && chown 300000:300000 \(b.dir)/out/marker").check()
+        let (r, seen) = try run(b, "m1")
+        #expect(r.status == 0, "\(r)")
+        let fields = seen.split(separator: "\n").first?.split(whereSeparator: { $0 == " " }).map(String.init) ?? []
+        #expect(fields == ["0", "300000", "65536"], "the container's root is host uid 300000: \(seen)")
+        #expect(seen.hasSuffix("\n1\nmarker\nresult\nEND\n"), "/proc mounted, the bind below the bundle reached: \(seen)")
+    }
+
+    /// The root directory itself not searchable by the container's root (the bundle as the
+    /// root, 0700, host root's, a map of 0 -> 300000): refused at create by its JSON path,
+    /// before anything is made, instead of failing inside at the first path.
+    @Test func aRootTheMappedRootCannotSearchIsRefusedByName() throws {
+        let b = try Bundle(userNamespace: true, script: "true")
+        defer { try? b.destroy(["m2"]) }
+        try Silo.host("chmod 700 \(b.dir)/rootfs && chown 0:0 \(b.dir)/rootfs").check()
+        try b.write()
+        let c = try b.silo(["create", "m2"])
+        #expect(c.status == 1, "\(c)")
+        #expect(c.stderr.hasPrefix("silo: config.json: .root.path: \(b.dir)/rootfs (mode 700, owner 0:0 on the host) is not searchable by the container's root (host uid 300000"), "\(c)")
+        #expect(c.stderr.filter { $0 == "\n" }.count == 1, "one line: \(c)")
+        #expect(!FileManager.default.fileExists(atPath: b.root + "/m2"), "no state left")
+        // The same root with group search for a group the map holds is searchable: not refused.
+        try Silo.host("chmod 750 \(b.dir)/rootfs && chgrp 300000 \(b.dir)/rootfs").check()
+        b.spec.process!.args = ["true"]
+        let (r, _) = try run(b, "m2")
+        #expect(r.status == 0, "\(r)")
+    }
 }

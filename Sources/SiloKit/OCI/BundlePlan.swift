@@ -61,6 +61,7 @@ public struct BundlePlan {
             try p.refuseUnapplied(spec)
             try p.namespaces(spec)
             try p.checkSysctl(spec)
+            try p.checkRootSearchable(spec)
             // Rootless (as runc and crun run a bundle): the child copies the rootfs and the binds.
             let rootless = Rootless.detect()
             if rootless != nil && !p.cloneFlags.contains(.newUser) {
@@ -192,6 +193,25 @@ public struct BundlePlan {
                 throw RuntimeError(.usage, "config.json: .linux.sysctl.\"\(key)\": not a sysctl of a namespace the container has")
             }
         }
+    }
+
+    /// With a user namespace, the root directory must be searchable by the container's root, or
+    /// no path in the container resolves, its own /proc and command included (runtime-tools'
+    /// bundles: the bundle itself as the root, mode 0700, owned by host root, which a map of
+    /// 0 -> 1000 leaves unmapped; capabilities in a user namespace apply only to inodes whose
+    /// owner and group it maps). Refused here, by name, rather than as `mount /proc: Permission
+    /// denied` from the child. Only what is certain: no group or other search bit.
+    func checkRootSearchable(_ spec: OCISpec) throws(RuntimeError) {
+        guard let idmap, let st = try? FileIO.stat(rootfs) else { return }
+        let root = rootOwner
+        func mapped(_ id: UInt32, _ m: [IDMapping]) -> Bool {
+            m.contains { UInt64(id) >= UInt64($0.host) && UInt64(id) < UInt64($0.host) + UInt64($0.size) }
+        }
+        let ownerSearches = st.st_uid == root.uid && st.st_mode & 0o100 != 0
+        let capable = mapped(st.st_uid, idmap.uids) && mapped(st.st_gid, idmap.gids)
+        guard !ownerSearches && !capable && st.st_mode & 0o011 == 0 else { return }
+        throw RuntimeError(.usage, "config.json: .root.path: \(rootfs) (mode \(String(st.st_mode & 0o7777, radix: 8)), owner \(st.st_uid):\(st.st_gid) on the host) "
+            + "is not searchable by the container's root (host uid \(root.uid), .linux.uidMappings): nothing in the container could resolve a path")
     }
 
     /// The host ids of the container's root (exec.fifo's owner): itself without a user namespace.
