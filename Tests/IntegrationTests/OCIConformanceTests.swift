@@ -203,4 +203,30 @@ struct OCIConformanceTests {
         let (r, _) = try run(b, "m2")
         #expect(r.status == 0, "\(r)")
     }
+
+    /// Two programs of runtime-tools silo fails on purpose (docs/oci.md, "Conformance"): `delete`
+    /// without --force of a created container kills its init and removes it (containerd's shim
+    /// deletes created containers so), and a config with mounts but no mount namespace
+    /// (`linux_ns_itype`) is refused by name, since each mount would land in the host's namespace.
+    @Test func deleteOfACreatedContainerAndNoMountNamespaceRefused() throws {
+        let b = try Bundle(script: "sleep 30")
+        defer { try? b.destroy(["dc1", "dc2"]) }
+        try b.write()
+        let c = try b.silo(["create", "dc1"])
+        #expect(c.status == 0, "\(c)")
+        let pid = try #require(try b.record("dc1")?.pid)
+        let d = try b.silo(["delete", "dc1"])
+        #expect(d.status == 0, "\(d)")
+        let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        #expect(stat == nil || stat!.contains(") Z "), "the init has exited: \(stat ?? "")")
+        #expect(!FileManager.default.fileExists(atPath: b.root + "/dc1"))
+
+        b.spec.linux!.namespaces = []
+        b.spec.hostname = nil
+        try b.write()
+        let r = try b.silo(["create", "dc2"])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr == "silo: config.json: .mounts: needs a mount namespace (.linux.namespaces has no \"mount\")\n", "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: b.root + "/dc2"))
+    }
 }
