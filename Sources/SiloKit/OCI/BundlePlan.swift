@@ -61,7 +61,7 @@ public struct BundlePlan {
             try p.refuseUnapplied(spec)
             try p.namespaces(spec)
             try p.checkSysctl(spec)
-            try p.checkRootSearchable(spec)
+            try p.checkRootSearchable()
             // Rootless (as runc and crun run a bundle): the child copies the rootfs and the binds.
             let rootless = Rootless.detect()
             if rootless != nil && !p.cloneFlags.contains(.newUser) {
@@ -201,7 +201,7 @@ public struct BundlePlan {
     /// 0 -> 1000 leaves unmapped; capabilities in a user namespace apply only to inodes whose
     /// owner and group it maps). Refused here, by name, rather than as `mount /proc: Permission
     /// denied` from the child. Only what is certain: no group or other search bit.
-    func checkRootSearchable(_ spec: OCISpec) throws(RuntimeError) {
+    func checkRootSearchable() throws(RuntimeError) {
         guard let idmap, let st = try? FileIO.stat(rootfs) else { return }
         let root = rootOwner
         func mapped(_ id: UInt32, _ m: [IDMapping]) -> Bool {
