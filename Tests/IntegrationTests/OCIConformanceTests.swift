@@ -123,4 +123,110 @@ struct OCIConformanceTests {
         let pid = (try? String(contentsOfFile: b.dir + "/pid", encoding: .utf8)) ?? ""
         #expect(!pid.isEmpty && Host.nsInode("mnt", pid: pid) == target, "\(c)")
     }
+
+    /// A config without `process` (runtime-tools' `start`): create sets the container up and its
+    /// init holds; `start` fails with the JSON path and leaves it stopped; `delete` without
+    /// --force removes it. The held init cannot be made to run anything through exec.fifo
+    /// either, and `run --bundle` refuses such a config before it makes anything.
+    @Test func aConfigWithoutProcessIsCreatedButNeverStarted() throws {
+        let b = try Bundle(script: "true")
+        defer { try? b.destroy(["np1", "np2", "np3"]) }
+        b.spec.process = nil
+        b.spec.hostname = "noproc"
+        try b.write()
+        func status(_ id: String) throws -> String? {
+            let r = try b.silo(["state", id])
+            let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            return json?["status"] as? String
+        }
+        let c = try b.silo(["create", "np1"])
+        #expect(c.status == 0, "\(c)")
+        let pid = try #require(try b.record("np1")?.pid)
+        #expect(Host.nsInode("mnt", pid: "\(pid)") != Host.nsInode("mnt"), "the init is in a mount namespace of its own")
+        let hostname = try Silo.host("nsenter -u -t \(pid) hostname").stdout
+        #expect(hostname == "noproc\n", "the container is set up: \(hostname)")
+        #expect(try status("np1") == "created")
+        let s = try b.silo(["start", "np1"])
+        #expect(s.status == 1, "\(s)")
+        #expect(s.stderr.hasPrefix("silo: config.json: .process: not set") && s.stderr.filter { $0 == "\n" }.count == 1, "\(s)")
+        #expect(try status("np1") == "stopped")
+        let again = try b.silo(["start", "np1"])
+        #expect(again.status == 1 && again.stderr.contains("stopped"), "\(again)")
+        let d = try b.silo(["delete", "np1"])
+        #expect(d.status == 0, "\(d)")
+        #expect(!FileManager.default.fileExists(atPath: b.root + "/np1"))
+
+        // Whoever opens exec.fifo of such an init gets no byte: the init ends instead of going on.
+        #expect(try b.silo(["create", "np3"]).status == 0)
+        let read = try Silo.host("timeout 10 cat \(b.root)/np3/exec.fifo | wc -c")
+        #expect(read.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(read)")
+        usleep(100_000)
+        #expect(try status("np3") == "stopped")
+        #expect(try b.silo(["delete", "np3"]).status == 0)
+
+        let r = try b.silo(["run", "--bundle", b.dir, "np2"])
+        #expect(r.status == 1 && r.stderr == "silo: config.json: .process: required to run\n", "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: b.root + "/np2"))
+    }
+
+    /// A bundle in a 0700 directory of host root, with a user namespace whose root is not host
+    /// root (runtime-tools makes its bundles so): the rootfs and the bind sources below it are
+    /// opened by silo as host root before clone, so the container runs and mounts its /proc.
+    @Test func aBundleInAnUnsearchableDirectoryRunsWithAMappedRoot() throws {
+        let b = try Bundle(userNamespace: true, script: "{ cat /proc/self/uid_map; grep -c ' /proc .* - proc ' /proc/self/mountinfo; ls /out; echo END; } >/out/result")
+        defer { try? b.destroy(["m1"]) }
+        try Silo.host("chmod 700 \(b.dir) && chown 0:0 \(b.dir)").check()
+        try Silo.host("echo seen >\(b.dir)/out/marker && chown 300000:300000 \(b.dir)/out/marker").check()
+        let (r, seen) = try run(b, "m1")
+        #expect(r.status == 0, "\(r)")
+        let fields = seen.split(separator: "\n").first?.split(whereSeparator: { $0 == " " }).map(String.init) ?? []
+        #expect(fields == ["0", "300000", "65536"], "the container's root is host uid 300000: \(seen)")
+        #expect(seen.hasSuffix("\n1\nmarker\nresult\nEND\n"), "/proc mounted, the bind below the bundle reached: \(seen)")
+    }
+
+    /// The root directory itself not searchable by the container's root (the bundle as the
+    /// root, 0700, host root's, a map of 0 -> 300000): refused at create by its JSON path,
+    /// before anything is made, instead of failing inside at the first path.
+    @Test func aRootTheMappedRootCannotSearchIsRefusedByName() throws {
+        let b = try Bundle(userNamespace: true, script: "true")
+        defer { try? b.destroy(["m2"]) }
+        try Silo.host("chmod 700 \(b.dir)/rootfs && chown 0:0 \(b.dir)/rootfs").check()
+        try b.write()
+        let c = try b.silo(["create", "m2"])
+        #expect(c.status == 1, "\(c)")
+        #expect(c.stderr.hasPrefix("silo: config.json: .root.path: \(b.dir)/rootfs (mode 700, owner 0:0 on the host) is not searchable by the container's root (host uid 300000"), "\(c)")
+        #expect(c.stderr.filter { $0 == "\n" }.count == 1, "one line: \(c)")
+        #expect(!FileManager.default.fileExists(atPath: b.root + "/m2"), "no state left")
+        // The same root with group search for a group the map holds is searchable: not refused.
+        try Silo.host("chmod 750 \(b.dir)/rootfs && chgrp 300000 \(b.dir)/rootfs").check()
+        b.spec.process!.args = ["true"]
+        let (r, _) = try run(b, "m2")
+        #expect(r.status == 0, "\(r)")
+    }
+
+    /// Two programs of runtime-tools silo fails on purpose (docs/oci.md, "Conformance"): `delete`
+    /// without --force of a created container kills its init and removes it (containerd's shim
+    /// deletes created containers so), and a config with mounts but no mount namespace
+    /// (`linux_ns_itype`) is refused by name, since each mount would land in the host's namespace.
+    @Test func deleteOfACreatedContainerAndNoMountNamespaceRefused() throws {
+        let b = try Bundle(script: "sleep 30")
+        defer { try? b.destroy(["dc1", "dc2"]) }
+        try b.write()
+        let c = try b.silo(["create", "dc1"])
+        #expect(c.status == 0, "\(c)")
+        let pid = try #require(try b.record("dc1")?.pid)
+        let d = try b.silo(["delete", "dc1"])
+        #expect(d.status == 0, "\(d)")
+        let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        #expect(stat == nil || stat!.contains(") Z "), "the init has exited: \(stat ?? "")")
+        #expect(!FileManager.default.fileExists(atPath: b.root + "/dc1"))
+
+        b.spec.linux!.namespaces = []
+        b.spec.hostname = nil
+        try b.write()
+        let r = try b.silo(["create", "dc2"])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr == "silo: config.json: .mounts: needs a mount namespace (.linux.namespaces has no \"mount\")\n", "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: b.root + "/dc2"))
+    }
 }

@@ -52,6 +52,7 @@ enum BundleRunCommand {
         do { r = try parser.parse(args) } catch { throw CommandFailure(1, error.message) }
         var (id, options) = try CreateCommand.parse(r, verb: "run")
         options.relaysTerminal = true
+        options.startsAtOnce = true
         do throws(RuntimeError) {
             var launcher = OCILauncher(store: try ContainerStateStore(root: globals.root), id: id, options: options)
             defer { for w in launcher.warnings { RuntimeLog.warn(w, globals) } }

@@ -11,8 +11,11 @@ extension ContainerInit {
     /// vanished, else 126) is what whoever waits for the container sees.
     func holdForStart(_ hold: CreateHold, opened: (command: Int32, fdDirectory: Int32) = (-1, -1)) -> Never {
         let commandFD = opened.command
+        // A config without `process`: everything is set up and the init holds like any other, but
+        // has nothing to exec; `silo start` refuses it, and anyone else opening the fifo only ends it.
+        let hasProcess = !plan.argv.isEmpty
         var path: String?
-        do { path = try resolveCommand() } catch {
+        do { path = hasProcess ? try resolveCommand() : nil } catch {
             // Not reachable by the user (a 0700 bundle as the root, runtime-tools' process_user):
             // the command container root opened before the switch runs, if the user may execute it.
             if error.errno != EACCES || commandFD < 0 {
@@ -27,7 +30,7 @@ extension ContainerInit {
         let fifo = opened.fdDirectory >= 0
             ? retryingEINTR { openat(opened.fdDirectory, "\(hold.fifoFD)", O_WRONLY | O_CLOEXEC) }
             : retryingEINTR { open("/proc/self/fd/\(hold.fifoFD)", O_WRONLY | O_CLOEXEC) }
-        if fifo < 0 { Exit.now(125) }
+        if fifo < 0 || !hasProcess { Exit.now(125) }
         close(hold.fifoFD)
         // The byte `start` waits for comes after the startContainer hooks: its poststart hooks
         // then run after them, and a failing one fails `start` (the init exits without the byte).
@@ -47,7 +50,7 @@ extension ContainerInit {
     /// bundle as the root: runtime-tools' process_user); -1 for what root cannot open either.
     func openBeforeUserSwitch() -> (command: Int32, fdDirectory: Int32) {
         let oPath: Int32 = 0o10000000  // O_PATH, a _GNU_SOURCE macro Swift does not import
-        let command = (try? resolveCommand()).map { path in retryingEINTR { open(path, oPath | O_CLOEXEC) } } ?? -1
+        let command = plan.argv.isEmpty ? -1 : (try? resolveCommand()).map { path in retryingEINTR { open(path, oPath | O_CLOEXEC) } } ?? -1
         return (command, retryingEINTR { open("/proc/self/fd", oPath | O_DIRECTORY | O_CLOEXEC) })
     }
 

@@ -15,6 +15,9 @@ public struct OCILauncher {
         public var preserveFDs: Int32 = 0
         /// `run --bundle`: the caller's terminal could serve (runc's foreground tty); not yet.
         public var relaysTerminal = false
+        /// `run --bundle`: start follows at once, so a config without `process` is refused before
+        /// anything is made (create alone accepts it; `start` then fails).
+        public var startsAtOnce = false
         public init() {}
     }
 
@@ -36,6 +39,7 @@ public struct OCILauncher {
         let bundle = try Rootfs.realpath(options.bundle, what: "bundle")
         let (spec, parseWarnings, configBytes) = try BundlePlan.read(path: bundle + "/config.json")
         warnings += parseWarnings
+        if spec.process == nil && options.startsAtOnce { throw RuntimeError(.usage, "config.json: .process: required to run") }
         let terminal = spec.process?.terminal == true
         if terminal && options.consoleSocket == nil {
             throw RuntimeError(.usage, options.relaysTerminal
@@ -113,10 +117,11 @@ public struct OCILauncher {
             default: throw RuntimeError(.runtime, "cannot start an already running container")
             }
             guard let initProcess = try ContainerLiveness.openInit(record) else { throw RuntimeError(.runtime, "cannot start a container that has stopped") }
+            let spec = try BundlePlan.created(record, in: store)
+            if spec.process == nil { try refuseWithoutProcess(initProcess) }
             try store.releaseExecFifo(id: id, initProcess: initProcess)
             record.status = .running
             try store.save(record)
-            let spec = try BundlePlan.created(record, in: store)
             do throws(RuntimeError) { try Hooks.run(spec.hooks.poststart, kind: .poststart, state: record.ociState(status: .running)) } catch {
                 try? initProcess.signal(Signal.kill)
                 throw error
@@ -126,6 +131,17 @@ public struct OCILauncher {
 }
 
 extension OCILauncher {
+    /// A config without `process` (the spec: start MUST then fail): the init, which has nothing
+    /// to exec, is ended through its pidfd and awaited, so that `state` says stopped at once and
+    /// `delete` removes the rest. exec.fifo is never opened: nothing can run in its place.
+    static func refuseWithoutProcess(_ initProcess: Pidfd) throws(RuntimeError) {
+        do { try initProcess.signal(SIGKILL) } catch {
+            if error.errno != ESRCH { throw RuntimeError(error) }
+        }
+        _ = initProcess.waitForExit(milliseconds: 10_000)
+        throw RuntimeError(.usage, "config.json: .process: not set, so there is nothing to start (the container is stopped now)")
+    }
+
     /// `run --bundle`: create, start, wait. silo stays the init's parent: signals are forwarded,
     /// the status is the process's (or 128+signal), and the state is removed afterwards.
     public mutating func run() throws(RuntimeError) -> Int32 {

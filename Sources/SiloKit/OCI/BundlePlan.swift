@@ -36,7 +36,8 @@ public struct BundlePlan {
             throw RuntimeError(.usage, "\(path): \(error.reason)")
         }
         var warnings: [OCIError] = []
-        do { return (try OCISpec.parse(bytes, warnings: &warnings), warnings.map(\.description), bytes) } catch {
+        // `process` may be absent at create (the spec requires it only when `start` is called).
+        do { return (try OCISpec.parse(bytes, requireProcess: false, warnings: &warnings), warnings.map(\.description), bytes) } catch {
             throw RuntimeError(.usage, error.description)
         }
     }
@@ -49,15 +50,18 @@ public struct BundlePlan {
     }
 
     public static func make(_ spec: OCISpec, bundle: String, id: String) throws(RuntimeError) -> BundlePlan {
-        guard let process = spec.process else { throw RuntimeError(.usage, "config.json: .process: required to run") }
         guard let rootPath = spec.rootfs(bundle: bundle) else { throw RuntimeError(.usage, "config.json: .root.path: required") }
         let rootfs = try Rootfs.realpath(rootPath, what: "rootfs")
         var p = BundlePlan(spec: spec, bundle: bundle, rootfs: rootfs,
-                           plan: ContainerPlan(mounts: MountPlan(newRoot: ""), argv: process.args, env: process.env, searchPath: []))
+                           plan: ContainerPlan(mounts: MountPlan(newRoot: ""), argv: spec.process?.args ?? [], env: spec.process?.env ?? [],
+                                               searchPath: []))
+        // The init outlives `create` (re-parented to the caller's subreaper), with or without a process.
+        p.plan.armsParentDeath = false
         do throws(RuntimeError) {
             try p.refuseUnapplied(spec)
             try p.namespaces(spec)
             try p.checkSysctl(spec)
+            try p.checkRootSearchable()
             // Rootless (as runc and crun run a bundle): the child copies the rootfs and the binds.
             let rootless = Rootless.detect()
             if rootless != nil && !p.cloneFlags.contains(.newUser) {
@@ -85,7 +89,12 @@ public struct BundlePlan {
                                                   rootless: rootless != nil)
             p.plan.mounts.beforePivot.insert(contentsOf: clones, at: 1)  // after the propagation change
             if let rootless, p.idmap != nil { p.idmap!.writer = rootless.writer(for: p.idmap!) }
-            try p.process(process, spec: spec)
+            if p.cloneFlags.contains(.newUTS) {
+                p.plan.hostname = spec.hostname
+                p.plan.domainname = spec.domainname
+            }
+            // Without one the init holds with nothing to exec (empty argv): `start` refuses it.
+            if let process = spec.process { try p.process(process, spec: spec) }
             // With setgroups denied the kernel refuses even an empty list: the caller's stay.
             if p.idmap?.writer == .denyingSetgroups, p.plan.groups?.isEmpty ?? false { p.plan.groups = nil }
         } catch {
@@ -184,6 +193,25 @@ public struct BundlePlan {
                 throw RuntimeError(.usage, "config.json: .linux.sysctl.\"\(key)\": not a sysctl of a namespace the container has")
             }
         }
+    }
+
+    /// With a user namespace, the root directory must be searchable by the container's root, or
+    /// no path in the container resolves, its own /proc and command included (runtime-tools'
+    /// bundles: the bundle itself as the root, mode 0700, owned by host root, which a map of
+    /// 0 -> 1000 leaves unmapped; capabilities in a user namespace apply only to inodes whose
+    /// owner and group it maps). Refused here, by name, rather than as `mount /proc: Permission
+    /// denied` from the child. Only what is certain: no group or other search bit.
+    func checkRootSearchable() throws(RuntimeError) {
+        guard let idmap, let st = try? FileIO.stat(rootfs) else { return }
+        let root = rootOwner
+        func mapped(_ id: UInt32, _ m: [IDMapping]) -> Bool {
+            m.contains { UInt64(id) >= UInt64($0.host) && UInt64(id) < UInt64($0.host) + UInt64($0.size) }
+        }
+        let ownerSearches = st.st_uid == root.uid && st.st_mode & 0o100 != 0
+        let capable = mapped(st.st_uid, idmap.uids) && mapped(st.st_gid, idmap.gids)
+        guard !ownerSearches && !capable && st.st_mode & 0o011 == 0 else { return }
+        throw RuntimeError(.usage, "config.json: .root.path: \(rootfs) (mode \(String(st.st_mode & 0o7777, radix: 8)), owner \(st.st_uid):\(st.st_gid) on the host) "
+            + "is not searchable by the container's root (host uid \(root.uid), .linux.uidMappings): nothing in the container could resolve a path")
     }
 
     /// The host ids of the container's root (exec.fifo's owner): itself without a user namespace.

@@ -2,7 +2,7 @@ import SiloSpec
 import SiloSys
 
 /// config.json's `process` and the settings around it: env exactly as given, cwd, user,
-/// capabilities, rlimits, no_new_privs, seccomp, hostname.
+/// capabilities, rlimits, no_new_privs, seccomp.
 extension BundlePlan {
     mutating func process(_ process: OCISpec.Process, spec: OCISpec) throws(RuntimeError) {
         guard !process.args.isEmpty else { throw RuntimeError(.usage, "config.json: .process.args: empty") }
@@ -14,12 +14,7 @@ extension BundlePlan {
         plan.gid = process.user.gid
         plan.groups = process.user.additionalGids
         umask = process.user.umask
-        if cloneFlags.contains(.newUTS) {
-            plan.hostname = spec.hostname
-            plan.domainname = spec.domainname
-        }
         plan.noNewPrivs = process.noNewPrivileges
-        plan.armsParentDeath = false
         if let c = process.capabilities {
             func mask(_ names: [String]?) -> UInt64 {
                 (names ?? []).reduce(0) { m, n in Capabilities.number(n).map { m | (1 << UInt64($0)) } ?? m }
