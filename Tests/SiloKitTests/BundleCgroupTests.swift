@@ -110,11 +110,9 @@ import Testing
     /// What silo cannot honour is still refused by its JSON path; cgroup v2 devices only warn.
     @Test func unsupportedFieldsAreRefusedByName() throws {
         var res = OCISpec.Resources()
-        var net = OCISpec.Network()
-        net.classID = 1
-        res.network = net
+        res.rdma = ["mlx5_1": OCISpec.RDMA(hcaHandles: 3, hcaObjects: nil)]
         do { _ = try BundleResources.read(res); Issue.record("accepted") } catch {
-            #expect(error.message.hasPrefix("config.json: .linux.resources.network"), "\(error.message)")
+            #expect(error.message.hasPrefix("config.json: .linux.resources.rdma"), "\(error.message)")
         }
         let (fs, layout) = try CgroupTreeTests().v2()
         var dev = OCISpec.Resources()
