@@ -53,7 +53,8 @@ struct OCINetClsTests {
         if !b.spec.linux!.namespaces.contains(where: { $0.type == .cgroup }) { b.spec.linux!.namespaces.append(OCISpec.Namespace(.cgroup)) }
         b.spec.mounts.removeAll { $0.type == "cgroup" }
         b.spec.mounts.append(OCISpec.Mount(destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["ro", "nosuid"]))
-        b.spec.linux!.cgroupsPath = "/" + name
+        // A level above the container's own: delete removes what create made, parent included.
+        b.spec.linux!.cgroupsPath = "/\(name)/c"
         var res = OCISpec.Resources()
         var net = OCISpec.Network()
         net.classID = 0x10_0001
@@ -64,19 +65,19 @@ struct OCINetClsTests {
         try #"{"network": {"classID": 255, "priorities": [{"name": "lo", "priority": 3}]}}"#.write(toFile: b.dir + "/res.json", atomically: true, encoding: .utf8)
 
         let silo = "'\(Silo.binary)' --root '\(b.root)'"
-        let cls = "/sys/fs/cgroup/net_cls/\(name)/net_cls.classid", prio = "/sys/fs/cgroup/net_prio/\(name)/net_prio.ifpriomap"
+        let cls = "/sys/fs/cgroup/net_cls/\(name)/c/net_cls.classid", prio = "/sys/fs/cgroup/net_prio/\(name)/c/net_prio.ifpriomap"
         let script = "B=\(b.dir)\n" + Self.mountNetCls + """
 
             cd $B
             \(silo) create --pid-file $B/pid n1 >$B/create.out 2>&1; echo "create=$?"
             echo "classid=$(cat \(cls))"; echo "prio=$(grep '^lo ' \(prio))"
-            echo "procs=$(cat /sys/fs/cgroup/net_cls/\(name)/cgroup.procs | tr '\\n' ' ')"; echo "pid=$(cat $B/pid)"
+            echo "procs=$(cat /sys/fs/cgroup/net_cls/\(name)/c/cgroup.procs | tr '\\n' ' ')"; echo "pid=$(cat $B/pid)"
             \(silo) start n1; echo "start=$?"
             for i in $(seq 200); do grep -q END $B/out/result 2>/dev/null && break; sleep 0.05; done
             \(silo) update --resources $B/res.json n1; echo "update=$?"
             echo "classid2=$(cat \(cls))"; echo "prio2=$(grep '^lo ' \(prio))"
             \(silo) delete --force n1; echo "delete=$?"
-            [ -e /sys/fs/cgroup/net_cls/\(name) ] && echo "left=yes"
+            for h in /sys/fs/cgroup/*/; do [ -e $h\(name) ] && echo "left=$h\(name)"; done
             # A removed cgroup lingers (dying) for a moment: unmounted before it is gone, the
             # hierarchy would outlive the namespace.
             for i in $(seq 100); do awk '$1 == "net_cls" && $3 == 1 {f = 1} END {exit !f}' /proc/cgroups && break; sleep 0.05; done

@@ -16,6 +16,12 @@ struct BundleCgroup {
     var made: [String] = []
     var warnings: [String] = []
 
+    /// The record's `cgroupParents`: what silo made above the leaves, for delete.
+    var madeParents: [String] {
+        let leaves = Set(cgroup.places.map(\.directory))
+        return made.filter { !leaves.contains($0) }
+    }
+
     /// The record's `cgroupPaths`: hierarchy key → the container's directory.
     var paths: [String: String] {
         Dictionary(cgroup.places.map { ($0.hierarchy.key, $0.directory) }, uniquingKeysWith: { a, _ in a })
