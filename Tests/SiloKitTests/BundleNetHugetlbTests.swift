@@ -84,7 +84,7 @@ import Testing
     }
 
     /// This host as it is: no net_cls/net_prio anywhere, hugetlb only in the unified mount.
-    /// Each field is refused by its path, naming the hierarchy, and no directory is left.
+    /// Each field is refused by its path, naming the hierarchy, before any directory is made.
     @Test func refusedNamingTheMissingHierarchy() throws {
         let (fs, layout) = try CgroupTreeTests().hybrid()
         for (res, path, hierarchy) in [(netAndHuge(huge: []), "network.classID", "net_cls"),
@@ -99,6 +99,8 @@ import Testing
                 if hierarchy == "hugetlb" { #expect(error.message.contains("only in the cgroup v2 mount"), "\(error.message)") }
             }
             #expect(!fs.isDirectory(fs.base + "/cgroup/pids/r1"), "\(path): a refused create left its cgroup")
+            // Refused before any directory was made (a new v1 cpuset would have had cpus written).
+            #expect(fs.relativeWrites.isEmpty, "\(path): \(fs.relativeWrites)")
         }
     }
 

@@ -33,8 +33,6 @@ struct CgroupNetHugetlb: Equatable {
         hugepages = r.hugepageLimits
     }
 
-    var isEmpty: Bool { classID == nil && priorities.isEmpty && hugepages.isEmpty }
-
     /// The v2 controllers these need enabled above the container's cgroup.
     var controllers: [String] { hugepages.isEmpty ? [] : ["hugetlb"] }
 
@@ -53,7 +51,8 @@ struct CgroupNetHugetlb: Equatable {
         throw CgroupError("linux.resources.\(field): no \(controller) cgroup v1 hierarchy is mounted under \(cg.layout.root)\(v2Only)")
     }
 
-    /// Whether the cgroup has a place for each field (`update` asks before writing anything).
+    /// Whether the cgroup has a place for each field: asked before any directory is made or
+    /// any limit written (`create`, `update`).
     func check(_ cg: Cgroup) throws(CgroupError) {
         _ = try directories(cg)
     }

@@ -49,6 +49,7 @@ struct BundleCgroup {
         var me = BundleCgroup(cgroup: Cgroup(name: ContainerCgroup.name(of: id), layout: layout, places: places, fs: fs))
         me.warnings = warnings
         do throws(CgroupError) {
+            try extra.check(me.cgroup)
             try me.makeDirectories(controllers: limits.controllers(includingDefaults: false).union(extra.controllers))
             try me.cgroup.apply(limits)
             me.warnings += try extra.apply(to: me.cgroup)

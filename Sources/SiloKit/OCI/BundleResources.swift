@@ -4,8 +4,9 @@ import SiloSys
 /// `linux.resources` of a bundle: the limits `silo run` and `update` share (CgroupLimits, which
 /// refuses by name what it cannot honour), plus what only a bundle asks for and runc applies:
 /// v1's swappiness and OOM-killer switch, real-time CPU time, hugetlb limits and net_cls/net_prio
-/// (CgroupNetHugetlb, shared with `update`), the device rules, and v1's kernel memory limits (written where the files exist: kernels since 5.16
-/// accept memory.kmem.limit_in_bytes and ignore it; the TCP buffer limit still works).
+/// (CgroupNetHugetlb, shared with `update`), the device rules, and v1's kernel memory limits
+/// (written where the files exist: kernels since 5.16 accept memory.kmem.limit_in_bytes and
+/// ignore it; the TCP buffer limit still works).
 struct BundleResources {
     var swappiness: UInt64?
     var kernel: Int64?
@@ -56,6 +57,11 @@ struct BundleResources {
     /// The v2 controllers these need beyond the limits' own.
     var controllers: [String] {
         netHugetlb.controllers + (realtimeRuntime != nil || realtimePeriod != nil ? ["cpu"] : [])
+    }
+
+    /// Before any directory is made: a field whose hierarchy the host lacks is refused.
+    func check(_ cg: Cgroup) throws(CgroupError) {
+        do { try netHugetlb.check(cg) } catch { throw CgroupError("config.json: .\(error.message)", errno: error.errno) }
     }
 
     func apply(to cg: Cgroup) throws(CgroupError) -> [String] {
