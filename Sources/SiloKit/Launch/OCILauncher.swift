@@ -137,7 +137,7 @@ extension OCILauncher {
         let record = try create()
         do { try Self.start(store: store, id: id) } catch {
             if let pid = record.pid { ProcessWait.killAndReap(pid) }
-            try? ContainerCgroup.open(id: id, record: record)?.remove(killing: true)
+            if let cg = ContainerCgroup.open(id: id, record: record) { try? ContainerCgroup.remove(cg, record: record) }
             try? store.remove(id: id)
             throw error
         }
