@@ -62,6 +62,30 @@ import Testing
         #expect(!fs.isDirectory(fs.base + "/cgroup/user.slice/t"))
     }
 
+    /// delete removes the levels create made above the leaf (the record's cgroupParents), not
+    /// one that holds another container, nor a directory a hand-edited record names.
+    @Test func deleteRemovesTheParentsCreateMade() throws {
+        let (fs, layout) = try CgroupTreeTests().v2()
+        let (made, _) = try BundleCgroup.make(spec("a/b/c"), id: "c1", layout: layout, fs: fs)
+        let cg = try #require(made)
+        #expect(cg.madeParents.map(fs.rel) == ["/cgroup/user.slice/a", "/cgroup/user.slice/a/b"])
+        let (other, _) = try BundleCgroup.make(spec("a/x"), id: "c2", layout: layout, fs: fs)
+        var record = ContainerRecord(id: "c1", status: .stopped, bundle: "/b")
+        record.cgroupPaths = cg.paths
+        record.cgroupParents = cg.madeParents + [fs.base + "/cgroup/user.slice"]
+        let decoded = try ContainerRecord.decode(record.encoded)
+        #expect(decoded.cgroupParents == record.cgroupParents)
+        try ContainerCgroup.remove(cg.cgroup, record: decoded)
+        #expect(!fs.isDirectory(fs.base + "/cgroup/user.slice/a/b"))
+        #expect(fs.isDirectory(fs.base + "/cgroup/user.slice/a"), "a holds c2's cgroup")
+        #expect(fs.isDirectory(fs.base + "/cgroup/user.slice"), "not made by create")
+        var second = ContainerRecord(id: "c2", status: .stopped, bundle: "/b")
+        second.cgroupPaths = try #require(other).paths
+        second.cgroupParents = [fs.base + "/cgroup/user.slice/a", "/tmp"]
+        try ContainerCgroup.remove(try #require(other).cgroup, record: second)
+        #expect(!fs.isDirectory(fs.base + "/cgroup/user.slice/a") && fs.isDirectory(fs.base + "/cgroup/user.slice"))
+    }
+
     /// With a cgroup namespace, a `cgroup` mount on v2 is a fresh cgroup2, rooted at the
     /// container's cgroup (without one it is a bind of the leaf: not made against the fake).
     @Test func v2MountWithANamespaceIsAFreshCgroup2() throws {
@@ -110,11 +134,9 @@ import Testing
     /// What silo cannot honour is still refused by its JSON path; cgroup v2 devices only warn.
     @Test func unsupportedFieldsAreRefusedByName() throws {
         var res = OCISpec.Resources()
-        var net = OCISpec.Network()
-        net.classID = 1
-        res.network = net
+        res.rdma = ["mlx5_1": OCISpec.RDMA(hcaHandles: 3, hcaObjects: nil)]
         do { _ = try BundleResources.read(res); Issue.record("accepted") } catch {
-            #expect(error.message.hasPrefix("config.json: .linux.resources.network"), "\(error.message)")
+            #expect(error.message.hasPrefix("config.json: .linux.resources.rdma"), "\(error.message)")
         }
         let (fs, layout) = try CgroupTreeTests().v2()
         var dev = OCISpec.Resources()

@@ -50,6 +50,14 @@ final class FakeCgroupTree: CgroupFS, @unchecked Sendable {
             case (1, "devices"): f["devices.allow"] = ""; f["devices.deny"] = ""; f["devices.list"] = "a *:* rwm\n"
             case (1, "freezer"): f["freezer.state"] = "THAWED\n"
             case (1, "blkio"): f["blkio.weight"] = "500\n"; f["blkio.throttle.read_bps_device"] = ""; f["blkio.throttle.write_bps_device"] = ""
+            case (1, "net_cls"): f["net_cls.classid"] = "0\n"
+            case (1, "net_prio"): f["net_prio.ifpriomap"] = "lo 0\neth0 0\n"; f["net_prio.prioidx"] = "1\n"
+            case (1, "hugetlb"), (2, "hugetlb"):
+                for size in ["2MB", "1GB"] {
+                    for kind in version == 1 ? ["limit_in_bytes", "rsvd.limit_in_bytes", "usage_in_bytes"] : ["max", "rsvd.max", "current"] {
+                        f["hugetlb.\(size).\(kind)"] = kind.hasSuffix("max") ? "max\n" : (kind.contains("limit") ? "9223372036854771712\n" : "0\n")
+                    }
+                }
             case (2, "memory"):
                 f["memory.max"] = "max\n"; f["memory.swap.max"] = "max\n"; f["memory.low"] = "0\n"; f["memory.current"] = "8192\n"
                 f["memory.events"] = "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n"

@@ -92,6 +92,7 @@ public struct OCILauncher {
             record.annotations = spec.annotations
             record.namespaces = prepared.namespaces
             record.cgroupPaths = prepared.cgroup?.paths ?? [:]
+            record.cgroupParents = prepared.cgroup?.madeParents ?? []
             pid = try InitClone.run(&prepared, state: { p in OCIState(id: id, status: .created, pid: p, bundle: bundle, annotations: spec.annotations) })
             record.pid = pid
             do { record.pidStartTime = try ProcStat.read(pid).startTime } catch { throw RuntimeError(error) }
@@ -152,7 +153,7 @@ extension OCILauncher {
         let record = try create()
         do { try Self.start(store: store, id: id) } catch {
             if let pid = record.pid { ProcessWait.killAndReap(pid) }
-            try? ContainerCgroup.open(id: id, record: record)?.remove(killing: true)
+            if let cg = ContainerCgroup.open(id: id, record: record) { try? ContainerCgroup.remove(cg, record: record) }
             try? store.remove(id: id)
             throw error
         }
@@ -160,7 +161,7 @@ extension OCILauncher {
         var stopped = record
         stopped.status = .stopped
         if let cg = ContainerCgroup.open(id: id, record: record) {
-            do { try ContainerCgroup.remove(cg) } catch { warnings.append(error.message) }
+            do { try ContainerCgroup.remove(cg, record: record) } catch { warnings.append(error.message) }
         }
         let spec = try BundlePlan.created(record, in: store)
         try store.remove(id: id)

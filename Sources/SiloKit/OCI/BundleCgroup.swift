@@ -16,6 +16,12 @@ struct BundleCgroup {
     var made: [String] = []
     var warnings: [String] = []
 
+    /// The record's `cgroupParents`: what silo made above the leaves, for delete.
+    var madeParents: [String] {
+        let leaves = Set(cgroup.places.map(\.directory))
+        return made.filter { !leaves.contains($0) }
+    }
+
     /// The record's `cgroupPaths`: hierarchy key → the container's directory.
     var paths: [String: String] {
         Dictionary(cgroup.places.map { ($0.hierarchy.key, $0.directory) }, uniquingKeysWith: { a, _ in a })
@@ -43,6 +49,7 @@ struct BundleCgroup {
         var me = BundleCgroup(cgroup: Cgroup(name: ContainerCgroup.name(of: id), layout: layout, places: places, fs: fs))
         me.warnings = warnings
         do throws(CgroupError) {
+            try extra.check(me.cgroup)
             try me.makeDirectories(controllers: limits.controllers(includingDefaults: false).union(extra.controllers))
             try me.cgroup.apply(limits)
             me.warnings += try extra.apply(to: me.cgroup)

@@ -3,9 +3,10 @@ import SiloSys
 
 /// `linux.resources` of a bundle: the limits `silo run` and `update` share (CgroupLimits, which
 /// refuses by name what it cannot honour), plus what only a bundle asks for and runc applies:
-/// v1's swappiness and OOM-killer switch, real-time CPU time, hugetlb limits, and the device
-/// rules, and v1's kernel memory limits (written where the files exist: kernels since 5.16
-/// accept memory.kmem.limit_in_bytes and ignore it; the TCP buffer limit still works).
+/// v1's swappiness and OOM-killer switch, real-time CPU time, hugetlb limits and net_cls/net_prio
+/// (CgroupNetHugetlb, shared with `update`), the device rules, and v1's kernel memory limits
+/// (written where the files exist: kernels since 5.16 accept memory.kmem.limit_in_bytes and
+/// ignore it; the TCP buffer limit still works).
 struct BundleResources {
     var swappiness: UInt64?
     var kernel: Int64?
@@ -13,7 +14,7 @@ struct BundleResources {
     var disableOOMKiller = false
     var realtimePeriod: UInt64?
     var realtimeRuntime: Int64?
-    var hugepages: [(pageSize: String, limit: UInt64)] = []
+    var netHugetlb = CgroupNetHugetlb()
     var devices: [OCISpec.DeviceRule] = []
     /// `linux.devices`: the nodes the container is given are usable (runc allows each).
     var nodes: [OCISpec.DeviceRule] = []
@@ -41,13 +42,9 @@ struct BundleResources {
             rest.cpu?.realtimePeriod = nil
             rest.cpu?.realtimeRuntime = nil
         }
-        for h in r.hugepageLimits {
-            guard !h.pageSize.isEmpty, h.pageSize.allSatisfy({ $0.isLetter || $0.isNumber }) else {
-                throw RuntimeError(.usage, "config.json: .linux.resources.hugepageLimits: page size \"\(h.pageSize)\" is not a size such as 2MB")
-            }
-            extra.hugepages.append((h.pageSize, h.limit))
-        }
+        do { extra.netHugetlb = try CgroupNetHugetlb(oci: r) } catch { throw RuntimeError(.usage, "config.json: .\(error.message)") }
         rest.hugepageLimits = []
+        rest.network = nil
         extra.devices = r.devices
         rest.devices = []
         do {
@@ -59,7 +56,12 @@ struct BundleResources {
 
     /// The v2 controllers these need beyond the limits' own.
     var controllers: [String] {
-        (hugepages.isEmpty ? [] : ["hugetlb"]) + (realtimeRuntime != nil || realtimePeriod != nil ? ["cpu"] : [])
+        netHugetlb.controllers + (realtimeRuntime != nil || realtimePeriod != nil ? ["cpu"] : [])
+    }
+
+    /// Before any directory is made: a field whose hierarchy the host lacks is refused.
+    func check(_ cg: Cgroup) throws(CgroupError) {
+        do { try netHugetlb.check(cg) } catch { throw CgroupError("config.json: .\(error.message)", errno: error.errno) }
     }
 
     func apply(to cg: Cgroup) throws(CgroupError) -> [String] {
@@ -86,7 +88,7 @@ struct BundleResources {
         // Period first: the kernel checks the runtime against it.
         if let p = realtimePeriod { try write("cpu", "cpu.rt_period_us", "\(p)") }
         if let r = realtimeRuntime { try write("cpu", "cpu.rt_runtime_us", "\(r)") }
-        for h in hugepages { try write("hugetlb", "hugetlb.\(h.pageSize)." + (v2 ? "max" : "limit_in_bytes"), "\(h.limit)") }
+        do { try netHugetlb.apply(to: cg) } catch { throw CgroupError("config.json: .\(error.message)", errno: error.errno) }
         if !devices.isEmpty {
             if v2 || cg.place("devices") == nil {
                 warnings.append("config.json: .linux.resources.devices: not enforced on this host (cgroup v2 needs an eBPF program); the container's /dev holds only its own nodes")

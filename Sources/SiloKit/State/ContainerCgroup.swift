@@ -47,9 +47,20 @@ public enum ContainerCgroup {
 
     /// `delete`'s removal: usually the PID namespace ended with its init and the cgroup is
     /// empty, and the freeze-kill-thaw round of `remove(killing:)` (some ms on v1) is skipped.
-    static func remove(_ cgroup: Cgroup) throws(CgroupError) {
+    /// Then the record's `cgroupParents`, deepest first, each only when empty (another
+    /// container may sit below it) and only an ancestor of a recorded leaf on a cgroup file
+    /// system: a record edited by hand cannot make delete remove any other directory.
+    static func remove(_ cgroup: Cgroup, record: ContainerRecord? = nil) throws(CgroupError) {
         let empty = (try? cgroup.pids())?.isEmpty == true
         try cgroup.remove(killing: !empty)
+        guard let record, !record.cgroupParents.isEmpty else { return }
+        let leaves = Array(record.cgroupPaths.values)
+        for dir in record.cgroupParents.sorted(by: { $0.count > $1.count }) {
+            guard dir.hasPrefix("/"), !dir.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }),
+                  leaves.contains(where: { $0.hasPrefix(dir + "/") }),
+                  let magic = try? cgroup.fs.filesystemType(dir), magic == CgroupMagic.cgroup1 || magic == CgroupMagic.cgroup2 else { continue }
+            try? cgroup.fs.rmdir(dir)
+        }
     }
 
     /// The container's error for a verb that needs its cgroup.

@@ -24,15 +24,21 @@ extension ContainerLifecycle {
     }
 
     /// `update --resources FILE ID`: the OCI resources read as for create, written to the live
-    /// container's cgroup. Fields silo cannot honour are refused by name (CgroupLimits(oci:)).
+    /// container's cgroup. Fields silo cannot honour are refused by name (CgroupLimits(oci:),
+    /// CgroupNetHugetlb for network and hugepageLimits, checked before anything is written).
     public static func update(id: String, resources: OCISpec.Resources, store: ContainerStateStore) throws(RuntimeError) {
         let (record, now) = try current(id: id, store: store)
         guard now != .stopped, now != .creating else { throw ContainerLiveness.notRunning }
         guard let cgroup = ContainerCgroup.open(id: id, record: record) else { throw ContainerCgroup.none(id, "update") }
         do {
-            let limits = try CgroupLimits(oci: resources)
+            var rest = resources
+            rest.network = nil
+            rest.hugepageLimits = []
+            let limits = try CgroupLimits(oci: rest), extra = try CgroupNetHugetlb(oci: resources)
             try limits.validate()
+            try extra.check(cgroup)
             try cgroup.apply(limits)
+            try extra.apply(to: cgroup)
         } catch { throw RuntimeError(.runtime, "update \(id): \(error.message)") }
     }
 

@@ -116,7 +116,7 @@ public enum ContainerLifecycle {
             try killInit(id: id, record: record)
         }
         if let cgroup = ContainerCgroup.open(id: id, record: record) {
-            do { try ContainerCgroup.remove(cgroup) } catch { throw RuntimeError(.runtime, "delete \(id): \(error.message)") }
+            do { try ContainerCgroup.remove(cgroup, record: record) } catch { throw RuntimeError(.runtime, "delete \(id): \(error.message)") }
         }
         var warnings: [Warning] = []
         if let record, let w = runPoststop(record, copy: store.directory(of: id) + "/config.json") { warnings.append(w) }

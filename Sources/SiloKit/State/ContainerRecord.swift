@@ -23,6 +23,9 @@ public struct ContainerRecord: Equatable, Sendable {
     public var owner: UInt32
     /// Controller (or "" for the unified hierarchy) → cgroup directory, removed by delete.
     public var cgroupPaths: [String: String] = [:]
+    /// Directories above those that create made for `cgroupsPath` (a/b/c with a and a/b new),
+    /// removed by delete after them when empty.
+    public var cgroupParents: [String] = []
     /// The host id slot (IDRangeLock) the container's user namespace maps, if any.
     public var idSlot: Int?
     /// What delete must take down: "veth", "bridge", "address", ...
@@ -74,6 +77,7 @@ public struct ContainerRecord: Equatable, Sendable {
         if !annotations.isEmpty { m.append(.init("annotations", .stringMap(annotations))) }
         m += [.init("created", .string(created)), .init("owner", .integer(owner))]
         if !cgroupPaths.isEmpty { m.append(.init("cgroupPaths", .stringMap(cgroupPaths))) }
+        if !cgroupParents.isEmpty { m.append(.init("cgroupParents", .strings(cgroupParents))) }
         if let idSlot { m.append(.init("idSlot", .integer(idSlot))) }
         if !network.isEmpty { m.append(.init("network", .stringMap(network))) }
         if !namespaces.isEmpty { m.append(.init("namespaces", .strings(namespaces))) }
@@ -106,6 +110,7 @@ public struct ContainerRecord: Equatable, Sendable {
         rec.ociVersion = try r.optionalString("ociVersion") ?? OCISpec.version
         rec.annotations = try r.map("annotations")
         rec.cgroupPaths = try r.map("cgroupPaths")
+        rec.cgroupParents = try r.strings("cgroupParents")
         rec.idSlot = try r.int("idSlot", Int.self)
         rec.network = try r.map("network")
         rec.namespaces = try r.strings("namespaces")
