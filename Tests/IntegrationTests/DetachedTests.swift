@@ -193,6 +193,34 @@ struct DetachedTests {
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).filter { !$0.hasPrefix(".") }.isEmpty)
     }
 
+    /// `run -d` typed at a terminal that then closes (a terminal window, an ssh session): the
+    /// kernel hangs the session up, SIGHUP to its leader and foreground group. The monitor is a
+    /// session leader of its own without a terminal, so neither it nor the container notices;
+    /// it stays in the caller's cgroups (docs/containers.md, "The monitor's session and cgroup").
+    @Test(.enabled(if: PtyDriver.available, "needs python3"))
+    func monitorOutlivesTheCallersTerminal() throws {
+        let root = Root()
+        let start = "\(Silo.binary) --root \(root.path) run -d --name hup --rootfs \(Silo.rootfs) -- sleep 1000 && echo started && sleep 100"
+        let r = try PtyDriver.drive(["sh", "-c", start], steps: [["expect": "started"], ["hangup": true]], timeout: 20)
+        #expect(r.failed == nil && r.status == -Int(SIGHUP), "the caller's shell ends with the hangup: \(r)")
+        let info = try root.inspect("hup")
+        let monitor = (info["monitor"] as? [String: Any])?["pid"] as? Int ?? 0
+        #expect(info["status"] as? String == "running" && monitor > 0 && Self.alive(monitor), "\(info)")
+        // /proc/PID/stat after the command's name: state, ppid, pgrp, session, tty_nr.
+        let stat = (try? String(contentsOfFile: "/proc/\(monitor)/stat", encoding: .utf8)) ?? ""
+        let f = stat.split(separator: ")").last?.split(separator: " ").map(String.init) ?? []
+        #expect(f.count > 5 && f[2] == "\(monitor)" && f[3] == "\(monitor)" && f[4] == "0",
+                "the monitor leads its own group and session, without a terminal: \(f.prefix(6))")
+        let mine = try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)
+        #expect(try String(contentsOfFile: "/proc/\(monitor)/cgroup", encoding: .utf8) == mine, "the caller's cgroups")
+        #expect(try root.silo(["exec", "hup", "true"]).status == 0)
+        let stop = try root.silo(["stop", "-t", "1", "hup"], timeout: 30)
+        let wait = try root.silo(["wait", "hup"], timeout: 10)
+        #expect(stop.status == 0 && wait.stdout == "137\n", "\(stop) \(wait)")
+        #expect(try root.silo(["rm", "hup"]).status == 0)
+        #expect(NetTest.waitUntil { !Self.alive(monitor) })
+    }
+
     @Test func bridgedContainerLeavesNoVeth() throws {
         let root = Root()
         let t = NetTest.token()
