@@ -221,6 +221,25 @@ struct DetachedTests {
         #expect(NetTest.waitUntil { !Self.alive(monitor) })
     }
 
+    /// pause and resume find a container as stop, rm and inspect do: by name, by unique prefix.
+    @Test func pauseAndResumeTakeNamesAndPrefixes() throws {
+        let root = Root()
+        let id = try root.start(["--name", "cold"], ["sleep", "1000"])
+        let freezer = (try root.inspect(id)["cgroupPaths"] as? [String: String] ?? [:]).first { $0.key.contains("freezer") || $0.key.isEmpty }
+        let pause = try root.silo(["pause", "cold"])
+        #expect(pause.status == 0, "\(pause)")
+        #expect(try root.silo(["state", "cold"]).stdout.contains("\"paused\""))
+        if let (kind, dir) = freezer {
+            let state = try String(contentsOfFile: dir + (kind.isEmpty ? "/cgroup.freeze" : "/freezer.state"), encoding: .utf8)
+            #expect(state.hasPrefix("FROZEN") || state.hasPrefix("1"), "the kernel froze it: \(state)")
+        }
+        let resume = try root.silo(["resume", String(id.prefix(7))])
+        #expect(resume.status == 0, "\(resume)")
+        #expect(try root.silo(["state", id]).stdout.contains("\"running\""))
+        #expect(try root.silo(["pause", "nosuch"]).stderr.contains("does not exist"))
+        #expect(try root.silo(["rm", "-f", "cold"], timeout: 30).status == 0)
+    }
+
     @Test func bridgedContainerLeavesNoVeth() throws {
         let root = Root()
         let t = NetTest.token()
