@@ -124,6 +124,52 @@ struct DetachedTests {
         #expect(try root.silo(["logs", "--tail", "1", String(id.prefix(8))]).stdout.hasPrefix("row 1999 "))
     }
 
+    /// `logs -t`: each line after the time it arrived (RFC 3339, UTC, nine digits), also with
+    /// --tail and -f; a log without its times file (an older monitor's) still reads, unstamped;
+    /// the times count against --log-max.
+    @Test func logsTimestamps() throws {
+        let root = Root()
+        let before = Date()
+        let id = try root.start(["--name", "clock"], ["sh", "-c", "echo one; sleep 1; printf 'two\\nthr'; sleep 0.3; echo ee; exit 0"])
+        let follow = try root.silo(["logs", "-f", "-t", "clock"], timeout: 20)
+        let after = Date()
+        let format = try Regex(#"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{9})Z (.*)$"#)
+        func parse(_ output: String) -> [(Date, String)] {
+            output.split(separator: "\n").compactMap { line -> (Date, String)? in
+                guard let m = try? format.wholeMatch(in: String(line)) else { return nil }
+                var c = DateComponents()
+                c.timeZone = TimeZone(identifier: "UTC")
+                (c.year, c.month, c.day) = (Int(m.output[1].substring!)!, Int(m.output[2].substring!)!, Int(m.output[3].substring!)!)
+                (c.hour, c.minute, c.second) = (Int(m.output[4].substring!)!, Int(m.output[5].substring!)!, Int(m.output[6].substring!)!)
+                c.nanosecond = Int(m.output[7].substring!)!
+                return (Calendar(identifier: .gregorian).date(from: c)!, String(m.output[8].substring!))
+            }
+        }
+        let lines = parse(follow.stdout)
+        #expect(follow.status == 0 && lines.map(\.1) == ["one", "two", "three"], "\(follow)")
+        if lines.count == 3 {
+            #expect(lines[0].0 >= before.addingTimeInterval(-1) && lines[2].0 <= after.addingTimeInterval(1), "\(lines) in \(before)...\(after)")
+            let gap = lines[1].0.timeIntervalSince(lines[0].0)
+            #expect(gap > 0.9 && gap < 5, "sleep 1 between them: \(gap)")
+            #expect(lines[2].0 == lines[1].0, "a line is stamped where it starts: \(lines)")
+        }
+        #expect(try root.silo(["logs", "-t", "clock"]).stdout == follow.stdout)
+        #expect(parse(try root.silo(["logs", "-t", "--tail", "1", "clock"]).stdout).map(\.1) == ["three"])
+        #expect(try root.silo(["logs", "clock"]).stdout == "one\ntwo\nthree\n", "the log itself is unchanged")
+        unlink("\(root.path)/\(id)/container.log.times")
+        #expect(try root.silo(["logs", "-t", "clock"]).stdout == "one\ntwo\nthree\n", "no times: no stamps")
+
+        // A byte every 1.5 ms (each its own entry) through a 4 KiB cap: 1500 bytes of log but
+        // some 30 KB of times, which stay under the cap as the log does (they rotate it).
+        let small = try root.start(["--log-max", "4k"], ["sh", "-c", "i=0; while [ $i -lt 1500 ]; do printf x; usleep 1500; i=$((i+1)); done"])
+        #expect(try root.silo(["wait", small], timeout: 60).stdout == "0\n")
+        for file in ["container.log", "container.log.times", "container.log.1", "container.log.1.times"] {
+            let size = (try? FileManager.default.attributesOfItem(atPath: "\(root.path)/\(small)/\(file)")[.size] as? Int) ?? -1
+            #expect(size >= 0 && size <= 4096, "\(file): \(size)")
+        }
+        #expect(try root.silo(["rm", "clock", small]).status == 0)
+    }
+
     @Test func stopTimesOutIntoSIGKILL() throws {
         let root = Root()
         // PID 1 without a handler ignores SIGTERM: only the SIGKILL after -t ends it.
