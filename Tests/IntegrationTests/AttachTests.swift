@@ -95,6 +95,50 @@ struct AttachTests {
         #expect(try root.silo(["rm", "-f", id], timeout: 30).status == 0)
     }
 
+    /// A monitor that has the socket but does not answer (stopped here) must not hold attach
+    /// for ever: after 5 s it says so in one line, 125. Six at once: the listener's backlog holds
+    /// five connections, so the sixth waits in connect(2), which is bounded the same way.
+    @Test func aMonitorThatDoesNotAnswerTimesOut() throws {
+        let root = DetachedTests.Root()
+        let id = try root.start(["-t"], ["sleep", "1000"])
+        let monitor = pid_t(try record(root, id)["monitorPid"] as? Int ?? 0)
+        try #require(monitor > 0)
+        kill(monitor, SIGSTOP)
+        defer { kill(monitor, SIGCONT) }
+        // Started from here, not from a shell's `&` and `wait`: this process's threads block
+        // SIGCHLD, which a spawned shell inherits, and its `wait` then never returns.
+        let t0 = Date()
+        let clients = try (1...6).map { _ -> (Process, Pipe) in
+            let p = Process(), err = Pipe()
+            p.executableURL = URL(fileURLWithPath: Silo.binary)
+            p.arguments = ["--root", root.path, "attach", "--no-stdin", id]
+            p.standardInput = FileHandle.nullDevice
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = err
+            try p.run()
+            return (p, err)
+        }
+        for (p, _) in clients {
+            while p.isRunning && Date().timeIntervalSince(t0) < 60 { usleep(20_000) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+            p.waitUntilExit()
+        }
+        let took = Date().timeIntervalSince(t0)
+        kill(monitor, SIGCONT)
+        #expect(took >= 4.5 && took < 30, "in \(took) s")
+        for (i, (p, err)) in clients.enumerated() {
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(p.terminationReason == .exit && p.terminationStatus == 125 && text.split(separator: "\n").count == 1
+                    && text.hasSuffix("did not answer within 5 s (stopped or stuck?)\n"), "attach \(i): \(p.terminationStatus) \(text)")
+        }
+        // Running again, the monitor works through the abandoned connections; the next attach gets its session.
+        #expect(NetTest.waitUntil(timeout: 20) {
+            ((try? PtyDriver.drive(attach(root, id), steps: [["sleep": 0.3], ["send": "\u{10}\u{11}"]], timeout: 10))?.status ?? -1) == 0
+        })
+        #expect(try root.inspect(id)["status"] as? String == "running")
+        #expect(try root.silo(["rm", "-f", id], timeout: 30).status == 0)
+    }
+
     /// Without -t there is no terminal: attach says so and names what works; -d -i alone is
     /// refused at start. A -dt container's output reaches the log with nobody attached.
     @Test func withoutATerminalAttachRefusesClearly() throws {

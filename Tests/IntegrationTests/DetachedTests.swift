@@ -124,6 +124,52 @@ struct DetachedTests {
         #expect(try root.silo(["logs", "--tail", "1", String(id.prefix(8))]).stdout.hasPrefix("row 1999 "))
     }
 
+    /// `logs -t`: each line after the time it arrived (RFC 3339, UTC, nine digits), also with
+    /// --tail and -f; a log without its times file (an older monitor's) still reads, unstamped;
+    /// the times count against --log-max.
+    @Test func logsTimestamps() throws {
+        let root = Root()
+        let before = Date()
+        let id = try root.start(["--name", "clock"], ["sh", "-c", "echo one; sleep 1; printf 'two\\nthr'; sleep 0.3; echo ee; exit 0"])
+        let follow = try root.silo(["logs", "-f", "-t", "clock"], timeout: 20)
+        let after = Date()
+        let format = try Regex(#"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{9})Z (.*)$"#)
+        func parse(_ output: String) -> [(Date, String)] {
+            output.split(separator: "\n").compactMap { line -> (Date, String)? in
+                guard let m = try? format.wholeMatch(in: String(line)) else { return nil }
+                var c = DateComponents()
+                c.timeZone = TimeZone(identifier: "UTC")
+                (c.year, c.month, c.day) = (Int(m.output[1].substring!)!, Int(m.output[2].substring!)!, Int(m.output[3].substring!)!)
+                (c.hour, c.minute, c.second) = (Int(m.output[4].substring!)!, Int(m.output[5].substring!)!, Int(m.output[6].substring!)!)
+                c.nanosecond = Int(m.output[7].substring!)!
+                return (Calendar(identifier: .gregorian).date(from: c)!, String(m.output[8].substring!))
+            }
+        }
+        let lines = parse(follow.stdout)
+        #expect(follow.status == 0 && lines.map(\.1) == ["one", "two", "three"], "\(follow)")
+        if lines.count == 3 {
+            #expect(lines[0].0 >= before.addingTimeInterval(-1) && lines[2].0 <= after.addingTimeInterval(1), "\(lines) in \(before)...\(after)")
+            let gap = lines[1].0.timeIntervalSince(lines[0].0)
+            #expect(gap > 0.9 && gap < 5, "sleep 1 between them: \(gap)")
+            #expect(lines[2].0 == lines[1].0, "a line is stamped where it starts: \(lines)")
+        }
+        #expect(try root.silo(["logs", "-t", "clock"]).stdout == follow.stdout)
+        #expect(parse(try root.silo(["logs", "-t", "--tail", "1", "clock"]).stdout).map(\.1) == ["three"])
+        #expect(try root.silo(["logs", "clock"]).stdout == "one\ntwo\nthree\n", "the log itself is unchanged")
+        unlink("\(root.path)/\(id)/container.log.times")
+        #expect(try root.silo(["logs", "-t", "clock"]).stdout == "one\ntwo\nthree\n", "no times: no stamps")
+
+        // A byte every 1.5 ms (each its own entry) through a 4 KiB cap: 1500 bytes of log but
+        // some 30 KB of times, which stay under the cap as the log does (they rotate it).
+        let small = try root.start(["--log-max", "4k"], ["sh", "-c", "i=0; while [ $i -lt 1500 ]; do printf x; usleep 1500; i=$((i+1)); done"])
+        #expect(try root.silo(["wait", small], timeout: 60).stdout == "0\n")
+        for file in ["container.log", "container.log.times", "container.log.1", "container.log.1.times"] {
+            let size = (try? FileManager.default.attributesOfItem(atPath: "\(root.path)/\(small)/\(file)")[.size] as? Int) ?? -1
+            #expect(size >= 0 && size <= 4096, "\(file): \(size)")
+        }
+        #expect(try root.silo(["rm", "clock", small]).status == 0)
+    }
+
     @Test func stopTimesOutIntoSIGKILL() throws {
         let root = Root()
         // PID 1 without a handler ignores SIGTERM: only the SIGKILL after -t ends it.
@@ -191,6 +237,53 @@ struct DetachedTests {
             #expect(try root.silo(["rm", "-f", row["id"] as? String ?? "?"], timeout: 30).status == 0)
         }
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).filter { !$0.hasPrefix(".") }.isEmpty)
+    }
+
+    /// `run -d` typed at a terminal that then closes (a terminal window, an ssh session): the
+    /// kernel hangs the session up, SIGHUP to its leader and foreground group. The monitor is a
+    /// session leader of its own without a terminal, so neither it nor the container notices;
+    /// it stays in the caller's cgroups (docs/containers.md, "The monitor's session and cgroup").
+    @Test(.enabled(if: PtyDriver.available, "needs python3"))
+    func monitorOutlivesTheCallersTerminal() throws {
+        let root = Root()
+        let start = "\(Silo.binary) --root \(root.path) run -d --name hup --rootfs \(Silo.rootfs) -- sleep 1000 && echo started && sleep 100"
+        let r = try PtyDriver.drive(["sh", "-c", start], steps: [["expect": "started"], ["hangup": true]], timeout: 20)
+        #expect(r.failed == nil && r.status == -Int(SIGHUP), "the caller's shell ends with the hangup: \(r)")
+        let info = try root.inspect("hup")
+        let monitor = (info["monitor"] as? [String: Any])?["pid"] as? Int ?? 0
+        #expect(info["status"] as? String == "running" && monitor > 0 && Self.alive(monitor), "\(info)")
+        // /proc/PID/stat after the command's name: state, ppid, pgrp, session, tty_nr.
+        let stat = (try? String(contentsOfFile: "/proc/\(monitor)/stat", encoding: .utf8)) ?? ""
+        let f = stat.split(separator: ")").last?.split(separator: " ").map(String.init) ?? []
+        #expect(f.count > 5 && f[2] == "\(monitor)" && f[3] == "\(monitor)" && f[4] == "0",
+                "the monitor leads its own group and session, without a terminal: \(f.prefix(6))")
+        let mine = try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)
+        #expect(try String(contentsOfFile: "/proc/\(monitor)/cgroup", encoding: .utf8) == mine, "the caller's cgroups")
+        #expect(try root.silo(["exec", "hup", "true"]).status == 0)
+        let stop = try root.silo(["stop", "-t", "1", "hup"], timeout: 30)
+        let wait = try root.silo(["wait", "hup"], timeout: 10)
+        #expect(stop.status == 0 && wait.stdout == "137\n", "\(stop) \(wait)")
+        #expect(try root.silo(["rm", "hup"]).status == 0)
+        #expect(NetTest.waitUntil { !Self.alive(monitor) })
+    }
+
+    /// pause and resume find a container as stop, rm and inspect do: by name, by unique prefix.
+    @Test func pauseAndResumeTakeNamesAndPrefixes() throws {
+        let root = Root()
+        let id = try root.start(["--name", "cold"], ["sleep", "1000"])
+        let freezer = (try root.inspect(id)["cgroupPaths"] as? [String: String] ?? [:]).first { $0.key.contains("freezer") || $0.key.isEmpty }
+        let pause = try root.silo(["pause", "cold"])
+        #expect(pause.status == 0, "\(pause)")
+        #expect(try root.silo(["state", "cold"]).stdout.contains("\"paused\""))
+        if let (kind, dir) = freezer {
+            let state = try String(contentsOfFile: dir + (kind.isEmpty ? "/cgroup.freeze" : "/freezer.state"), encoding: .utf8)
+            #expect(state.hasPrefix("FROZEN") || state.hasPrefix("1"), "the kernel froze it: \(state)")
+        }
+        let resume = try root.silo(["resume", String(id.prefix(7))])
+        #expect(resume.status == 0, "\(resume)")
+        #expect(try root.silo(["state", id]).stdout.contains("\"running\""))
+        #expect(try root.silo(["pause", "nosuch"]).stderr.contains("does not exist"))
+        #expect(try root.silo(["rm", "-f", "cold"], timeout: 30).status == 0)
     }
 
     @Test func bridgedContainerLeavesNoVeth() throws {

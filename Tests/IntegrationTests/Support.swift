@@ -52,17 +52,18 @@ enum Silo {
         p.standardError = err
         p.standardInput = stdin == nil ? FileHandle.nullDevice : inp
         try p.run()
-        if let stdin {
-            inp.fileHandleForWriting.write(stdin.data(using: .utf8)!)
-            try? inp.fileHandleForWriting.close()
-        }
-        // Read both pipes to the end on their own threads so a chatty child cannot block.
+        // Read both pipes to the end on their own threads so a chatty child cannot block, and
+        // before stdin is written: a child may write more than a pipe holds before it reads.
         nonisolated(unsafe) var outData = Data(), errData = Data()
         let group = DispatchGroup()
         group.enter()
         DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         group.enter()
         DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        if let stdin {
+            writeIgnoringEPIPE(inp.fileHandleForWriting.fileDescriptor, Array(stdin.utf8))
+            try? inp.fileHandleForWriting.close()
+        }
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { usleep(2000) }
         if p.isRunning {
@@ -79,6 +80,30 @@ enum Silo {
         try? err.fileHandleForReading.close()
         let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
         return Result(status: status, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Writes all of `bytes` unless the reader has gone: a command that exits without reading
+    /// its stdin is not the test's failure. FileHandle.write traps on EPIPE, and the SIGPIPE
+    /// would end the whole test process; so write(2) with SIGPIPE blocked in this thread, and a
+    /// SIGPIPE the write raised taken off the thread's pending set before the mask is restored
+    /// (the process's disposition stays as it was: RunTests checks it).
+    static func writeIgnoringEPIPE(_ fd: Int32, _ bytes: [UInt8]) {
+        var pipeSignal = sigset_t(), old = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &old)
+        defer { pthread_sigmask(SIG_SETMASK, &old, nil) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n > 0 { offset += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && errno == EPIPE {
+                var none = timespec()
+                _ = sigtimedwait(&pipeSignal, nil, &none)
+            }
+            return
+        }
     }
 
     /// Starts silo with `args` (output discarded), kills it with SIGKILL after `delay` µs and

@@ -143,6 +143,32 @@ struct TerminalTests {
         if pid > 0 { kill(pid, SIGKILL) }
         OCIExecTests.Target.awaitGone(pid)
     }
+
+    /// What a docker user expects after detaching from `exec -it` (docs/terminals.md): the
+    /// process runs on; what it writes meanwhile is read and dropped (it never blocks on a full
+    /// pty, and it is not in the container's log: an exec's terminal is nobody's log); the
+    /// holder of its pty goes when the process does.
+    @Test func execOutputAfterADetachIsDrainedAndNotKept() throws {
+        let root = DetachedTests.Root()
+        let id = try root.start(["--name", "quiet"], ["sleep", "1000"])
+        // ~200 KiB once detached, more than a pty buffers, then a mark to look for.
+        let writer = "echo ready; sleep 1; i=0; while [ $i -lt 3000 ]; do echo detached-line-$i-............................................; i=$((i+1)); done; touch /tmp/wrote-all; exec sleep 1000"
+        let r = try PtyDriver.drive([Silo.binary, "--root", root.path, "exec", "-it", "quiet", "sh", "-c", writer], steps: [
+            ["expect": "ready"], ["send": "\u{10}\u{11}"],
+        ], timeout: 15)
+        #expect(r.failed == nil && r.status == 0 && r.restored && !r.output.contains("detached-line"), "\(r)")
+        var done = false
+        for _ in 0..<100 where !done {
+            usleep(100_000)
+            done = try root.silo(["exec", "quiet", "test", "-e", "/tmp/wrote-all"]).status == 0
+        }
+        #expect(done, "the detached process wrote everything: its output was drained")
+        #expect(!(try root.silo(["logs", id]).stdout.contains("detached-line")), "not kept in the container's log")
+        let holders = { (try? Silo.host("pgrep -f -- '[e]xec -it quiet'").stdout) ?? "" }
+        #expect(!holders().isEmpty, "the pty's holder runs while the process does")
+        #expect(try root.silo(["rm", "-f", "quiet"], timeout: 30).status == 0)
+        #expect(NetTest.waitUntil { holders().isEmpty }, "the holder went with the process: \(holders())")
+    }
 }
 
 /// Tests/Tools/ptydrive.py, from Swift.

@@ -11,6 +11,8 @@ stderr), as a shell's foreground job does. Steps, in order:
     {"signal": "TERM"}                kill(command, SIGTERM)
     {"modes": NAME}                   record the terminal's modes now
     {"sleep": S}
+    {"hangup": true}                  close the master, as a terminal window or ssh session closing:
+                                      the kernel hangs the session up (SIGHUP)
 The report: output, status (exit status, or -N for signal N), modes (before, the named ones,
 after: [iflag, oflag, cflag, lflag]), restored (after == before, polled for 2 s after the exit,
 since a guard process may restore them), failed (the first step that failed, or null).
@@ -23,7 +25,10 @@ fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", spec.get("rows", 24)
 
 
 def modes():
-    return termios.tcgetattr(slave)[:4]
+    try:
+        return termios.tcgetattr(slave)[:4]
+    except termios.error:
+        return None  # hung up
 
 
 def take_ctty():
@@ -39,6 +44,9 @@ pos = 0
 
 def pump(timeout):
     global out
+    if master < 0:
+        time.sleep(timeout)
+        return
     r, _, _ = select.select([master], [], [], timeout)
     if r:
         try:
@@ -72,6 +80,9 @@ for step in spec.get("steps", []):
         proc.send_signal(getattr(signal, "SIG" + step["signal"]))
     elif "modes" in step:
         report["modes"][step["modes"]] = modes()
+    elif "hangup" in step:
+        os.close(master)
+        master = -1
     elif "sleep" in step:
         end = time.time() + step["sleep"]
         while time.time() < end:
@@ -85,7 +96,7 @@ if proc.poll() is None:
     proc.wait()
 for _ in range(5):
     pump(0.02)
-end = time.time() + 2
+end = time.time() + (2 if master >= 0 else 0)
 while modes() != report["modes"]["before"] and time.time() < end:
     time.sleep(0.02)
 report["modes"]["after"] = modes()

@@ -34,6 +34,7 @@ enum AttachCommand {
             case .detached: return 0
             case .refused(let why): throw RuntimeError(.runtime, "container \(id.prefix(12)): \(why)")
             case .lost: throw RuntimeError(.runtime, "container \(id.prefix(12)): its monitor went away")
+            case .unanswered: throw ContainerAttach.unanswered(id, record: try? store.load(id: id))
             }
         } catch {
             throw CommandFailure(error)

@@ -90,8 +90,9 @@ enum ContainerCommands {
     }
 
     static func logs(_ args: [String], _ g: GlobalOptions) throws(RuntimeError) -> Int32 {
-        guard let r = try OCIArguments.parse(args, verb: "logs", usage: "logs [-f] [--tail N] ID", summary: "Print a container's output (stdout and stderr as written; the log is capped, see run --log-max).",
+        guard let r = try OCIArguments.parse(args, verb: "logs", usage: "logs [-f] [-t] [--tail N] ID", summary: "Print a container's output (stdout and stderr as written; the log is capped, see run --log-max).",
                                          options: [.init(["--follow", "-f"], help: "Keep printing what the container writes until it exits"),
+                                                   .init(["--timestamps", "-t"], help: "Each line after the time it arrived (RFC 3339, UTC, ns)"),
                                                    .init(["--tail", "-n"], value: "N", help: "Only the last N lines")],
                                          positionals: 1...1) else { return 0 }
         var tail: Int?
@@ -102,10 +103,11 @@ enum ContainerCommands {
         let (id, store) = try resolve(r, g)
         let dir = store.directory(of: id)
         let end = ContainerLog.currentSize(directory: dir)
-        let bytes = ContainerLog.read(directory: dir, tail: tail)
+        let stamped = r.flag("--timestamps")
+        let bytes = ContainerLog.read(directory: dir, tail: tail, timestamps: stamped)
         do { try FileIO.writeAll(fd: 1, bytes, object: "stdout") } catch { return 0 }
         guard r.flag("--follow") else { return 0 }
-        ContainerLog.follow(directory: dir, from: end, output: 1) {
+        ContainerLog.follow(directory: dir, from: end, output: 1, timestamps: stamped) {
             guard let record = try? store.load(id: id) else { return false }
             return DetachedStatus.openMonitor(record) != nil
         }

@@ -42,8 +42,10 @@ enum OCIControlCommands {
         guard let r = try OCIArguments.parse(args, verb: verb, usage: "\(verb) ID", summary: summary, options: [],
                                          positionals: 1...1) else { return 0 }
         let store = try g.store()
-        if verb == "pause" { try ContainerLifecycle.pause(id: r.positionals[0], store: store) } else {
-            try ContainerLifecycle.resume(id: r.positionals[0], store: store)
+        // As kill: an engine's exact id as is, a name or unique prefix of a silo run -d container.
+        let id = try ContainerLookup.resolve(r.positionals[0], in: store)
+        if verb == "pause" { try ContainerLifecycle.pause(id: id, store: store) } else {
+            try ContainerLifecycle.resume(id: id, store: store)
         }
         return 0
     }

@@ -21,7 +21,15 @@ public enum ContainerAttach {
             throw RuntimeError(.runtime, "container \(short): no terminal to attach to (started without -t); `silo logs -f \(short)` follows its output, `silo exec -it \(short) sh` opens a shell")
         }
         do { return try AttachChannel.connect(path) } catch {
+            if error.errno == EAGAIN { throw unanswered(id, record: record) }
             throw RuntimeError(.runtime, "container \(short): attach socket \(path): \(error.reason)")
         }
+    }
+
+    /// The monitor holds its attach socket but does not answer (stopped, or stuck).
+    public static func unanswered(_ id: String, record: ContainerRecord?) -> RuntimeError {
+        let monitor = record?.monitorPid.map { " (pid \($0))" } ?? ""
+        let seconds = AttachChannel.answerTimeout / 1000
+        return RuntimeError(.runtime, "container \(id.prefix(12)): its monitor\(monitor) did not answer within \(seconds) s (stopped or stuck?)")
     }
 }

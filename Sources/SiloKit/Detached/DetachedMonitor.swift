@@ -10,8 +10,11 @@ import SiloSys
 /// releasing the id slot and address locks with its fds.
 enum DetachedMonitor {
     static func main(_ config: RunConfig, _ options: DetachOptions, record: ContainerRecord,
-                     store: ContainerStateStore, report: Int32) -> Never {
-        setsid()
+                     store: ContainerStateStore, report: Int32, mask: sigset_t) -> Never {
+        // A session of its own, as conmon's: no controlling terminal, no process group a
+        // terminal signals, so closing the caller's terminal or ssh session (SIGHUP), ^C or ^Z
+        // there never reach the monitor. What the caller's group got before this is dropped.
+        NewSession.begin(restoring: mask)
         signal(SIGPIPE, SIG_IGN)  // the front may be gone; its pipe must not kill the container
         // A daemon keeps none of its caller's files: an inherited pipe end would keep the
         // caller's reader waiting for an EOF as long as the container runs.

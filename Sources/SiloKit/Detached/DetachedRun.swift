@@ -39,15 +39,20 @@ public enum DetachedRun {
             try? store.remove(id: record.id)
             throw RuntimeError(error)
         }
+        // Until the monitor has its own session, a ^C, ^Z or hangup of the caller's terminal
+        // is sent to its process group, the monitor's too: held back here, dropped there.
+        let previous = NewSession.blockTerminalSignals()
         let pid = fork()
-        if pid < 0 {
-            let e = SyscallError.last("fork", "monitor")
-            try? store.remove(id: record.id)
-            throw RuntimeError(e)
-        }
+        let forkError = SyscallError.last("fork", "monitor")  // read before anything else can set errno
         if pid == 0 {
             close(report.read)
-            DetachedMonitor.main(config, options, record: record, store: store, report: report.write)
+            DetachedMonitor.main(config, options, record: record, store: store, report: report.write, mask: previous)
+        }
+        NewSession.restore(previous)
+        if pid < 0 {
+            let e = forkError
+            try? store.remove(id: record.id)
+            throw RuntimeError(e)
         }
         close(report.write)
         let answer = readReport(report.read)

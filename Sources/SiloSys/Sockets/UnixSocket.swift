@@ -7,12 +7,16 @@ import Glibc
 public enum UnixSocket {
     /// A connected socket (close-on-exec) of `type` (SOCK_STREAM unless said). Errors name
     /// `object`, the path by default (a caller that shortened a long path names the real one).
+    /// `timeout` (ms) bounds a connect that waits for room in a listener's full backlog (its
+    /// owner stopped accepting): EAGAIN then. The socket is blocking again afterwards.
     public static func connect(_ path: String, type: Int32 = Int32(SOCK_STREAM.rawValue),
-                               object: String? = nil) throws(SyscallError) -> Int32 {
+                               object: String? = nil, timeout: Int32? = nil) throws(SyscallError) -> Int32 {
         let name = object ?? path
         var addr = try address(path)
         let fd = socket(AF_UNIX, type | Int32(SOCK_CLOEXEC.rawValue), 0)
         if fd < 0 { throw SyscallError.last("socket", name) }
+        if let timeout { sendTimeout(fd, ms: timeout) }
+        defer { if timeout != nil { sendTimeout(fd, ms: 0) } }
         let rc = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
                 retryingEINTR { Glibc.connect(fd, a, socklen_t(MemoryLayout<sockaddr_un>.size)) }
@@ -24,6 +28,11 @@ public enum UnixSocket {
             throw e
         }
         return fd
+    }
+
+    private static func sendTimeout(_ fd: Int32, ms: Int32) {
+        var tv = timeval(tv_sec: Int(ms / 1000), tv_usec: Int(ms % 1000) * 1000)
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
     /// A listening socket of `type` bound to `path` (close-on-exec), for tests and for a caller

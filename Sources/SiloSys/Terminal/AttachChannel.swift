@@ -35,11 +35,16 @@ public enum AttachChannel {
                                      backlog: 4, umask: 0o177, object: path)
     }
 
-    /// Connected, close-on-exec, blocking.
+    /// How long `silo attach` waits for the monitor, to connect and for its hello (ms). A live
+    /// monitor answers at once from its poll loop; one that is stopped or stuck never does.
+    public static let answerTimeout: Int32 = 5000
+
+    /// Connected, close-on-exec, blocking; EAGAIN after `answerTimeout` when the listener's
+    /// backlog is full (its monitor does not accept).
     public static func connect(_ path: String) throws(SyscallError) -> Int32 {
         let (short, dir) = try shortened(path)
         defer { if dir >= 0 { close(dir) } }
-        return try UnixSocket.connect(short, type: Int32(SOCK_SEQPACKET.rawValue), object: path)
+        return try UnixSocket.connect(short, type: Int32(SOCK_SEQPACKET.rawValue), object: path, timeout: answerTimeout)
     }
 
     /// sun_path holds 107 bytes, and a state root of 30 (`--root /tmp/...`) plus the 64-digit id

@@ -18,6 +18,9 @@ public struct AttachRelay {
         case refused(String)
         /// The monitor went away without an exit status (killed).
         case lost
+        /// The monitor took the connection but sent no hello within AttachChannel.answerTimeout
+        /// (stopped, or stuck): nothing was relayed.
+        case unanswered
     }
 
     public var socket: Int32
@@ -36,7 +39,12 @@ public struct AttachRelay {
 
     public mutating func run() throws(SyscallError) -> Outcome {
         var buffer = [UInt8](repeating: 0, count: AttachChannel.maxMessage)
-        // The monitor's first message: hello with the container's -i, or busy.
+        // The monitor's first message: hello with the container's -i, or busy; bounded, as
+        // a monitor that never answers would hold the caller here for ever.
+        var hello = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let waited = retryingEINTR { poll(&hello, 1, AttachChannel.answerTimeout) }
+        if waited < 0 { throw SyscallError.last("poll", "attach socket") }
+        if waited == 0 { return .unanswered }
         let n = buffer.withUnsafeMutableBytes { b in retryingEINTR { recv(socket, b.baseAddress, b.count, 0) } }
         if n < 0 { throw SyscallError.last("recv", "attach socket") }
         if n == 0 { return .lost }

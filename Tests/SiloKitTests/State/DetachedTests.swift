@@ -37,6 +37,32 @@ import SiloSys
         #expect(kept.count == 6144 && kept == Array(chunk[4096...]), "kept \(kept.count) bytes")
     }
 
+    /// `logs -t`: a line gets the time of the chunk its first byte came in; across the rotated
+    /// and the current file; a torn last entry is skipped; no times file, no stamps.
+    @Test func timestampsStampEachLineWhereItStarts() throws {
+        let dir = StateTestSupport.tempDir("times")
+        defer { StateTestSupport.removeTree(dir) }
+        try "r1\n".write(toFile: dir + "/container.log.1", atomically: false, encoding: .utf8)
+        try "0 5\n".write(toFile: dir + "/container.log.1.times", atomically: false, encoding: .utf8)
+        try "a\nbc\nd\n".write(toFile: dir + "/container.log", atomically: false, encoding: .utf8)
+        try "0 1796441785120715418\n3 1796441786000000000\n5 1796441787000000007\n5 17".write(toFile: dir + "/container.log.times", atomically: false, encoding: .utf8)
+        let stamped = String(decoding: ContainerLog.read(directory: dir, timestamps: true), as: UTF8.self)
+        #expect(stamped == """
+            1970-01-01T00:00:00.000000005Z r1
+            2026-12-05T03:36:25.120715418Z a
+            2026-12-05T03:36:25.120715418Z bc
+            2026-12-05T03:36:27.000000007Z d
+
+            """, "\(stamped)")
+        #expect(String(decoding: ContainerLog.read(directory: dir, tail: 1, timestamps: true), as: UTF8.self) == "2026-12-05T03:36:27.000000007Z d\n")
+        var split = ContainerLogTimes.Stamper(times: ContainerLogTimes.load(dir + "/container.log"))
+        let first = split.stamp(Array("a\nb".utf8)[...], at: 0), rest = split.stamp(Array("c\n".utf8)[...], at: 4)
+        #expect(String(decoding: first + rest, as: UTF8.self) == "2026-12-05T03:36:25.120715418Z a\n2026-12-05T03:36:25.120715418Z bc\n")
+        unlink(dir + "/container.log.times")
+        unlink(dir + "/container.log.1.times")
+        #expect(String(decoding: ContainerLog.read(directory: dir, timestamps: true), as: UTF8.self) == "r1\na\nbc\nd\n")
+    }
+
     @Test func tailCountsALastLineWithoutNewline() throws {
         let dir = StateTestSupport.tempDir("tail")
         defer { StateTestSupport.removeTree(dir) }
