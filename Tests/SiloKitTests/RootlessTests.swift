@@ -105,4 +105,25 @@ import SiloSysTesting
         #expect(!sys.calls.contains(.setattrFD(sys.fdOf(.cloneTree(-100, "/home/a/data", true)), true, .rdonly)))
         #expect(sys.calls.contains(.duplicate(sys.fdOf(.cloneTree(-100, "/home/a/data", true)), 9)))
     }
+
+    /// The single-mapping child maps itself before it becomes root: setgroups denied first (the
+    /// kernel takes an unprivileged gid map only then), then the two maps, then setresgid/uid.
+    @Test func aChildWithItsOwnMapsWritesThemBeforeBecomingRoot() throws {
+        let sys = FakeKernel()
+        var plan = ContainerPlan(mounts: MountPlan(newRoot: "/r"), argv: ["true"], env: [], searchPath: ["/bin"])
+        plan.bringLoopbackUp = false
+        plan.groups = nil
+        let m = Rootless(uid: 1001, gid: 1002).idmap
+        plan.ownMaps = (IDMap.render(m.uids), IDMap.render(m.gids))
+        try ContainerInit(plan: plan, sys: sys).prepare()
+        let first = try #require(sys.calls.firstIndex(of: .writeFile("/proc/self/setgroups", "deny")))
+        #expect(Array(sys.calls[first...].prefix(5)) == [
+            .writeFile("/proc/self/setgroups", "deny"), .writeFile("/proc/self/uid_map", "0 1001 1\n"),
+            .writeFile("/proc/self/gid_map", "0 1002 1\n"), .setresgid(0), .setresuid(0),
+        ])
+        let without = FakeKernel()
+        plan.ownMaps = nil
+        try ContainerInit(plan: plan, sys: without).prepare()
+        #expect(!without.calls.contains { if case .writeFile(let p, _) = $0 { p.hasSuffix("_map") } else { false } })
+    }
 }

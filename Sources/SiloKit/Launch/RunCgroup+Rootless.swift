@@ -23,7 +23,8 @@ extension RunCgroup {
             if isExplicit(limits) {
                 throw RuntimeError(.usage, "resource limits: \(error.message); run without --memory, --cpus, --pids-limit and the like, or as root")
             }
-            return (RunCgroup(cgroup: nil, oomScoreAdj: limits.oomScoreAdj), [], "no cgroup of its own (\(error.message): no default pids limit)")
+            // The why in full goes with a refused limit; the notice keeps to one short clause.
+            return (RunCgroup(cgroup: nil, oomScoreAdj: limits.oomScoreAdj), [], "no cgroup of its own (no delegated cgroup v2 subtree: no default pids limit)")
         }
         Trace.mark("prepare: cgroup delegation")
         let plan: (enable: [String], skipped: [String])
