@@ -187,6 +187,21 @@ import Testing
         #expect(h.children(h.own).isEmpty && h.fs.words(h.own + "/cgroup.subtree_control").isEmpty)
     }
 
+    /// Without mountinfo: on a v2 host the cgroup2 mount is the root and the caller's cgroup
+    /// the 0:: line; anything unusual (no cgroup2 where systemd puts it, a path the mount does
+    /// not hold) falls back to CgroupLayout.detect.
+    @Test func theQuickLayoutReadsNoMountinfoAndFallsBackWhenUnsure() throws {
+        let h = try host()
+        let quick = try #require(CgroupDelegation.quickLayout(fs: h.fs, root: h.root, procSelf: h.proc))
+        #expect(quick.kind == .v2 && quick.unified?.ownDirectory == h.own)
+        let found = try CgroupDelegation.find(layout: quick, uid: 1001, fs: h.fs, writable: h.writable)
+        #expect(found.base == h.own && found.available == ["memory", "pids"])
+        h.fs.put(h.proc + "/cgroup", "0::/elsewhere\n")
+        #expect(CgroupDelegation.quickLayout(fs: h.fs, root: h.root, procSelf: h.proc) == nil)
+        let hybrid = try host(v2: false)
+        #expect(CgroupDelegation.quickLayout(fs: hybrid.fs, root: hybrid.root, procSelf: hybrid.proc) == nil)  // the fake's statfs says tmpfs
+    }
+
     @Test func noticeSaysWhatDiffersFromRoot() {
         #expect(Rootless(uid: 1, gid: 1, subUIDs: RootlessTests.range, subGIDs: RootlessTests.range).notice(cgroup: nil) == nil)
         let both = Self.me.notice(cgroup: "no cgroup of its own (x)")?.message ?? ""

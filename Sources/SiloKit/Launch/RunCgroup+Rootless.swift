@@ -17,7 +17,10 @@ extension RunCgroup {
         -> (RunCgroup, [Warning], note: String?) {
         var d: CgroupDelegation
         do throws(CgroupError) {
-            let layout = try CgroupLayout.detect(fs: fs, root: root, proc: procSelf)
+            let layout: CgroupLayout
+            if let quick = CgroupDelegation.quickLayout(fs: fs, root: root, procSelf: procSelf) { layout = quick } else {
+                layout = try CgroupLayout.detect(fs: fs, root: root, proc: procSelf)
+            }
             d = try CgroupDelegation.find(layout: layout, uid: rootless.uid, fs: fs, writable: writable)
         } catch {
             if isExplicit(limits) {
