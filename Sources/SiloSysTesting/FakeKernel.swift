@@ -26,6 +26,7 @@ public final class FakeKernel: Syscalls, @unchecked Sendable {
         case moveSelfToCgroup(Int32)
         case loopbackUp
         case setsid
+        case newProcessGroup
         case setrlimit(Int32, UInt64, UInt64)
         case dropBounding(Int32)
         case keepCaps(Bool)
@@ -203,6 +204,7 @@ public final class FakeKernel: Syscalls, @unchecked Sendable {
     public func moveSelfToCgroup(tasksFD: Int32) throws(SyscallError) { try record(.moveSelfToCgroup(tasksFD), "write", "cgroup tasks") }
     public func setLoopbackUp() throws(SyscallError) { try record(.loopbackUp, "SIOCSIFFLAGS", "lo") }
     public func setsid() throws(SyscallError) { try record(.setsid, "setsid") }
+    public func newProcessGroup() throws(SyscallError) { try record(.newProcessGroup, "setpgid") }
     public func setrlimit(resource: Int32, soft: UInt64, hard: UInt64) throws(SyscallError) { try record(.setrlimit(resource, soft, hard), "setrlimit") }
     public func dropBoundingCapability(_ cap: Int32) throws(SyscallError) { try record(.dropBounding(cap), "prctl") }
     public func setKeepCaps(_ on: Bool) throws(SyscallError) { try record(.keepCaps(on), "prctl") }

@@ -331,19 +331,33 @@ struct HardeningTests {
         #expect(r.stdout == "done\n", "\(r)")
     }
 
-    /// Without a terminal, the container is the leader of a session of its own, with no
-    /// controlling terminal.
-    @Test(.enabled(if: Host.canRunContainers))
-    func newSessionWithoutATerminal() throws {
-        let r = try Silo.container(["--", "cat", "/proc/self/stat"])
+    /// `pgrp session tty_nr` of the container's PID 1, from /proc/self/stat of `cat`.
+    static func group(_ stat: String) -> [Substring] {
+        let f = stat.split(separator: ")").last?.split(separator: " ") ?? []
+        return f.count > 5 ? Array(f[2...4]) : []
+    }
+
+    /// silo started with a controlling terminal but no terminal on stdin (`script` gives it
+    /// one, stdin from /dev/null): the container leads a session of its own, so /dev/tty is no
+    /// way back to that terminal.
+    @Test(.enabled(if: Host.canRunContainers && FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func newSessionWhenSiloHasAControllingTerminal() throws {
+        let inner = "'\(Silo.binary)' run --rootfs '\(Silo.rootfs)' -- cat /proc/self/stat </dev/null"
+        let r = try Silo.exec("/usr/bin/script", ["-qec", inner, "/dev/null"], stdin: "")
         #expect(r.status == 0, "\(r)")
-        // pid (comm) state ppid pgrp session tty_nr: cat is PID 1, its session is 1.
-        let f = r.stdout.split(separator: ")").last?.split(separator: " ") ?? []
-        #expect(f.count > 5)
-        if f.count > 5 {
-            #expect(f[3] == "1", "session \(r.stdout)")
-            #expect(f[4] == "0", "tty_nr \(r.stdout)")
-        }
+        // pgrp 1, session 1 (cat is PID 1 and leads both), no controlling terminal.
+        #expect(Self.group(r.stdout.replacingOccurrences(of: "\r", with: "")) == ["1", "1", "0"], "\(r.stdout)")
+    }
+
+    /// silo without a controlling terminal (setsid(1) makes sure): there is no terminal to keep
+    /// out of reach, so no setsid (its scheduler autogroup move costs a reschedule); the
+    /// container leads a process group of its own in silo's session, which its PID namespace
+    /// shows as 0.
+    @Test(.enabled(if: Host.canRunContainers && FileManager.default.isExecutableFile(atPath: "/usr/bin/setsid")))
+    func aProcessGroupWithoutAControllingTerminal() throws {
+        let r = try Silo.exec("/usr/bin/setsid", ["-w", Silo.binary, "run", "--rootfs", Silo.rootfs, "--", "cat", "/proc/self/stat"])
+        #expect(r.status == 0, "\(r)")
+        #expect(Self.group(r.stdout) == ["1", "0", "0"], "\(r.stdout)")
     }
 
     @Test(.enabled(if: Host.canRunContainers))

@@ -96,16 +96,44 @@ final class FakeCgroupTree: CgroupFS, @unchecked Sendable {
         lock.withLock { writes.append((path, value)) }
         let name = (path as NSString).lastPathComponent, dir = (path as NSString).deletingLastPathComponent
         switch name {
-        case "cgroup.procs": put(path, ((try? read(path)) ?? "") + value + "\n")
+        case "cgroup.procs":
+            // v2: a process is in one cgroup of the hierarchy, and not in one whose children
+            // have domain controllers (no internal processes; the root is exempt).
+            if let (point, m) = mountOf(path), m.version == 2 {
+                if dir != point, !words(dir + "/cgroup.subtree_control").isEmpty { throw SyscallError("write", errno: EBUSY, object: path) }
+                removeFromProcs(value, under: point)
+            }
+            put(path, ((try? read(path)) ?? "") + value + "\n")
         case "cgroup.subtree_control":
-            var on = Set(((try? read(path)) ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
-            on.insert(String(value.dropFirst()))
+            if let (point, _) = mountOf(path), dir != point, value.contains("+"), !words(dir + "/cgroup.procs").isEmpty {
+                throw SyscallError("write", errno: EBUSY, object: path)
+            }
+            var on = Set(words(path))
+            for w in value.split(separator: " ") {
+                if w.hasPrefix("-") { on.remove(String(w.dropFirst())) } else { on.insert(String(w.dropFirst())) }
+            }
             put(path, on.sorted().joined(separator: " ") + "\n")
         case "cgroup.freeze":
             put(path, value + "\n")
             put(dir + "/cgroup.events", "populated 1\nfrozen \(value)\n")
         case "cgroup.kill": put(dir + "/cgroup.procs", "")
         default: put(path, value + "\n")
+        }
+    }
+
+    func words(_ path: String) -> [String] { ((try? read(path)) ?? "").split(whereSeparator: \.isWhitespace).map(String.init) }
+
+    func mountOf(_ path: String) -> (String, (version: Int, controllers: [String]))? {
+        mounts.filter { path.hasPrefix($0.key + "/") }.max { $0.key.count < $1.key.count }.map { ($0.key, $0.value) }
+    }
+
+    func removeFromProcs(_ pid: String, under point: String) {
+        let e = FileManager.default.enumerator(atPath: point)
+        while let p = e?.nextObject() as? String {
+            guard p.hasSuffix("cgroup.procs") else { continue }
+            let full = point + "/" + p
+            let now = words(full)
+            if now.contains(pid) { put(full, now.filter { $0 != pid }.map { $0 + "\n" }.joined()) }
         }
     }
 

@@ -95,6 +95,19 @@ import Testing
         #expect(!sys.calls.contains(.setsid))
     }
 
+    /// silo without a controlling terminal: no setsid (its autogroup move costs a reschedule),
+    /// a process group of its own instead, at the session's place in the order.
+    @Test func withoutAControllingTerminalTheContainerGetsAProcessGroupNotASession() throws {
+        let sys = FakeKernel()
+        var plan = Self.plan(noNewPrivs: true)
+        plan.newSession = false
+        plan.newProcessGroup = true
+        try ContainerInit(plan: plan, sys: sys).prepare()
+        #expect(!sys.calls.contains(.setsid))
+        let group = try #require(sys.calls.firstIndex(of: .newProcessGroup))
+        #expect(sys.calls[group + 1] == .closeOnExec(3))
+    }
+
     @Test func seccompFailureIsReportedAsItsStage() {
         let sys = FakeKernel()
         sys.failures = [.init(match: { if case .seccomp = $0 { true } else { false } }, errno: Errno.invalidArgument)]

@@ -13,7 +13,7 @@ import SiloSysTesting
         #expect(m.gids == [IDMapping(container: 0, host: 1002, size: 1)])
         #expect(m.writer == .denyingSetgroups)
         try m.validate()
-        #expect(Rootless(uid: 1001, gid: 1002).notice.message.contains("setgroups is denied"))
+        #expect(Rootless(uid: 1001, gid: 1002).notice(cgroup: nil)?.message.contains("setgroups is denied") == true)
     }
 
     @Test func withARangeIDsOneToSixtyFiveThousandComeFromItThroughTheHelpers() throws {
@@ -23,7 +23,9 @@ import SiloSysTesting
         #expect(m.gids == [IDMapping(container: 0, host: 1002, size: 1), IDMapping(container: 1, host: 200000, size: 65535)])
         #expect(m.writer == .helpers)
         try m.validate()
-        #expect(!r.notice.message.contains("setgroups"))
+        // With a range and a cgroup as root's, nothing differs: no line at all.
+        #expect(r.notice(cgroup: nil) == nil)
+        #expect(r.notice(cgroup: "no cgroup of its own")?.message == "rootless: no cgroup of its own")
     }
 
     @Test func aBundlesMapIsWrittenDirectlyOnlyWhenItIsTheCallersOwnIdsAlone() {
@@ -61,7 +63,8 @@ import SiloSysTesting
         #expect(refusal { $0.network = .bridge("silo0") }?.contains("--network none") == true)
         #expect(refusal { $0.network = .netns("x") }?.contains("--network none") == true)
         #expect(refusal { $0.uidMaps = [IDMapping(container: 0, host: 5, size: 1)] }?.contains("/etc/subuid") == true)
-        #expect(try refusal { $0.limits.pidsLimit = 100 }?.contains("cgroup") == true)
+        // Limits are RunCgroup.make(rootless:)'s to refuse (a delegated subtree may give them).
+        #expect(refusal { $0.limits.pidsLimit = 100 } == nil)
         #expect(refusal { $0.share = [.uts] } != nil)
     }
 
@@ -101,5 +104,26 @@ import SiloSysTesting
         #expect(sys.calls[clone + 2] == .duplicate(tree, 7))
         #expect(!sys.calls.contains(.setattrFD(sys.fdOf(.cloneTree(-100, "/home/a/data", true)), true, .rdonly)))
         #expect(sys.calls.contains(.duplicate(sys.fdOf(.cloneTree(-100, "/home/a/data", true)), 9)))
+    }
+
+    /// The single-mapping child maps itself before it becomes root: setgroups denied first (the
+    /// kernel takes an unprivileged gid map only then), then the two maps, then setresgid/uid.
+    @Test func aChildWithItsOwnMapsWritesThemBeforeBecomingRoot() throws {
+        let sys = FakeKernel()
+        var plan = ContainerPlan(mounts: MountPlan(newRoot: "/r"), argv: ["true"], env: [], searchPath: ["/bin"])
+        plan.bringLoopbackUp = false
+        plan.groups = nil
+        let m = Rootless(uid: 1001, gid: 1002).idmap
+        plan.ownMaps = (IDMap.render(m.uids), IDMap.render(m.gids))
+        try ContainerInit(plan: plan, sys: sys).prepare()
+        let first = try #require(sys.calls.firstIndex(of: .writeFile("/proc/self/setgroups", "deny")))
+        #expect(Array(sys.calls[first...].prefix(5)) == [
+            .writeFile("/proc/self/setgroups", "deny"), .writeFile("/proc/self/uid_map", "0 1001 1\n"),
+            .writeFile("/proc/self/gid_map", "0 1002 1\n"), .setresgid(0), .setresuid(0),
+        ])
+        let without = FakeKernel()
+        plan.ownMaps = nil
+        try ContainerInit(plan: plan, sys: without).prepare()
+        #expect(!without.calls.contains { if case .writeFile(let p, _) = $0 { p.hasSuffix("_map") } else { false } })
     }
 }

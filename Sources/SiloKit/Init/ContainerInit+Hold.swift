@@ -63,7 +63,11 @@ extension ContainerInit {
                                               console: "/dev/console")
             }
         } else {
-            if plan.newSession { try step(.session) { () throws(SyscallError) in try sys.setsid() } }
+            if plan.newSession {
+                try step(.session) { () throws(SyscallError) in try sys.setsid() }
+            } else if plan.newProcessGroup {
+                try step(.session) { () throws(SyscallError) in try sys.newProcessGroup() }
+            }
             // `silo run -t` (its own console socket pair) or stdin from /dev/null.
             if plan.consoleSocket >= 0 || plan.stdinFromNull { try step(.console) { () throws(SyscallError) in try attachStdio() } }
         }

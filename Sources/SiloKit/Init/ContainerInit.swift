@@ -17,15 +17,7 @@ public struct ContainerInit<S: Syscalls> {
         // First of all, so that no step runs while silo could die unnoticed (a container that
         // outlives silo keeps its id slot and address, which the next container is given again).
         try step(.parentDeath) { () throws(SyscallError) in try armParentDeath() }
-        try step(.credentials) { () throws(SyscallError) in
-            try sys.setresgid(0)
-            try sys.setresuid(0)
-            // The uid change cleared "dumpable", which makes /proc/self owned by the host's
-            // root; container root needs it back to write /proc/self/timens_offsets.
-            try sys.setDumpable(true)
-            // It cleared the death signal too, as every change of euid, egid, fsuid or fsgid does.
-            try armParentDeath()
-        }
+        try step(.credentials) { () throws(SyscallError) in try becomeRoot() }
         if !plan.cgroupTasksFDs.isEmpty || plan.cgroupNamespace {
             try step(.cgroupNamespace) { () throws(SyscallError) in
                 for fd in plan.cgroupTasksFDs { try sys.moveSelfToCgroup(tasksFD: fd) }
@@ -92,6 +84,25 @@ public struct ContainerInit<S: Syscalls> {
         if !plan.useInit { try step(.signals) { () throws(SyscallError) in try sys.resetSignals(ignored: plan.ignoredSignals) } }
         // An OCI init still opens exec.fifo and runs startContainer hooks: it locks down after.
         if plan.hold == nil { try lockDown() }
+    }
+
+    /// Container root, once the maps are there: the child writes them itself when the plan has
+    /// its own (rootless with the caller's ids alone, Launcher's CLONE_VFORK path), which the
+    /// kernel allows an unprivileged writer for its own euid and egid alone, and for the gid map
+    /// only once setgroups is denied (user_namespaces(7)).
+    func becomeRoot() throws(SyscallError) {
+        if let maps = plan.ownMaps {
+            try sys.writeFile("/proc/self/setgroups", "deny")
+            try sys.writeFile("/proc/self/uid_map", maps.uid)
+            try sys.writeFile("/proc/self/gid_map", maps.gid)
+        }
+        try sys.setresgid(0)
+        try sys.setresuid(0)
+        // The uid change cleared "dumpable", which makes /proc/self owned by the host's
+        // root; container root needs it back to write /proc/self/timens_offsets.
+        try sys.setDumpable(true)
+        // It cleared the death signal too, as every change of euid, egid, fsuid or fsgid does.
+        try armParentDeath()
     }
 
     /// `silo run -t`: a pty of the container's devpts (mounted by now) becomes the session's

@@ -24,6 +24,13 @@ public struct ContainerPlan: Sendable {
     public var workdir = "/"
     public var rlimits: [Rlimit] = []
     public var newSession = true
+    /// Rootless with the caller's own ids alone: the uid_map and gid_map lines the child writes
+    /// to itself (setgroups denied first), as bwrap's child does, instead of waiting for its
+    /// parent to write them (Launcher's CLONE_VFORK path).
+    public var ownMaps: (uid: String, gid: String)?
+    /// Instead of a session (silo has no controlling terminal to keep out of reach): a process
+    /// group of its own, so that signals to silo's group are not delivered twice.
+    public var newProcessGroup = false
     public var uid: UInt32 = 0
     public var gid: UInt32 = 0
     /// Supplementary groups; nil when setgroups is denied in this user namespace.

@@ -94,6 +94,11 @@ public struct Launcher {
     /// or exit) without touching any.
     private func runSharingMemory(_ prepared: inout Preparation, parentEnd: Int32, childEnd: Int32,
                                   terminal: inout RunTerminal, blocked: sigset_t) throws(RuntimeError) -> Int32 {
+        // Rootless with its own ids alone and nothing else for the parent to do: the child maps
+        // itself and runs straight to its execve while the parent sleeps (CLONE_VFORK). No ack:
+        // on a busy machine each hand-over between the two waits for a CPU (docs/rootless.md).
+        let ownMaps = prepared.childMapsItself
+        if ownMaps { prepared.plan.ownMaps = (IDMap.render(prepared.idmap.uids), IDMap.render(prepared.idmap.gids)) }
         var child: SharedMemoryChild
         do throws(SyscallError) {
             child = try SharedMemoryChild(plan: prepared.plan, parentEnd: parentEnd)
@@ -103,22 +108,24 @@ public struct Launcher {
             throw RuntimeError(error)
         }
         defer { child.release() }
-        let pid = child.clone(flags: prepared.cloneFlags)
+        let pid = child.clone(flags: ownMaps ? prepared.cloneFlags.union(.vfork) : prepared.cloneFlags)
         close(childEnd)
         terminal.closeChildEnd()
         defer { close(parentEnd) }
         if pid < 0 { throw RuntimeError(SyscallError("clone", errno: child.cloneErrno)) }
         Trace.mark("clone")
 
-        do throws(SyscallError) {
-            try prepared.configureChild(pid: pid)
-            Trace.mark("id maps, idmapped rootfs")
-        } catch {
-            ProcessWait.killAndReap(pid)
-            throw RuntimeError(error)
+        if !ownMaps {
+            do throws(SyscallError) {
+                try prepared.configureChild(pid: pid)
+                Trace.mark("id maps, idmapped rootfs")
+            } catch {
+                ProcessWait.killAndReap(pid)
+                throw RuntimeError(error)
+            }
+            try enterCgroup(prepared, pid: pid)
         }
-        try enterCgroup(prepared, pid: pid)
-        let outcome = child.acknowledgeAndAwaitExec(fd: parentEnd, pid: pid)
+        let outcome = child.acknowledgeAndAwaitExec(fd: parentEnd, pid: pid, acknowledging: !ownMaps)
         prepared.closeTrees()
         switch outcome {
         case .execed:

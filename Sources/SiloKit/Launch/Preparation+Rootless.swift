@@ -19,6 +19,16 @@ extension Preparation {
     }
 }
 
+extension Preparation {
+    /// The child can write its own maps (the caller's ids alone, setgroups denied) and nothing
+    /// else waits for the parent between clone and the ack: no cgroup to join, no OOM score,
+    /// no network end to set up.
+    var childMapsItself: Bool {
+        rootless && idmap.writer == .denyingSetgroups && SharePlan.hasUserNamespace(cloneFlags)
+            && cgroup.cgroup == nil && cgroup.oomScoreAdj == nil && network.homeNetns < 0 && network.netlink == nil
+    }
+}
+
 extension Rootless {
     /// An O_PATH fd of `path`, which keeps its number taken, and the step that puts the child's
     /// copy of the tree there.

@@ -71,9 +71,12 @@ public struct Preparation {
             plan.bringLoopbackUp = network.newNamespace
             try SharePlan(config.share).apply(to: &plan, flags: &flags, trees: &trees, config: config)
             if let rootless {
-                warnings.insert(rootless.notice, at: 0)
-                return Preparation(warnings: warnings, plan: plan, cloneFlags: flags, idmap: idmap, treeFDs: trees,
-                                   rootfsFD: rootFD, rootfsPath: rootfs, idSlotLock: -1, network: network, rootless: true)
+                // Last, as for root; under a delegated v2 subtree or none (RunCgroup+Rootless).
+                let (made, madeWarnings, note) = try RunCgroup.make(rootless: rootless, limits: config.limits)
+                let (cgroup, cgroupWarnings) = try containerCgroup(config, made: (made, madeWarnings), plan: &plan, flags: &flags, trees: &trees)
+                if let n = rootless.notice(cgroup: note) { warnings.insert(n, at: 0) }
+                return Preparation(warnings: warnings + cgroupWarnings, plan: plan, cloneFlags: flags, idmap: idmap, treeFDs: trees,
+                                   rootfsFD: rootFD, rootfsPath: rootfs, idSlotLock: -1, network: network, cgroup: cgroup, rootless: true)
             }
             // Last: nothing after it may fail, or the cgroup would outlive this error.
             let (cgroup, cgroupWarnings) = try containerCgroup(config, plan: &plan, flags: &flags, trees: &trees)
@@ -89,9 +92,10 @@ public struct Preparation {
     /// The container's own cgroup (docs/cgroups.md): made now, joined by the parent before the
     /// ack; the child then unshares its cgroup namespace (instead of getting one from clone,
     /// rooted at silo's cgroup) and sees only its own cgroup at /sys/fs/cgroup.
-    static func containerCgroup(_ config: RunConfig, plan: inout ContainerPlan, flags: inout CloneFlags,
-                                trees: inout [Int32]) throws(RuntimeError) -> (RunCgroup, [Warning]) {
-        var (cgroup, warnings) = try RunCgroup.make(limits: config.limits)
+    static func containerCgroup(_ config: RunConfig, made: (RunCgroup, [Warning])? = nil, plan: inout ContainerPlan,
+                                flags: inout CloneFlags, trees: inout [Int32]) throws(RuntimeError) -> (RunCgroup, [Warning]) {
+        var (cgroup, warnings): (RunCgroup, [Warning])
+        if let made { (cgroup, warnings) = made } else { (cgroup, warnings) = try RunCgroup.make(limits: config.limits) }
         do throws(RuntimeError) {
             plan.cgroupTasksFDs = try cgroup.tasksFiles(trees: &trees)
         } catch {

@@ -31,6 +31,8 @@ struct RunCgroup {
     /// v2: the container's cgroup directory, open for clone3(CLONE_INTO_CGROUP); -1 elsewhere.
     var cloneIntoFD: Int32 = -1
     var fs: any CgroupFS = HostCgroupFS()
+    /// Rootless: the delegated subtree the cgroup sits in, restored after it (RunCgroup+Rootless).
+    var delegation: CgroupDelegation?
     var proc = "/proc"
     var lockDirectory = RunCgroup.lockDirectory
 
@@ -57,8 +59,8 @@ struct RunCgroup {
                 [Warning("\(e.message); the container runs without a cgroup of its own (no default pids limit)")])
     }
 
-    static func make(limits: CgroupLimits, layout: CgroupLayout, fs: any CgroupFS,
-                     lockDirectory: String = lockDirectory) throws(RuntimeError) -> (RunCgroup, [Warning]) {
+    static func make(limits: CgroupLimits, layout: CgroupLayout, fs: any CgroupFS, lockDirectory: String = lockDirectory,
+                     reportingSkipped: Bool = true) throws(RuntimeError) -> (RunCgroup, [Warning]) {
         var me = RunCgroup(cgroup: nil, oomScoreAdj: limits.oomScoreAdj, fs: fs, lockDirectory: lockDirectory)
         let dir: Int32
         do { dir = try IDRangeLock.openDirectory(lockDirectory) } catch { return try skipping(CgroupError(error.message), limits: limits) }
@@ -72,7 +74,7 @@ struct RunCgroup {
         me.lockFD = lock
         do throws(CgroupError) {
             let cg = try Cgroup.create(name: name, layout: layout, limits: limits.withDefaults(), only: hierarchies(for: limits), fs: fs)
-            for s in cg.skipped { warnings.append(Warning("cgroup \(name): the default \(s) limit is skipped on this host")) }
+            for s in cg.skipped where reportingSkipped { warnings.append(Warning("cgroup \(name): the default \(s) limit is skipped on this host")) }
             me.cgroup = cg
             if layout.kind == .v2, let dir = cg.places.first?.directory {
                 // Unopenable (it should not be): the parent writes cgroup.procs instead.
@@ -194,6 +196,7 @@ struct RunCgroup {
             do { try cg.remove(killing: !empty) } catch { warning = Warning(error.message) }
             cgroup = nil
             if warning == nil { _ = unlink(lockDirectory + "/" + cg.name) }
+            if warning == nil { warning = restoreDelegation() }
         }
         if lockFD >= 0 { close(lockFD) }
         lockFD = -1

@@ -8,6 +8,8 @@ import SiloSys
 struct SharedMemoryChildContext {
     var syncFD: Int32
     var parentEnd: Int32
+    /// No ack comes: the child writes its own maps, the parent sleeps in clone (CLONE_VFORK).
+    var writesOwnMaps: Bool
     var plan: UnsafeMutablePointer<ContainerPlan>
 }
 
@@ -50,7 +52,8 @@ struct SharedMemoryChild {
         self.plan = .allocate(capacity: 1)
         self.plan.initialize(to: plan)
         context = .allocate(capacity: 1)
-        context.initialize(to: SharedMemoryChildContext(syncFD: plan.syncFD, parentEnd: parentEnd, plan: self.plan))
+        context.initialize(to: SharedMemoryChildContext(syncFD: plan.syncFD, parentEnd: parentEnd, writesOwnMaps: plan.ownMaps != nil,
+                                                        plan: self.plan))
         record = .allocate(byteCount: Self.recordCapacity, alignment: 8)
     }
 
@@ -76,9 +79,9 @@ struct SharedMemoryChild {
     /// here allocates, and errno is not trusted: the child's lives in the same thread-local
     /// storage. Any surprise kills the child first, since that is the one way to be sure it no
     /// longer runs.
-    func acknowledgeAndAwaitExec(fd: Int32, pid: pid_t) -> Outcome {
+    func acknowledgeAndAwaitExec(fd: Int32, pid: pid_t, acknowledging: Bool = true) -> Outcome {
         var ack: UInt8 = 1
-        if write(fd, &ack, 1) != 1 {
+        if acknowledging && write(fd, &ack, 1) != 1 {
             let e = errno  // the child is still blocked in its read: errno is ours
             return killed(pid, "write", errno: e)
         }
@@ -126,6 +129,6 @@ struct SharedMemoryChild {
 private let sharedMemoryChildEntry: @convention(c) (UnsafeMutableRawPointer) -> Int32 = { raw in
     let context = raw.assumingMemoryBound(to: SharedMemoryChildContext.self)
     close(context.pointee.parentEnd)  // so that the parent's death reads as EOF here
-    ChildMain.awaitMaps(syncFD: context.pointee.syncFD)
+    if !context.pointee.writesOwnMaps { ChildMain.awaitMaps(syncFD: context.pointee.syncFD) }
     ChildMain.run(plan: context.pointee.plan.pointee)
 }

@@ -11,6 +11,13 @@ enum Hardening {
         // Without a terminal the container gets its own session, so it has no controlling
         // terminal and cannot reach the one silo was started from. With one, it shares it.
         plan.newSession = isatty(0) == 0
+        // Without a controlling terminal there is none to keep out of reach, and setsid is not
+        // free: it moves the process into a new scheduler autogroup, a reschedule that costs a
+        // whole time slice on a busy machine (docs/rootless.md, "Benchmarks").
+        if plan.newSession && !Terminal.hasControllingTerminal() {
+            plan.newSession = false
+            plan.newProcessGroup = true
+        }
 
         let lastCap = Capabilities.lastCap()
         let caps = try Capabilities.resolve(add: config.capAdd, drop: config.capDrop, lastCap: lastCap)

@@ -8,7 +8,7 @@ import SiloSys
 /// sysfs of their own; what it never lets them do is act on the host as anyone but themselves.
 /// So container root is the caller, the rootfs is read with the caller's own rights (no
 /// idmapped mount, no open_tree in the host's mount namespace), and whatever needs root on the
-/// host (a bridge, /run/netns, a cgroup outside a delegated subtree) is refused up front.
+/// host (a bridge, /run/netns, a cgroup outside a delegated v2 subtree) is refused up front.
 public struct Rootless: Equatable, Sendable {
     /// The caller's ids, in the user namespace silo runs in.
     public var uid: UInt32
@@ -81,11 +81,12 @@ public struct Rootless: Equatable, Sendable {
         return own ? .denyingSetgroups : .helpers
     }
 
-    /// The one line a rootless run prints: what differs from a run as root, and why.
-    public var notice: Warning {
-        let cgroup = "no cgroup of its own (no delegated cgroup v2 subtree: no default pids limit)"
-        if hasRange { return Warning("rootless: \(cgroup)") }
-        return Warning("rootless: uid \(uid) has no range in /etc/subuid and /etc/subgid, so container root is uid \(uid) alone and setgroups is denied; \(cgroup)")
+    /// The one line a rootless run prints: what differs from a run as root, and why. `cgroup`
+    /// is RunCgroup's clause (nil: the container has a cgroup as under root).
+    public func notice(cgroup: String?) -> Warning? {
+        let ids = hasRange ? nil : "uid \(uid) has no range in /etc/subuid and /etc/subgid, so container root is uid \(uid) alone and setgroups is denied"
+        let parts = [ids, cgroup].compactMap { $0 }
+        return parts.isEmpty ? nil : Warning("rootless: " + parts.joined(separator: "; "))
     }
 
     /// What needs root on the host, refused with why and what works instead.
@@ -100,9 +101,7 @@ public struct Rootless: Equatable, Sendable {
         if !config.uidMaps.isEmpty || !config.gidMaps.isEmpty {
             throw RuntimeError(.usage, "--uid-map/--gid-map: need root; rootless, container root is uid \(uid) and ids 1-65535 come from /etc/subuid and /etc/subgid")
         }
-        if RunCgroup.isExplicit(config.limits) {
-            throw RuntimeError(.usage, "resource limits: need root on this host (no cgroup v2 subtree delegated to uid \(uid)); run without --memory, --cpus, --pids-limit and the like, or as root")
-        }
+        // Limits: RunCgroup.make(rootless:), which knows whether a delegated subtree can give them.
         if !config.share.isEmpty {
             throw RuntimeError(.usage, "--share: needs root (the host's /proc, /sys or mqueue opened as host root)")
         }

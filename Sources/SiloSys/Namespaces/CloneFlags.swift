@@ -13,4 +13,6 @@ public struct CloneFlags: OptionSet, Sendable, Hashable {
     public static let newUser = CloneFlags(rawValue: 0x1000_0000)
     public static let newPID = CloneFlags(rawValue: 0x2000_0000)
     public static let newNet = CloneFlags(rawValue: 0x4000_0000)
+    /// Not a namespace: the parent sleeps until the child's execve or exit (vfork's handshake).
+    public static let vfork = CloneFlags(rawValue: 0x0000_4000)
 }

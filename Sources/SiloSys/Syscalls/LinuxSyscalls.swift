@@ -132,6 +132,10 @@ public struct LinuxSyscalls: Syscalls {
         if Glibc.setsid() < 0 { throw SyscallError.last("setsid") }
     }
 
+    public func newProcessGroup() throws(SyscallError) {
+        if Glibc.setpgid(0, 0) != 0 { throw SyscallError.last("setpgid") }
+    }
+
     public func setrlimit(resource: Int32, soft: UInt64, hard: UInt64) throws(SyscallError) {
         var lim = rlimit(rlim_cur: rlim_t(soft), rlim_max: rlim_t(hard))
         if Glibc.setrlimit(__rlimit_resource_t(UInt32(resource)), &lim) != 0 {

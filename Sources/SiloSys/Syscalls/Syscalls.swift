@@ -53,6 +53,8 @@ public protocol Syscalls {
     /// Brings `lo` up in the current network namespace.
     func setLoopbackUp() throws(SyscallError)
     func setsid() throws(SyscallError)
+    /// setpgid(0, 0): a process group of its own, in the same session.
+    func newProcessGroup() throws(SyscallError)
     func setrlimit(resource: Int32, soft: UInt64, hard: UInt64) throws(SyscallError)
     func dropBoundingCapability(_ cap: Int32) throws(SyscallError)
     func setKeepCaps(_ on: Bool) throws(SyscallError)
