@@ -89,6 +89,8 @@ public struct OCILauncher {
                 (relayEnd, hold.consoleSocket) = try BundleTerminal.pair()
             }
             if terminal, let c = spec.process?.consoleSize { hold.consoleSize = (UInt16(clamping: c.height), UInt16(clamping: c.width)) }
+            // The caller's window wins, from the first byte on (runc's foreground tty too).
+            if relayEnd >= 0, let size = TerminalMode.windowSize() { hold.consoleSize = size }
             defer { if hold.consoleSocket >= 0 { close(hold.consoleSocket) } }
             prepared.plan.hold = hold
             var record = ContainerRecord(id: id, status: .created, bundle: bundle, rootfs: prepared.rootfs)
