@@ -131,6 +131,24 @@ struct OCITerminalTests {
         #expect(!FileManager.default.fileExists(atPath: b.root + "/t4"), "state left")
     }
 
+    /// runc's `exec --process F` with `terminal: true` and no console socket relays the caller's
+    /// terminal, stdin included (runc's exec has no -i): typed input reaches the process.
+    @Test(.enabled(if: PtyDriver.available, "needs python3"))
+    func execProcessFileWithTerminalReadsTheCallersInput() throws {
+        let t = try OCIExecTests.Target()
+        defer { t.stop() }
+        let file = t.dir.appendingPathComponent("process.json")
+        let process: [String: Any] = ["terminal": true, "args": ["sh", "-c", "tty; echo ready; read x; echo got:$x; exit 5"],
+                                      "env": ["PATH=/bin:/usr/bin"], "cwd": "/", "user": ["uid": 0, "gid": 0]]
+        try JSONSerialization.data(withJSONObject: process).write(to: file)
+        let r = try PtyDriver.drive([Silo.binary, "exec", "--root", t.root, "--process", file.path, t.id], steps: [
+            ["expect": "ready"], ["modes": "during"], ["send": "hi\r"], ["expect": "got:hi"],
+        ], timeout: 15)
+        #expect(r.failed == nil && r.status == 5 && r.restored, "\(r)")
+        #expect(r.lines.first?.hasPrefix("/dev/pts/") == true, "\(r)")
+        #expect((r.modes["during"]?[3] ?? -1) & TerminalTests.icanon == 0, "raw during: \(r.modes)")
+    }
+
     /// The caller's terminal comes back whichever way silo ends: SIGTERM is forwarded (the
     /// process traps it and exits 143 by itself), SIGKILL leaves it to the terminal guard.
     @Test(.enabled(if: PtyDriver.available, "needs python3"), arguments: [("TERM", 143), ("KILL", -9)])
