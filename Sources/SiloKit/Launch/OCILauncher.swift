@@ -87,6 +87,7 @@ public struct OCILauncher {
                 }
             } else if terminal {
                 (relayEnd, hold.consoleSocket) = try BundleTerminal.pair()
+                hold.closeAfterClone.append(relayEnd)  // silo's end only: the init never holds it
             }
             if terminal, let c = spec.process?.consoleSize { hold.consoleSize = (UInt16(clamping: c.height), UInt16(clamping: c.width)) }
             // The caller's window wins, from the first byte on (runc's foreground tty too).
