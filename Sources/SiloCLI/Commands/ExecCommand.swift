@@ -87,7 +87,10 @@ public enum ExecCommand {
         request.consoleSocket = r.last("--console-socket")
         request.detach = r.flag("--detach")
         request.pidFile = r.last("--pid-file")
+        // runc's exec has no -i: a terminal process given by --process (runc's form) reads the
+        // caller's stdin through the relay, as under runc; `exec -t CMD` keeps docker's -i.
         request.interactive = r.flag("--interactive")
+            || (r.last("--process") != nil && process.terminal && request.consoleSocket == nil)
         if let keys = r.last("--detach-keys") {
             guard let k = DetachKeys(parsing: keys) else {
                 throw RuntimeError(.usage, "exec --detach-keys `\(keys)`: expected keys such as ctrl-p,ctrl-q (a-z, @, [, \\, ], ^, _ after ctrl-)")

@@ -13,7 +13,8 @@ public struct OCILauncher {
         public var pidFile: String?
         public var consoleSocket: String?
         public var preserveFDs: Int32 = 0
-        /// `run --bundle`: the caller's terminal could serve (runc's foreground tty); not yet.
+        /// `run --bundle`: with process.terminal and no console socket, silo receives the pty
+        /// master itself and relays the caller's terminal to it (BundleTerminal), as runc does.
         public var relaysTerminal = false
         /// `run --bundle`: start follows at once, so a config without `process` is refused before
         /// anything is made (create alone accepts it; `start` then fails).
@@ -25,6 +26,8 @@ public struct OCILauncher {
     public let id: String
     public let options: Options
     public private(set) var warnings: [String] = []
+    /// `run --bundle`'s end of the console socket pair (BundleTerminal), else -1.
+    private var relayEnd: Int32 = -1
 
     public init(store: ContainerStateStore, id: String, options: Options) {
         self.store = store
@@ -41,10 +44,8 @@ public struct OCILauncher {
         warnings += parseWarnings
         if spec.process == nil && options.startsAtOnce { throw RuntimeError(.usage, "config.json: .process: required to run") }
         let terminal = spec.process?.terminal == true
-        if terminal && options.consoleSocket == nil {
-            throw RuntimeError(.usage, options.relaysTerminal
-                ? "process.terminal: silo run --bundle does not relay a terminal yet; give --console-socket or set terminal to false"
-                : "cannot allocate tty if silo will detach without setting console socket")
+        if terminal && options.consoleSocket == nil && !options.relaysTerminal {
+            throw RuntimeError(.usage, "cannot allocate tty if silo will detach without setting console socket")
         }
         if !terminal && options.consoleSocket != nil { throw RuntimeError(.usage, "--console-socket given but process.terminal is false") }
         for fd in 3..<(3 + options.preserveFDs) where fcntl(fd, F_GETFD) < 0 {
@@ -84,8 +85,13 @@ public struct OCILauncher {
                 do { hold.consoleSocket = try UnixSocket.connect(path) } catch {
                     throw RuntimeError(.runtime, "console socket \(path): \(error.reason)")
                 }
-                if let c = spec.process?.consoleSize { hold.consoleSize = (UInt16(clamping: c.height), UInt16(clamping: c.width)) }
+            } else if terminal {
+                (relayEnd, hold.consoleSocket) = try BundleTerminal.pair()
+                hold.closeAfterClone.append(relayEnd)  // silo's end only: the init never holds it
             }
+            if terminal, let c = spec.process?.consoleSize { hold.consoleSize = (UInt16(clamping: c.height), UInt16(clamping: c.width)) }
+            // The caller's window wins, from the first byte on (runc's foreground tty too).
+            if relayEnd >= 0, let size = TerminalMode.windowSize() { hold.consoleSize = size }
             defer { if hold.consoleSocket >= 0 { close(hold.consoleSocket) } }
             prepared.plan.hold = hold
             var record = ContainerRecord(id: id, status: .created, bundle: bundle, rootfs: prepared.rootfs)
@@ -101,6 +107,8 @@ public struct OCILauncher {
             return record
         } catch {
             if pid > 0 { ProcessWait.killAndReap(pid) }
+            if relayEnd >= 0 { close(relayEnd) }
+            relayEnd = -1
             prepared.cgroup?.removeMade()
             try? store.remove(id: id)
             throw error
@@ -151,13 +159,22 @@ extension OCILauncher {
         sigprocmask(SIG_BLOCK, &blocked, &previous)
         defer { sigprocmask(SIG_SETMASK, &previous, nil) }
         let record = try create()
-        do { try Self.start(store: store, id: id) } catch {
+        var master: Int32 = -1
+        do throws(RuntimeError) {
+            if relayEnd >= 0 {
+                defer { relayEnd = -1 }
+                master = try BundleTerminal.receiveMaster(relayEnd)
+            }
+            try Self.start(store: store, id: id)
+        } catch {
+            if master >= 0 { close(master) }
             if let pid = record.pid { ProcessWait.killAndReap(pid) }
             if let cg = ContainerCgroup.open(id: id, record: record) { try? ContainerCgroup.remove(cg, record: record) }
             try? store.remove(id: id)
             throw error
         }
-        let status = SignalForwarder.forward(to: record.pid ?? 0, waitingOn: blocked, reapAll: false)
+        let status = master >= 0 ? BundleTerminal.relay(master: master, pid: record.pid ?? 0, blocked: blocked)
+            : SignalForwarder.forward(to: record.pid ?? 0, waitingOn: blocked, reapAll: false)
         var stopped = record
         stopped.status = .stopped
         if let cg = ContainerCgroup.open(id: id, record: record) {
