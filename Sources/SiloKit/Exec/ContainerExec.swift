@@ -44,6 +44,7 @@ public enum ContainerExec {
         defer { if let console { close(console) } }
         defer { if relay >= 0 { close(relay) } }
         let cgroupProcs = openCgroupProcs(record)
+        Trace.mark("exec: planned")
         defer { for fd in cgroupProcs { close(fd) } }
 
         var socks: [Int32] = [-1, -1]
@@ -68,16 +69,10 @@ public enum ContainerExec {
         }
         if pid == 0 {
             close(parentEnd)
-            ExecChild.run(plan, initProcess: initProcess, syncFD: childEnd, consoleSocket: console, awaitAck: !cgroupProcs.isEmpty)
+            ExecChild.run(plan, initProcess: initProcess, syncFD: childEnd, consoleSocket: console, cgroupFiles: cgroupProcs)
         }
         close(childEnd)
-        if !cgroupProcs.isEmpty {
-            // Best effort: a container made without cgroups (silo run today) has none recorded.
-            let text = Array("\(pid)".utf8)
-            for fd in cgroupProcs { _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
-            var ack: UInt8 = 1
-            _ = write(parentEnd, &ack, 1)
-        }
+        Trace.mark("exec: forked")
         if let failure = ErrorRecord.receive(fd: parentEnd) {
             _ = ProcessWait.status(of: pid)
             throw failure.execError
@@ -104,11 +99,16 @@ extension ContainerExec {
         return (pair.1, pair.0)
     }
 
-    /// The container's cgroup.procs files, opened now, as host root in the host's mount
-    /// namespace: the kernel checks a cgroup.procs write against the opener's credentials.
+    /// The files through which the child moves itself into the container's cgroups, opened
+    /// now, as host root in the host's mount namespace: the kernel checks such a write against
+    /// the opener's credentials. v1: `tasks`, since a thread writing "0" there moves itself
+    /// without the cgroup-wide threadgroup lock, whose writers may wait for an RCU grace
+    /// period (ms) and which every write of a pid to cgroup.procs takes; v2 has no `tasks`:
+    /// cgroup.procs. Best effort, as before: a container made without cgroups has none recorded.
     static func openCgroupProcs(_ record: ContainerRecord) -> [Int32] {
         record.cgroupPaths.values.sorted().compactMap { dir -> Int32? in
-            let fd = open(dir + "/cgroup.procs", O_WRONLY | O_CLOEXEC)
+            var fd = open(dir + "/tasks", O_WRONLY | O_CLOEXEC)
+            if fd < 0 { fd = open(dir + "/cgroup.procs", O_WRONLY | O_CLOEXEC) }
             return fd >= 0 ? fd : nil
         }
     }

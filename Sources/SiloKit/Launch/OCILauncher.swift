@@ -35,6 +35,7 @@ public struct OCILauncher {
         try ContainerStateStore.validate(id: id)
         let bundle = try Rootfs.realpath(options.bundle, what: "bundle")
         let (spec, parseWarnings, configBytes) = try BundlePlan.read(path: bundle + "/config.json")
+        Trace.mark("create: config read")
         warnings += parseWarnings
         let terminal = spec.process?.terminal == true
         if terminal && options.consoleSocket == nil {
@@ -57,7 +58,9 @@ public struct OCILauncher {
                 defer { close(fd) }
                 try FileIO.writeAll(fd: fd, configBytes, object: copy)
             } catch { throw RuntimeError(error) }
+            Trace.mark("create: state dir")
             prepared = try BundlePlan.make(spec, bundle: bundle, id: id)
+            Trace.mark("create: plan, cgroup")
         } catch {
             try? store.remove(id: id)
             throw error
@@ -87,12 +90,15 @@ public struct OCILauncher {
             var record = ContainerRecord(id: id, status: .created, bundle: bundle, rootfs: prepared.rootfs)
             record.annotations = spec.annotations
             record.namespaces = prepared.namespaces
+            record.laterHooks = [("poststart", spec.hooks.poststart), ("poststop", spec.hooks.poststop)].filter { !$0.1.isEmpty }.map(\.0)
             record.cgroupPaths = prepared.cgroup?.paths ?? [:]
             pid = try InitClone.run(&prepared, state: { p in OCIState(id: id, status: .created, pid: p, bundle: bundle, annotations: spec.annotations) })
+            Trace.mark("create: init ready")
             record.pid = pid
             do { record.pidStartTime = try ProcStat.read(pid).startTime } catch { throw RuntimeError(error) }
             try store.save(record)
             if let f = options.pidFile { try ContainerStateStore.writePidFile(f, pid: pid) }
+            Trace.mark("create: state saved")
             return record
         } catch {
             if pid > 0 { ProcessWait.killAndReap(pid) }
@@ -103,10 +109,12 @@ public struct OCILauncher {
     }
 
     /// `start`: the init, waiting on exec.fifo, goes on to exec; then the poststart hooks (a
-    /// failing one kills the container, as runc does).
+    /// failing one kills the container, as runc does). The record is not rewritten: "running"
+    /// is what `ContainerLiveness.status` computes once exec.fifo is gone (a rename over
+    /// state.json costs a data flush on ext4).
     public static func start(store: ContainerStateStore, id: String) throws(RuntimeError) {
         try store.withLock(id: id) { () throws(RuntimeError) in
-            guard var record = try store.load(id: id) else { throw RuntimeError(.runtime, "cannot start a container that is still being created") }
+            guard let record = try store.load(id: id) else { throw RuntimeError(.runtime, "cannot start a container that is still being created") }
             switch try ContainerLiveness.status(of: record, in: store, id: id) {
             case .created: break
             case .stopped: throw RuntimeError(.runtime, "cannot start a container that has stopped")
@@ -114,8 +122,8 @@ public struct OCILauncher {
             }
             guard let initProcess = try ContainerLiveness.openInit(record) else { throw RuntimeError(.runtime, "cannot start a container that has stopped") }
             try store.releaseExecFifo(id: id, initProcess: initProcess)
-            record.status = .running
-            try store.save(record)
+            Trace.mark("start: released")
+            guard record.mayHaveHooks("poststart") else { return }
             let spec = try BundlePlan.created(record, in: store)
             do throws(RuntimeError) { try Hooks.run(spec.hooks.poststart, kind: .poststart, state: record.ociState(status: .running)) } catch {
                 try? initProcess.signal(Signal.kill)
@@ -146,9 +154,9 @@ extension OCILauncher {
         if let cg = ContainerCgroup.open(id: id, record: record) {
             do { try ContainerCgroup.remove(cg) } catch { warnings.append(error.message) }
         }
-        let spec = try BundlePlan.created(record, in: store)
+        let poststop = record.mayHaveHooks("poststop") ? try BundlePlan.created(record, in: store).hooks.poststop : []
         try store.remove(id: id)
-        try Hooks.run(spec.hooks.poststop, kind: .poststop, state: stopped.ociState(status: .stopped))
+        try Hooks.run(poststop, kind: .poststop, state: stopped.ociState(status: .stopped))
         return status
     }
 }

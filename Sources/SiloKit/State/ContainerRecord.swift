@@ -29,6 +29,10 @@ public struct ContainerRecord: Equatable, Sendable {
     public var network: [String: String] = [:]
     /// Namespace kinds (/proc/PID/ns names) the container has apart from silo's, for exec.
     public var namespaces: [String] = []
+    /// The hook kinds of the config create read that `start`, `run` and `delete` run themselves
+    /// ("poststart", "poststop"): without them those verbs skip reading the config copy back
+    /// (a JSON parse each). nil: a record from before this field; the copy is read.
+    public var laterHooks: [String]?
     // For `silo run -d` (issue 15).
     public var name: String?
     public var command: [String] = []
@@ -42,6 +46,10 @@ public struct ContainerRecord: Equatable, Sendable {
     /// RFC 3339: when the command was started and when its exit was recorded.
     public var started: String?
     public var finished: String?
+
+    /// Whether the config has hooks of `kind` that a later verb runs: true when the record
+    /// cannot tell (written before `laterHooks`).
+    public func mayHaveHooks(_ kind: String) -> Bool { laterHooks?.contains(kind) ?? true }
 
     /// A container `silo run` made (not an OCI bundle's).
     public var isRun: Bool { kind == "run" }
@@ -77,6 +85,7 @@ public struct ContainerRecord: Equatable, Sendable {
         if let idSlot { m.append(.init("idSlot", .integer(idSlot))) }
         if !network.isEmpty { m.append(.init("network", .stringMap(network))) }
         if !namespaces.isEmpty { m.append(.init("namespaces", .strings(namespaces))) }
+        if let laterHooks { m.append(.init("laterHooks", .strings(laterHooks))) }
         if let name { m.append(.init("name", .string(name))) }
         if !command.isEmpty { m.append(.init("command", .strings(command))) }
         if let exitStatus { m.append(.init("exitStatus", .integer(exitStatus))) }
@@ -109,6 +118,10 @@ public struct ContainerRecord: Equatable, Sendable {
         rec.idSlot = try r.int("idSlot", Int.self)
         rec.network = try r.map("network")
         rec.namespaces = try r.strings("namespaces")
+        switch doc["laterHooks"] {
+        case nil, .null?: break
+        default: rec.laterHooks = try r.strings("laterHooks")
+        }
         rec.name = try r.optionalString("name")
         rec.command = try r.strings("command")
         rec.exitStatus = try r.int("exitStatus", Int32.self)

@@ -1,0 +1,61 @@
+import Foundation
+import SiloSpec
+import SiloSys
+import Testing
+
+@testable import SiloKit
+
+/// What the OCI verbs skip on their usual path (docs/oci.md, benchmark): the config copy read
+/// back only for hooks the record says exist, a stopped container's cgroups removed by one
+/// rmdir each, exec's child moving itself into the cgroups.
+@Suite struct OCIHotPathTests {
+    @Test func theRecordKeepsWhichLaterHooksTheConfigHas() throws {
+        var rec = ContainerRecord(id: "c", status: .created, pid: 7, pidStartTime: 1, bundle: "/b")
+        #expect(rec.laterHooks == nil && rec.mayHaveHooks("poststart") && rec.mayHaveHooks("poststop"))
+        rec.laterHooks = ["poststop"]
+        let back = try ContainerRecord.decode(rec.encoded)
+        #expect(back == rec && back.laterHooks == ["poststop"])
+        #expect(!back.mayHaveHooks("poststart") && back.mayHaveHooks("poststop"))
+        rec.laterHooks = []
+        #expect(try ContainerRecord.decode(rec.encoded).laterHooks == [])
+        // A record written before the field (or with null) cannot tell: the copy is read.
+        let old = try ContainerRecord.decode(Array(#"{"id":"c","status":"created","bundle":"/b","laterHooks":null}"#.utf8))
+        #expect(old.laterHooks == nil && old.mayHaveHooks("poststart"))
+    }
+
+    func record(_ fs: FakeCgroupTree, _ dirs: [String]) -> ContainerRecord {
+        var rec = ContainerRecord(id: "c", status: .created, pid: 7, pidStartTime: 1, bundle: "/b")
+        for d in dirs { rec.cgroupPaths[d] = fs.base + "/cgroup/" + d + "/silo-c" }
+        return rec
+    }
+
+    @Test func emptyCgroupsGoByOneRmdirEach() throws {
+        let (fs, _) = try CgroupTreeTests().hybrid()
+        for d in ["pids", "freezer", "memory"] { try fs.mkdir(fs.base + "/cgroup/\(d)/silo-c") }
+        let rec = record(fs, ["pids", "freezer", "memory", "devices"])  // devices: already gone
+        #expect(ContainerCgroup.removeEmpty(rec, fs: fs))
+        for d in ["pids", "freezer", "memory"] { #expect(!fs.isDirectory(fs.base + "/cgroup/\(d)/silo-c")) }
+    }
+
+    @Test func aCgroupWithProcessesSendsDeleteTheFullWay() throws {
+        let (fs, _) = try CgroupTreeTests().hybrid()
+        for d in ["pids", "freezer"] { try fs.mkdir(fs.base + "/cgroup/\(d)/silo-c") }
+        try fs.write(fs.base + "/cgroup/pids/silo-c/cgroup.procs", "4242")
+        #expect(!ContainerCgroup.removeEmpty(record(fs, ["pids", "freezer"]), fs: fs))
+        #expect(fs.isDirectory(fs.base + "/cgroup/pids/silo-c"))
+        #expect(!ContainerCgroup.removeEmpty(ContainerRecord(id: "c", status: .created, bundle: "/b"), fs: fs), "no cgroup recorded")
+    }
+
+    /// v1: `tasks`, which the child writes "0" to (no threadgroup lock, no RCU grace period);
+    /// v2, which has no `tasks`: cgroup.procs.
+    @Test func execsChildGetsTasksFilesOnV1AndCgroupProcsOnV2() throws {
+        let (fs, _) = try CgroupTreeTests().hybrid()
+        for d in ["pids", "freezer", "unified"] { try fs.mkdir(fs.base + "/cgroup/\(d)/silo-c") }
+        let rec = record(fs, ["pids", "freezer", "unified"])
+        let fds = ContainerExec.openCgroupProcs(rec)
+        defer { for fd in fds { close(fd) } }
+        let opened = try fds.map { try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)") }
+        #expect(Set(opened) == [fs.base + "/cgroup/pids/silo-c/tasks", fs.base + "/cgroup/freezer/silo-c/tasks",
+                                fs.base + "/cgroup/unified/silo-c/cgroup.procs"])
+    }
+}
