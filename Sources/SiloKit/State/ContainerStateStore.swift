@@ -50,7 +50,16 @@ public struct ContainerStateStore: Sendable {
         guard st.st_mode & 0o022 == 0 else {
             throw RuntimeError(.runtime, "state root \(root): group or others may write in it (mode \(String(st.st_mode & 0o7777, radix: 8)))")
         }
-        self.root = root == "/" ? "" : String(root.reversed().drop { $0 == "/" }.reversed())
+        self.root = Self.trimmingTrailingSlashes(root)
+    }
+
+    /// "/run/silo/" → "/run/silo", "/" → "". On bytes: the generic `String(reversed().drop
+    /// {...}.reversed())` this replaces was not specialized, and instantiating its nested
+    /// types' metadata by mangled name scanned the binary's conformances, ~0.3 ms of every verb.
+    static func trimmingTrailingSlashes(_ path: String) -> String {
+        var bytes = Array(path.utf8)
+        while bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// runc's rule: `^[\w+-\.]+$` (so letters, digits, '_', '+', ',', '-', '.': the class holds
