@@ -78,7 +78,9 @@ public struct OCILauncher {
             defer { close(hold.fifoFD) }
             hold.closeAfterClone = [lock]
             hold.startContainer = spec.hooks.startContainer
-            hold.hookInput = OCIState(id: id, status: .created, pid: nil, bundle: bundle, annotations: spec.annotations).hookInput
+            if !spec.hooks.startContainer.isEmpty {
+                hold.hookInput = OCIState(id: id, status: .created, pid: nil, bundle: bundle, annotations: spec.annotations).hookInput
+            }
             if let path = options.consoleSocket {
                 do { hold.consoleSocket = try UnixSocket.connect(path) } catch {
                     throw RuntimeError(.runtime, "console socket \(path): \(error.reason)")

@@ -32,7 +32,7 @@ public struct ContainerStateStore: Sendable {
         let mode: mode_t = geteuid() == 0 ? 0o711 : 0o700
         var path = ""
         for part in root.split(separator: "/") {
-            path += "/" + part
+            path += "/" + String(part)  // String + Substring would be the unspecialized generic `+`
             if mkdir(path, mode) != 0 && errno != EEXIST { throw RuntimeError(SyscallError.last("mkdir", "state root \(path)")) }
         }
         // A link another user owns (as /tmp/silo-UID planted in /tmp) could be repointed after
