@@ -147,14 +147,15 @@ try:
     for rt in a.runtimes:
         p = life[rt]
         ratio = "  %.2fx crun" % (statistics.median(p["total"]) / statistics.median(life[crun]["total"])) if crun else ""
-        print("%-40s lifecycle %s ms  create %s  start %s  wait %s  delete %s%s%s" % (
-            names[rt], ms(p["total"]), ms(p["create"]), ms(p["start"]), ms(p["wait"]), ms(p["delete"]), ratio,
+        print("%-40s lifecycle %s ms (min %.1f)  create %s  start %s  wait %s  delete %s%s%s" % (
+            names[rt], ms(p["total"]), min(p["total"]) * 1000, ms(p["create"]), ms(p["start"]), ms(p["wait"]), ms(p["delete"]), ratio,
             "" if deletes[rt] else "  (no delete verb: state dir removed)"))
     if a.execs:
         for rt in a.runtimes:
             ratio = "  %.2fx crun" % (statistics.median(execs[rt]) / statistics.median(execs[crun])) if crun else ""
             p90 = sorted(execs[rt])[int(len(execs[rt]) * 0.9)]
-            print("%-40s exec%s %s ms  (p90 %.1f)%s" % (names[rt], " --process" if a.process else "", ms(execs[rt]), p90 * 1000, ratio))
+            print("%-40s exec%s %s ms  (min %.1f, p90 %.1f)%s" % (names[rt], " --process" if a.process else "", ms(execs[rt]),
+                                                               min(execs[rt]) * 1000, p90 * 1000, ratio))
 finally:
     for rt, cid in sleepers.items():
         subprocess.run([rt, "--root", roots[rt], "delete", "--force", cid], capture_output=True)

@@ -59,3 +59,32 @@ import Testing
                                 fs.base + "/cgroup/unified/silo-c/cgroup.procs"])
     }
 }
+
+extension OCIHotPathTests {
+    /// exec by exact id parses only the state files that could name it; the rule stays: a word
+    /// that is an id and a run container's name is refused, in any JSON spelling of the record.
+    @Test func anExactIdIsResolvedWithoutParsingEveryRecord() throws {
+        let dir = StateTestSupport.tempDir("lookup-fast")
+        defer { StateTestSupport.removeTree(dir) }
+        chmod(dir, 0o711)
+        let store = try ContainerStateStore(root: dir)
+        var web = ContainerRecord(id: "abc111", status: .stopped, bundle: "")
+        web.kind = "run"
+        web.name = "web"
+        try ContainerLookup.claim(web, in: store)
+        try ContainerLookup.claim(ContainerRecord(id: "oci1", status: .stopped, bundle: "/b"), in: store)
+        // A record no parser reads: had resolve parsed it for an exact id, it would be skipped
+        // silently either way, so the proof is that resolve still answers while a broken record
+        // lies beside it, and that the conflict below is found through a spaced-out record.
+        try store.create(id: "broken")
+        try "{\"id\":".write(toFile: dir + "/broken/state.json", atomically: false, encoding: .utf8)
+        #expect(try ContainerLookup.resolve("oci1", in: store) == "oci1")
+        #expect(ContainerLookup.runContainer(named: "oci1", in: store) == nil)
+        #expect(ContainerLookup.runContainer(named: "web", in: store) == "abc111")
+        #expect(ContainerLookup.runContainer(named: "w/eb", in: store) == nil, "not a name")
+        try String(decoding: web.encoded, as: UTF8.self).replacingOccurrences(of: "\"name\":", with: "\"name\" : ")
+            .write(toFile: dir + "/abc111/state.json", atomically: false, encoding: .utf8)
+        try ContainerLookup.claim(ContainerRecord(id: "web", status: .stopped, bundle: "/b"), in: store)
+        #expect(throws: RuntimeError.self) { try ContainerLookup.resolve("web", in: store) }
+    }
+}
