@@ -19,7 +19,10 @@ public enum ContainerExec {
     /// status or 128+signal; with `detach`, returns 0 once it runs, after writing the pid file.
     /// The process's failures before its execve come back as RuntimeError: `.notFound` for a
     /// command that is not there, `.cannotExecute` for one that cannot run.
-    public static func run(_ request: ExecRequest, addCapabilities: [String] = []) throws(RuntimeError) -> Int32 {
+    /// `childMemory`: `.shared` (the `silo` executable) clones the child with CLONE_VM
+    /// (ExecSharedChild); a process that lives on after the exec keeps the copying fork.
+    public static func run(_ request: ExecRequest, addCapabilities: [String] = [],
+                           childMemory: Launcher.ChildMemory = .copied) throws(RuntimeError) -> Int32 {
         try ContainerStateStore.validate(id: request.id)
         let store = try ContainerStateStore(root: request.root)
         guard let record = try store.load(id: request.id), let initProcess = try ContainerLiveness.openInit(record) else {
@@ -59,21 +62,16 @@ public enum ContainerExec {
         sigprocmask(SIG_BLOCK, &blocked, &previousMask)
         defer { sigprocmask(SIG_SETMASK, &previousMask, nil) }
 
-        let pid: pid_t
         do throws(SyscallError) {
             if !plan.parentNamespaces.isEmpty { try initProcess.enterNamespaces(plan.parentNamespaces) }
-            pid = try Clone.fork([])
         } catch {
             close(childEnd)
             throw RuntimeError(error, stage: .joinNamespaces)
         }
-        if pid == 0 {
-            close(parentEnd)
-            ExecChild.run(plan, initProcess: initProcess, syncFD: childEnd, consoleSocket: console, cgroupFiles: cgroupProcs)
-        }
-        close(childEnd)
-        Trace.mark("exec: forked")
-        if let failure = ErrorRecord.receive(fd: parentEnd) {
+        let (pid, failure) = try startChild(plan, initProcess: initProcess, ends: (parentEnd, childEnd), console: console,
+                                            cgroupFiles: cgroupProcs, childMemory: childMemory)
+        Trace.mark("exec: child exec'd")
+        if let failure {
             _ = ProcessWait.status(of: pid)
             throw failure.execError
         }
@@ -88,6 +86,41 @@ public enum ContainerExec {
 }
 
 extension ContainerExec {
+    /// The child, up to its execve; its error record instead when it failed before (nil: it
+    /// exec'd). Closes the child's end of the sync socket.
+    static func startChild(_ plan: ExecPlan, initProcess: Pidfd, ends: (parent: Int32, child: Int32), console: Int32?,
+                           cgroupFiles: [Int32], childMemory: Launcher.ChildMemory) throws(RuntimeError) -> (pid_t, ErrorRecord?) {
+        let run = { () -> Never in
+            ExecChild.run(plan, initProcess: initProcess, syncFD: ends.child, consoleSocket: console, cgroupFiles: cgroupFiles)
+        }
+        guard childMemory == .shared else {
+            let pid: pid_t
+            do { pid = try Clone.fork([]) } catch {
+                close(ends.child)
+                throw RuntimeError(error, stage: .joinNamespaces)
+            }
+            if pid == 0 {
+                close(ends.parent)
+                run()
+            }
+            close(ends.child)
+            return (pid, ErrorRecord.receive(fd: ends.parent))
+        }
+        let child: ExecSharedChild
+        do { child = try ExecSharedChild(syncFD: ends.child, parentEnd: ends.parent, body: run) } catch {
+            close(ends.child)
+            throw RuntimeError(error)
+        }
+        defer { child.release() }
+        let (pid, e) = child.clone()
+        close(ends.child)
+        if pid < 0 { throw RuntimeError(SyscallError("clone", errno: e), stage: .joinNamespaces) }
+        switch child.acknowledgeAndAwaitExec(fd: ends.parent, pid: pid) {
+        case .success(let record): return (pid, record)
+        case .failure(let error): throw RuntimeError(error)
+        }
+    }
+
     /// The process's console end: connected to `--console-socket`, or for `exec -t` without
     /// one, a socket pair whose other end (`relay`, else -1) silo keeps to relay the pty.
     static func consoleFDs(_ request: ExecRequest, terminal: Bool) throws(RuntimeError) -> (console: Int32?, relay: Int32) {

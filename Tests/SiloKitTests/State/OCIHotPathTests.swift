@@ -88,3 +88,36 @@ extension OCIHotPathTests {
         #expect(throws: RuntimeError.self) { try ContainerLookup.resolve("web", in: store) }
     }
 }
+
+extension OCIHotPathTests {
+    /// exec's CLONE_VM child: what it writes, silo sees (one address space, no copy), and an
+    /// error record it sends comes back as the child's failure.
+    @Test func execsChildSharesSilosMemoryUntilItExits() throws {
+        for sendsRecord in [false, true] {
+            var socks: [Int32] = [-1, -1]
+            #expect(socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &socks) == 0)
+            let seen = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+            defer { seen.deallocate() }
+            seen.pointee = 0
+            let syncFD = socks[1]
+            let child = try ExecSharedChild(syncFD: syncFD, parentEnd: socks[0]) {
+                seen.pointee = 42
+                if sendsRecord { ErrorRecord.send(StageError(.exec, SyscallError("execve", errno: ENOENT, object: "/nope")), fd: syncFD) }
+                Exit.now(0)
+            }
+            defer { child.release() }
+            let (pid, e) = child.clone()
+            close(socks[1])
+            defer { close(socks[0]) }
+            #expect(pid > 0, "clone: errno \(e)")
+            let outcome = child.acknowledgeAndAwaitExec(fd: socks[0], pid: pid)
+            var status: Int32 = 0
+            #expect(waitpid(pid, &status, 0) == pid)
+            #expect(seen.pointee == 42, "the child's write is in our memory")
+            switch outcome {
+            case .success(let record): #expect((record?.error.object == "/nope") == sendsRecord, "\(String(describing: record))")
+            case .failure(let error): Issue.record("\(error)")
+            }
+        }
+    }
+}
