@@ -1,7 +1,8 @@
 #!/bin/sh
 # Regenerates scripts/silo.order, the link order of the shipped silo (scripts/build-release):
 # the functions that one `silo run --rootfs BUSYBOX -- /bin/true` executes, parent and child,
-# found by single-stepping it (benchmarks/steptrace.c; a few minutes). As root. Run it again
+# then those the OCI verbs add (create, start, exec, state, delete of a bundle), found by
+# single-stepping them (benchmarks/steptrace.c; a few minutes). As root. Run it again
 # when the run path changes much: a function missing from the list still works, it only lies
 # outside the packed region and costs its own pages of memory.
 set -eu
@@ -22,6 +23,37 @@ for l in sys.stdin:
         print("%x %x" % (int(f[2], 16), int(f[2], 16) + int(f[5], 16)))
         break')
 "$out/steptrace" "$1" "$2" "$silo" run --rootfs "$rootfs" -- /bin/true >"$out/steps.txt"
+# Then the OCI verbs an engine calls (create, start, exec, state, delete of a bundle): their
+# functions follow the run's in the order, so each verb maps fewer pages of text too.
+bundle=$out/oci-bundle state=$out/oci-state
+rm -rf "$bundle" "$state" "$out/oci.pid"
+mkdir -p "$bundle"
+(cd "$bundle" && "$silo" spec)
+python3 - "$bundle/config.json" "$(cd "$rootfs" && pwd)" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["/bin/sleep", "600"]  # outlives a single-stepped exec (minutes)
+c["root"] = {"path": sys.argv[2], "readonly": True}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+"$out/steptrace" "$1" "$2" "$silo" --root "$state" create --bundle "$bundle" --pid-file "$out/oci.pid" lo1 \
+    </dev/null >"$out/steps-create.txt" 2>/dev/null &
+traced=$!
+while [ ! -s "$out/oci.pid" ]; do sleep 1; done
+"$out/steptrace" "$1" "$2" "$silo" --root "$state" start lo1 >"$out/steps-start.txt"
+wait "$traced"  # the init is let go at its exec (and dies with its tracer: lo1 is stopped now)
+# exec and state into a container made untraced, delete of the stopped lo1 (the benchmark's case).
+"$silo" --root "$state" create --bundle "$bundle" lo2 </dev/null >/dev/null 2>&1
+"$silo" --root "$state" start lo2
+"$out/steptrace" "$1" "$2" "$silo" --root "$state" exec lo2 /bin/true >"$out/steps-exec.txt"
+"$out/steptrace" "$1" "$2" "$silo" --root "$state" state lo2 >"$out/steps-state.txt"
+"$out/steptrace" "$1" "$2" "$silo" --root "$state" delete --force lo1 >"$out/steps-delete.txt"
+"$silo" --root "$state" delete --force lo2
+# The verbs' own output (state's JSON) shares steptrace's stdout: keep the addresses.
+cat "$out/steps-create.txt" "$out/steps-start.txt" "$out/steps-exec.txt" "$out/steps-state.txt" \
+    "$out/steps-delete.txt" | grep -xE '[0-9a-f]+' >>"$out/steps.txt"
+rm -rf "$bundle" "$state" "$out/oci.pid"
 nm -n --defined-only "$silo" >"$out/symbols.txt"
 python3 - "$out/steps.txt" "$out/symbols.txt" >scripts/silo.order <<'PY'
 import bisect, sys

@@ -255,6 +255,39 @@ struct OCILifecycleTests {
         let dup = try b.silo(["create", "s1"])
         #expect(dup.status == 1 && dup.stderr.contains("container with given ID already exists"), "\(dup)")
     }
+
+    /// The record says which hooks `start` and `delete` run (docs/oci.md, benchmark): without
+    /// any, neither reads the config copy back (a broken copy proves it); with a poststop hook,
+    /// `delete` still runs it. The status after start is computed (exec.fifo gone), not saved.
+    @Test func startAndDeleteReadTheConfigCopyOnlyForTheirHooks() throws {
+        let b = try Bundle(script: "echo END >/out/result")
+        defer { try? b.destroy(["n1", "p1"]) }
+        try b.write()
+        #expect(try b.silo(["create", "n1"]).status == 0)
+        try "{".write(toFile: b.root + "/n1/config.json", atomically: false, encoding: .utf8)
+        let s = try b.silo(["start", "n1"])
+        #expect(s.status == 0, "\(s)")
+        #expect(b.result() != nil)
+        var state = try b.silo(["state", "n1"])
+        for _ in 0..<100 where state.stdout.contains("\"running\"") {
+            usleep(20_000)
+            state = try b.silo(["state", "n1"])
+        }
+        #expect(state.stdout.contains("\"stopped\""), "\(state)")
+        let d = try b.silo(["delete", "n1"])
+        #expect(d.status == 0 && d.stderr.isEmpty, "\(d)")
+        #expect(!FileManager.default.fileExists(atPath: b.root + "/n1"))
+
+        b.spec.hooks.poststop = [OCISpec.Hook(path: "/bin/sh", args: ["sh", "-c", "echo poststop >\(b.out)/poststop"])]
+        try b.write()
+        #expect(try b.silo(["create", "p1"]).status == 0)
+        #expect(try b.record("p1")?.laterHooks == ["poststop"])
+        let running = try b.silo(["start", "p1"])
+        #expect(running.status == 0, "\(running)")
+        let p = try b.silo(["delete", "--force", "p1"])
+        #expect(p.status == 0, "\(p)")
+        #expect((try? String(contentsOfFile: b.out + "/poststop", encoding: .utf8)) == "poststop\n")
+    }
 }
 
 extension Silo.Result {

@@ -49,7 +49,7 @@ public enum ExecCommand {
         if request.root == nil { request.root = globalRoot }
         // A name or an id prefix of a `silo run -d` container (docs/containers.md).
         request.id = try ContainerLookup.resolve(request.id, in: try ContainerStateStore(root: request.root))
-        return try ContainerExec.run(request, addCapabilities: caps)
+        return try ContainerExec.run(request, addCapabilities: caps, childMemory: .shared)  // silo exits after it
     }
 
     /// The request and the `--cap` names, from parsed options.

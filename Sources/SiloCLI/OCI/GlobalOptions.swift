@@ -32,7 +32,9 @@ public struct GlobalOptions: Equatable, Sendable {
         public var rest: [String]
     }
 
-    static let valueFlags: Set<String> = ["--root", "--log", "--log-format", "--criu", "--rootless"]
+    /// An array, not a Set: building a Set<String> on start-up (hash seed, storage metadata)
+    /// cost more than scanning five names.
+    static let valueFlags = ["--root", "--log", "--log-format", "--criu", "--rootless"]
 
     /// Reads the flags up to the first argument that is not one. Errors are usage errors;
     /// `--systemd-cgroup` is refused here because silo has no systemd cgroup driver and a

@@ -98,7 +98,8 @@ public struct CgroupLayout: Equatable, Sendable {
                 // The /proc/self/cgroup line whose controllers all appear in the super options.
                 guard let own = v1Paths.first(where: { !$0.controllers.isEmpty && $0.controllers.isSubset(of: opts) }) else { continue }
                 // The same hierarchy mounted twice (a bind): the first mount counts.
-                let key = own.controllers.sorted().joined(separator: ",")
+                // reduce, not joined(separator:): that one ran unspecialized, its metadata built by name.
+                let key = own.controllers.sorted().reduce(into: "") { $0 += $0.isEmpty ? $1 : "," + $1 }
                 if !seen.insert(key).inserted { continue }
                 hierarchies.append(CgroupHierarchy(version: 1, controllers: key.split(separator: ",").map(String.init), mountPoint: point, mountRoot: mountRoot, ownPath: own.path))
             }

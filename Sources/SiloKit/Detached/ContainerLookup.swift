@@ -11,18 +11,16 @@ public enum ContainerLookup {
     /// The id `reference` means. An exact id wins, then a name, then a unique id prefix.
     public static func resolve(_ reference: String, in store: ContainerStateStore) throws(RuntimeError) -> String {
         guard !reference.isEmpty else { throw RuntimeError(.usage, "an empty container id or name") }
-        let entries = try store.list()
-        let own = entries.filter { $0.record?.isRun == true }
-        let named = own.first { $0.record?.name == reference }
         if store.exists(id: reference) {
             // An engine may later create a bundle whose id is a run container's name: the two are
             // never guessed between (rm would otherwise end the engine's container).
-            if let named, named.id != reference {
-                throw RuntimeError(.usage, "\"\(reference)\" is both a container's id and container \(named.id.prefix(12))'s name: use the full id")
+            if let named = runContainer(named: reference, in: store), named != reference {
+                throw RuntimeError(.usage, "\"\(reference)\" is both a container's id and container \(named.prefix(12))'s name: use the full id")
             }
             return reference
         }
-        if let named { return named.id }
+        let own = try store.list().filter { $0.record?.isRun == true }
+        if let named = own.first(where: { $0.record?.name == reference }) { return named.id }
         let matches = own.filter { $0.id.hasPrefix(reference) }
         if matches.count == 1 { return matches[0].id }
         if matches.count > 1 {
@@ -30,6 +28,40 @@ public enum ContainerLookup {
             throw RuntimeError(.usage, "container id prefix \"\(reference)\" is ambiguous: it matches \(matches.count) containers (\(shown)\(matches.count > 4 ? ", ..." : ""))")
         }
         throw ContainerStateStore.doesNotExist(reference)
+    }
+
+    /// The run container named `name`, for an exact id (the engines' `exec ID`, every time):
+    /// only the state files that hold both a "name" member and the quoted name are parsed,
+    /// not every container's (a JSON parse each, per exec, on a host with many containers).
+    static func runContainer(named name: String, in store: ContainerStateStore) -> String? {
+        guard (try? validate(name: name)) != nil else { return nil }  // not a name: nothing to find, and no escapes to fear
+        let member = Array("\"name\"".utf8), quoted = Array("\"\(name)\"".utf8)
+        for id in ((try? FileIO.list(store.root.isEmpty ? "/" : store.root)) ?? []).sorted() where !id.hasPrefix(".") {
+            guard (try? ContainerStateStore.validate(id: id)) != nil, let bytes = stateBytes(store.statePath(of: id)),
+                  contains(bytes, member), contains(bytes, quoted),
+                  let record = try? ContainerRecord.decode(bytes), record.isRun, record.name == name else { continue }
+            return id
+        }
+        return nil
+    }
+
+    /// As `ContainerStateStore.load` opens it (no link followed), unparsed; nil when unreadable.
+    static func stateBytes(_ path: String) -> [UInt8]? {
+        let fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        if fd < 0 { return nil }
+        defer { close(fd) }
+        return try? FileIO.readAll(fd: fd, limit: 16 << 20, object: path)
+    }
+
+    static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, bytes.count >= needle.count else { return false }
+        // memmem is a _GNU_SOURCE name Swift does not import; state files are a few hundred bytes.
+        return bytes.withUnsafeBufferPointer { b in
+            needle.withUnsafeBufferPointer { n in
+                for i in 0...(b.count - n.count) where b[i] == n[0] && memcmp(b.baseAddress! + i, n.baseAddress!, n.count) == 0 { return true }
+                return false
+            }
+        }
     }
 
     /// Names follow docker's rule: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`; also never 64 hex digits (a name

@@ -19,7 +19,10 @@ public enum ContainerExec {
     /// status or 128+signal; with `detach`, returns 0 once it runs, after writing the pid file.
     /// The process's failures before its execve come back as RuntimeError: `.notFound` for a
     /// command that is not there, `.cannotExecute` for one that cannot run.
-    public static func run(_ request: ExecRequest, addCapabilities: [String] = []) throws(RuntimeError) -> Int32 {
+    /// `childMemory`: `.shared` (the `silo` executable) clones the child with CLONE_VM
+    /// (ExecSharedChild); a process that lives on after the exec keeps the copying fork.
+    public static func run(_ request: ExecRequest, addCapabilities: [String] = [],
+                           childMemory: Launcher.ChildMemory = .copied) throws(RuntimeError) -> Int32 {
         try ContainerStateStore.validate(id: request.id)
         let store = try ContainerStateStore(root: request.root)
         guard let record = try store.load(id: request.id), let initProcess = try ContainerLiveness.openInit(record) else {
@@ -44,6 +47,7 @@ public enum ContainerExec {
         defer { if let console { close(console) } }
         defer { if relay >= 0 { close(relay) } }
         let cgroupProcs = openCgroupProcs(record)
+        Trace.mark("exec: planned")
         defer { for fd in cgroupProcs { close(fd) } }
 
         var socks: [Int32] = [-1, -1]
@@ -58,27 +62,16 @@ public enum ContainerExec {
         sigprocmask(SIG_BLOCK, &blocked, &previousMask)
         defer { sigprocmask(SIG_SETMASK, &previousMask, nil) }
 
-        let pid: pid_t
         do throws(SyscallError) {
             if !plan.parentNamespaces.isEmpty { try initProcess.enterNamespaces(plan.parentNamespaces) }
-            pid = try Clone.fork([])
         } catch {
             close(childEnd)
             throw RuntimeError(error, stage: .joinNamespaces)
         }
-        if pid == 0 {
-            close(parentEnd)
-            ExecChild.run(plan, initProcess: initProcess, syncFD: childEnd, consoleSocket: console, awaitAck: !cgroupProcs.isEmpty)
-        }
-        close(childEnd)
-        if !cgroupProcs.isEmpty {
-            // Best effort: a container made without cgroups (silo run today) has none recorded.
-            let text = Array("\(pid)".utf8)
-            for fd in cgroupProcs { _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
-            var ack: UInt8 = 1
-            _ = write(parentEnd, &ack, 1)
-        }
-        if let failure = ErrorRecord.receive(fd: parentEnd) {
+        let (pid, failure) = try startChild(plan, initProcess: initProcess, ends: (parentEnd, childEnd), console: console,
+                                            cgroupFiles: cgroupProcs, childMemory: childMemory)
+        Trace.mark("exec: child exec'd")
+        if let failure {
             _ = ProcessWait.status(of: pid)
             throw failure.execError
         }
@@ -93,6 +86,41 @@ public enum ContainerExec {
 }
 
 extension ContainerExec {
+    /// The child, up to its execve; its error record instead when it failed before (nil: it
+    /// exec'd). Closes the child's end of the sync socket.
+    static func startChild(_ plan: ExecPlan, initProcess: Pidfd, ends: (parent: Int32, child: Int32), console: Int32?,
+                           cgroupFiles: [Int32], childMemory: Launcher.ChildMemory) throws(RuntimeError) -> (pid_t, ErrorRecord?) {
+        let run = { () -> Never in
+            ExecChild.run(plan, initProcess: initProcess, syncFD: ends.child, consoleSocket: console, cgroupFiles: cgroupFiles)
+        }
+        guard childMemory == .shared else {
+            let pid: pid_t
+            do { pid = try Clone.fork([]) } catch {
+                close(ends.child)
+                throw RuntimeError(error, stage: .joinNamespaces)
+            }
+            if pid == 0 {
+                close(ends.parent)
+                run()
+            }
+            close(ends.child)
+            return (pid, ErrorRecord.receive(fd: ends.parent))
+        }
+        let child: ExecSharedChild
+        do { child = try ExecSharedChild(syncFD: ends.child, parentEnd: ends.parent, body: run) } catch {
+            close(ends.child)
+            throw RuntimeError(error)
+        }
+        defer { child.release() }
+        let (pid, e) = child.clone()
+        close(ends.child)
+        if pid < 0 { throw RuntimeError(SyscallError("clone", errno: e), stage: .joinNamespaces) }
+        switch child.acknowledgeAndAwaitExec(fd: ends.parent, pid: pid) {
+        case .success(let record): return (pid, record)
+        case .failure(let error): throw RuntimeError(error)
+        }
+    }
+
     /// The process's console end: connected to `--console-socket`, or for `exec -t` without
     /// one, a socket pair whose other end (`relay`, else -1) silo keeps to relay the pty.
     static func consoleFDs(_ request: ExecRequest, terminal: Bool) throws(RuntimeError) -> (console: Int32?, relay: Int32) {
@@ -104,11 +132,16 @@ extension ContainerExec {
         return (pair.1, pair.0)
     }
 
-    /// The container's cgroup.procs files, opened now, as host root in the host's mount
-    /// namespace: the kernel checks a cgroup.procs write against the opener's credentials.
+    /// The files through which the child moves itself into the container's cgroups, opened
+    /// now, as host root in the host's mount namespace: the kernel checks such a write against
+    /// the opener's credentials. v1: `tasks`, since a thread writing "0" there moves itself
+    /// without the cgroup-wide threadgroup lock, whose writers may wait for an RCU grace
+    /// period (ms) and which every write of a pid to cgroup.procs takes; v2 has no `tasks`:
+    /// cgroup.procs. Best effort, as before: a container made without cgroups has none recorded.
     static func openCgroupProcs(_ record: ContainerRecord) -> [Int32] {
         record.cgroupPaths.values.sorted().compactMap { dir -> Int32? in
-            let fd = open(dir + "/cgroup.procs", O_WRONLY | O_CLOEXEC)
+            var fd = open(dir + "/tasks", O_WRONLY | O_CLOEXEC)
+            if fd < 0 { fd = open(dir + "/cgroup.procs", O_WRONLY | O_CLOEXEC) }
             return fd >= 0 ? fd : nil
         }
     }

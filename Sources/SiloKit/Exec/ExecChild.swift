@@ -8,12 +8,15 @@ import SiloSys
 /// over the sync socket and _exits, as the init of `silo run` does (ChildMain). The fork came
 /// from a single-threaded silo, so plain Swift is safe here; nothing may start a thread.
 enum ExecChild {
-    static func run(_ plan: ExecPlan, initProcess: Pidfd, syncFD: Int32, consoleSocket: Int32?, awaitAck: Bool) -> Never {
+    /// `cgroupFiles`: the container's `tasks` (v1) or cgroup.procs (v2) files, written "0"
+    /// first, in the host's namespaces: the child moves itself, as the init of `silo run` does.
+    static func run(_ plan: ExecPlan, initProcess: Pidfd, syncFD: Int32, consoleSocket: Int32?, cgroupFiles: [Int32]) -> Never {
         let sys = LinuxSyscalls()
         let process = ContainerInit(plan: plan.process, sys: sys)
         var failure: StageError
         do throws(StageError) {
-            if awaitAck { ChildMain.awaitMaps(syncFD: syncFD) }  // the parent moves us into the cgroup first
+            var zero: UInt8 = 0x30
+            for fd in cgroupFiles { _ = write(fd, &zero, 1) }
             try prepare(plan, process: process, initProcess: initProcess, consoleSocket: consoleSocket)
             failure = process.exec()
         } catch {

@@ -39,6 +39,7 @@ enum InitClone {
         }
         if let m = previousMask { umask(m) }
         close(childEnd)
+        Trace.mark("create: cloned")
         do throws(RuntimeError) {
             do throws(SyscallError) {
                 try p.idmap?.write(toChild: pid)

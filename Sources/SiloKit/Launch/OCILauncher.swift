@@ -41,28 +41,18 @@ public struct OCILauncher {
         try ContainerStateStore.validate(id: id)
         let bundle = try Rootfs.realpath(options.bundle, what: "bundle")
         let (spec, parseWarnings, configBytes) = try BundlePlan.read(path: bundle + "/config.json")
+        Trace.mark("create: config read")
         warnings += parseWarnings
-        if spec.process == nil && options.startsAtOnce { throw RuntimeError(.usage, "config.json: .process: required to run") }
+        try refuseOptions(for: spec)
         let terminal = spec.process?.terminal == true
-        if terminal && options.consoleSocket == nil && !options.relaysTerminal {
-            throw RuntimeError(.usage, "cannot allocate tty if silo will detach without setting console socket")
-        }
-        if !terminal && options.consoleSocket != nil { throw RuntimeError(.usage, "--console-socket given but process.terminal is false") }
-        for fd in 3..<(3 + options.preserveFDs) where fcntl(fd, F_GETFD) < 0 {
-            throw RuntimeError(.usage, "--preserve-fds: unable to stat preserved-fd \(fd - 3) (fd \(fd)): not open")
-        }
         // The state dir first: it claims the id before a cgroup named after it is made.
         try store.create(id: id)
         var prepared: BundlePlan
         do throws(RuntimeError) {
-            do throws(SyscallError) {
-                let copy = store.directory(of: id) + "/config.json"
-                let fd = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-                if fd < 0 { throw SyscallError.last("open", copy) }
-                defer { close(fd) }
-                try FileIO.writeAll(fd: fd, configBytes, object: copy)
-            } catch { throw RuntimeError(error) }
+            try Self.writeConfigCopy(configBytes, to: store.directory(of: id) + "/config.json")
+            Trace.mark("create: state dir")
             prepared = try BundlePlan.make(spec, bundle: bundle, id: id)
+            Trace.mark("create: plan, cgroup")
         } catch {
             try? store.remove(id: id)
             throw error
@@ -80,7 +70,9 @@ public struct OCILauncher {
             defer { close(hold.fifoFD) }
             hold.closeAfterClone = [lock]
             hold.startContainer = spec.hooks.startContainer
-            hold.hookInput = OCIState(id: id, status: .created, pid: nil, bundle: bundle, annotations: spec.annotations).hookInput
+            if !spec.hooks.startContainer.isEmpty {
+                hold.hookInput = OCIState(id: id, status: .created, pid: nil, bundle: bundle, annotations: spec.annotations).hookInput
+            }
             if let path = options.consoleSocket {
                 do { hold.consoleSocket = try UnixSocket.connect(path) } catch {
                     throw RuntimeError(.runtime, "console socket \(path): \(error.reason)")
@@ -97,13 +89,17 @@ public struct OCILauncher {
             var record = ContainerRecord(id: id, status: .created, bundle: bundle, rootfs: prepared.rootfs)
             record.annotations = spec.annotations
             record.namespaces = prepared.namespaces
+            record.laterHooks = [("poststart", spec.hooks.poststart), ("poststop", spec.hooks.poststop)].filter { !$0.1.isEmpty }.map(\.0)
+            record.noProcess = spec.process == nil
             record.cgroupPaths = prepared.cgroup?.paths ?? [:]
             record.cgroupParents = prepared.cgroup?.madeParents ?? []
             pid = try InitClone.run(&prepared, state: { p in OCIState(id: id, status: .created, pid: p, bundle: bundle, annotations: spec.annotations) })
+            Trace.mark("create: init ready")
             record.pid = pid
             do { record.pidStartTime = try ProcStat.read(pid).startTime } catch { throw RuntimeError(error) }
             try store.save(record)
             if let f = options.pidFile { try ContainerStateStore.writePidFile(f, pid: pid) }
+            Trace.mark("create: state saved")
             return record
         } catch {
             if pid > 0 { ProcessWait.killAndReap(pid) }
@@ -115,22 +111,51 @@ public struct OCILauncher {
         }
     }
 
+    /// What the command line asks that this config cannot give, refused before anything is made.
+    private func refuseOptions(for spec: OCISpec) throws(RuntimeError) {
+        if spec.process == nil && options.startsAtOnce { throw RuntimeError(.usage, "config.json: .process: required to run") }
+        let terminal = spec.process?.terminal == true
+        if terminal && options.consoleSocket == nil && !options.relaysTerminal {
+            throw RuntimeError(.usage, "cannot allocate tty if silo will detach without setting console socket")
+        }
+        if !terminal && options.consoleSocket != nil { throw RuntimeError(.usage, "--console-socket given but process.terminal is false") }
+        for fd in 3..<(3 + options.preserveFDs) where fcntl(fd, F_GETFD) < 0 {
+            throw RuntimeError(.usage, "--preserve-fds: unable to stat preserved-fd \(fd - 3) (fd \(fd)): not open")
+        }
+    }
+
+    /// The config as create read it: later verbs use this copy, not the bundle's file, which
+    /// may change after create.
+    private static func writeConfigCopy(_ bytes: [UInt8], to copy: String) throws(RuntimeError) {
+        do throws(SyscallError) {
+            let fd = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if fd < 0 { throw SyscallError.last("open", copy) }
+            defer { close(fd) }
+            try FileIO.writeAll(fd: fd, bytes, object: copy)
+        } catch { throw RuntimeError(error) }
+    }
+
     /// `start`: the init, waiting on exec.fifo, goes on to exec; then the poststart hooks (a
-    /// failing one kills the container, as runc does).
+    /// failing one kills the container, as runc does). The record is not rewritten: "running"
+    /// is what `ContainerLiveness.status` computes once exec.fifo is gone (a rename over
+    /// state.json costs a data flush on ext4).
     public static func start(store: ContainerStateStore, id: String) throws(RuntimeError) {
         try store.withLock(id: id) { () throws(RuntimeError) in
-            guard var record = try store.load(id: id) else { throw RuntimeError(.runtime, "cannot start a container that is still being created") }
+            guard let record = try store.load(id: id) else { throw RuntimeError(.runtime, "cannot start a container that is still being created") }
             switch try ContainerLiveness.status(of: record, in: store, id: id) {
             case .created: break
             case .stopped: throw RuntimeError(.runtime, "cannot start a container that has stopped")
             default: throw RuntimeError(.runtime, "cannot start an already running container")
             }
             guard let initProcess = try ContainerLiveness.openInit(record) else { throw RuntimeError(.runtime, "cannot start a container that has stopped") }
-            let spec = try BundlePlan.created(record, in: store)
-            if spec.process == nil { try refuseWithoutProcess(initProcess) }
+            // A record from before `noProcess` cannot tell: read the config copy then.
+            var noProcess = record.noProcess
+            if !noProcess && record.laterHooks == nil { noProcess = try BundlePlan.created(record, in: store).process == nil }
+            if noProcess { try refuseWithoutProcess(initProcess) }
             try store.releaseExecFifo(id: id, initProcess: initProcess)
-            record.status = .running
-            try store.save(record)
+            Trace.mark("start: released")
+            guard record.mayHaveHooks("poststart") else { return }
+            let spec = try BundlePlan.created(record, in: store)
             do throws(RuntimeError) { try Hooks.run(spec.hooks.poststart, kind: .poststart, state: record.ociState(status: .running)) } catch {
                 try? initProcess.signal(Signal.kill)
                 throw error
@@ -180,9 +205,9 @@ extension OCILauncher {
         if let cg = ContainerCgroup.open(id: id, record: record) {
             do { try ContainerCgroup.remove(cg, record: record) } catch { warnings.append(error.message) }
         }
-        let spec = try BundlePlan.created(record, in: store)
+        let poststop = record.mayHaveHooks("poststop") ? try BundlePlan.created(record, in: store).hooks.poststop : []
         try store.remove(id: id)
-        try Hooks.run(spec.hooks.poststop, kind: .poststop, state: stopped.ociState(status: .stopped))
+        try Hooks.run(poststop, kind: .poststop, state: stopped.ociState(status: .stopped))
         return status
     }
 }

@@ -17,13 +17,7 @@ public enum ContainerCgroup {
         guard let layout = layout ?? (try? CgroupLayout.detect(fs: fs)) else { return nil }
         if let record, !record.cgroupPaths.isEmpty {
             var places: [Cgroup.Place] = []
-            // A record edited by hand must not make rm kill and remove any other cgroup: no
-            // `.`/`..` parts, and silo run's own are `silo-*` leaves (docs/security.md).
-            let trusted = Set(record.cgroupPaths.values).filter { dir in
-                !dir.split(separator: "/").contains { $0 == "." || $0 == ".." }
-                    && (!record.isRun || dir.split(separator: "/").last?.hasPrefix(name(of: "")) == true)
-            }
-            for dir in trusted.sorted() where fs.isDirectory(dir) {
+            for dir in trustedDirectories(record) where fs.isDirectory(dir) {
                 // The hierarchy whose mount holds the directory (the longest mount point wins).
                 let h = layout.hierarchies.filter { dir.hasPrefix($0.mountPoint + "/") }.max { $0.mountPoint.count < $1.mountPoint.count }
                 if let h { places.append(Cgroup.Place(hierarchy: h, directory: dir)) }
@@ -31,6 +25,31 @@ public enum ContainerCgroup {
             return places.isEmpty ? nil : Cgroup(name: name(of: id), layout: layout, places: places, fs: fs)
         }
         return Cgroup.open(name: name(of: id), layout: layout, fs: fs)
+    }
+
+    /// The record's cgroup directories that rm and delete may remove. A record edited by hand
+    /// must not make them kill and remove any other cgroup: no `.`/`..` parts, and silo run's
+    /// own are `silo-*` leaves (docs/security.md).
+    static func trustedDirectories(_ record: ContainerRecord) -> [String] {
+        Set(record.cgroupPaths.values).filter { dir in
+            !dir.split(separator: "/").contains { $0 == "." || $0 == ".." }
+                && (!record.isRun || dir.split(separator: "/").last?.hasPrefix(name(of: "")) == true)
+        }.sorted()
+    }
+
+    /// `delete` of a stopped container, the usual case: its cgroups are empty leaves, and one
+    /// rmdir each removes them, without finding the host's layout (all of mountinfo) or
+    /// listing any of them first. false: the record names no cgroup, or one did not go (it
+    /// holds processes or sub-cgroups: EBUSY); the caller then takes the full way
+    /// (`open` + `remove`), which kills and retries, for what is left.
+    static func removeEmpty(_ record: ContainerRecord, fs: any CgroupFS = HostCgroupFS()) -> Bool {
+        guard !record.cgroupPaths.isEmpty else { return false }
+        var all = true
+        for dir in trustedDirectories(record) {
+            do { try fs.rmdir(dir) } catch { if error.errno != ENOENT { all = false } }
+        }
+        if all { removeParents(record, fs: fs) }
+        return all
     }
 
     /// The freezer check `ContainerLiveness.status` takes. A record that names its freezer
@@ -53,13 +72,17 @@ public enum ContainerCgroup {
     static func remove(_ cgroup: Cgroup, record: ContainerRecord? = nil) throws(CgroupError) {
         let empty = (try? cgroup.pids())?.isEmpty == true
         try cgroup.remove(killing: !empty)
-        guard let record, !record.cgroupParents.isEmpty else { return }
+        if let record { removeParents(record, fs: cgroup.fs) }
+    }
+
+    /// The record's `cgroupParents`, once its leaves are gone (see `remove`).
+    static func removeParents(_ record: ContainerRecord, fs: any CgroupFS) {
         let leaves = Array(record.cgroupPaths.values)
         for dir in record.cgroupParents.sorted(by: { $0.count > $1.count }) {
             guard dir.hasPrefix("/"), !dir.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }),
                   leaves.contains(where: { $0.hasPrefix(dir + "/") }),
-                  let magic = try? cgroup.fs.filesystemType(dir), magic == CgroupMagic.cgroup1 || magic == CgroupMagic.cgroup2 else { continue }
-            try? cgroup.fs.rmdir(dir)
+                  let magic = try? fs.filesystemType(dir), magic == CgroupMagic.cgroup1 || magic == CgroupMagic.cgroup2 else { continue }
+            try? fs.rmdir(dir)
         }
     }
 

@@ -88,10 +88,7 @@ public enum ContainerLifecycle {
     /// or nothing at all with `force` (podman and containerd delete --force after every exit).
     public static func delete(id: String, force: Bool, store: ContainerStateStore) throws(RuntimeError) -> [Warning] {
         try ContainerStateStore.validate(id: id)
-        guard store.exists(id: id) else {
-            if force { return [] }
-            throw ContainerStateStore.doesNotExist(id)
-        }
+        // No stat first: the lock's open fails with does-not-exist for an unknown id.
         let lockFd: Int32
         do { lockFd = try store.lock(id: id) } catch {
             if force && !store.exists(id: id) { return [] }
@@ -115,11 +112,13 @@ public enum ContainerLifecycle {
             if !force { throw notStopped(id, now) }
             try killInit(id: id, record: record)
         }
-        if let cgroup = ContainerCgroup.open(id: id, record: record) {
+        Trace.mark("delete: status")
+        if !(record.map { ContainerCgroup.removeEmpty($0) } ?? false), let cgroup = ContainerCgroup.open(id: id, record: record) {
             do { try ContainerCgroup.remove(cgroup, record: record) } catch { throw RuntimeError(.runtime, "delete \(id): \(error.message)") }
         }
+        Trace.mark("delete: cgroup removed")
         var warnings: [Warning] = []
-        if let record, let w = runPoststop(record, copy: store.directory(of: id) + "/config.json") { warnings.append(w) }
+        if let record, record.mayHaveHooks("poststop"), let w = runPoststop(record, copy: store.directory(of: id) + "/config.json") { warnings.append(w) }
         try store.remove(id: id)
         return warnings
     }

@@ -32,6 +32,13 @@ public struct ContainerRecord: Equatable, Sendable {
     public var network: [String: String] = [:]
     /// Namespace kinds (/proc/PID/ns names) the container has apart from silo's, for exec.
     public var namespaces: [String] = []
+    /// The hook kinds of the config create read that `start`, `run` and `delete` run themselves
+    /// ("poststart", "poststop"): without them those verbs skip reading the config copy back
+    /// (a JSON parse each). nil: a record from before this field; the copy is read.
+    public var laterHooks: [String]?
+    /// The config has no `process` (create holds the init; start refuses and stops it). Kept in
+    /// the record so that start need not parse the config copy to know.
+    public var noProcess = false
     // For `silo run -d` (issue 15).
     public var name: String?
     public var command: [String] = []
@@ -45,6 +52,10 @@ public struct ContainerRecord: Equatable, Sendable {
     /// RFC 3339: when the command was started and when its exit was recorded.
     public var started: String?
     public var finished: String?
+
+    /// Whether the config has hooks of `kind` that a later verb runs: true when the record
+    /// cannot tell (written before `laterHooks`).
+    public func mayHaveHooks(_ kind: String) -> Bool { laterHooks?.contains(kind) ?? true }
 
     /// A container `silo run` made (not an OCI bundle's).
     public var isRun: Bool { kind == "run" }
@@ -81,6 +92,8 @@ public struct ContainerRecord: Equatable, Sendable {
         if let idSlot { m.append(.init("idSlot", .integer(idSlot))) }
         if !network.isEmpty { m.append(.init("network", .stringMap(network))) }
         if !namespaces.isEmpty { m.append(.init("namespaces", .strings(namespaces))) }
+        if let laterHooks { m.append(.init("laterHooks", .strings(laterHooks))) }
+        if noProcess { m.append(.init("noProcess", .bool(true))) }
         if let name { m.append(.init("name", .string(name))) }
         if !command.isEmpty { m.append(.init("command", .strings(command))) }
         if let exitStatus { m.append(.init("exitStatus", .integer(exitStatus))) }
@@ -114,6 +127,11 @@ public struct ContainerRecord: Equatable, Sendable {
         rec.idSlot = try r.int("idSlot", Int.self)
         rec.network = try r.map("network")
         rec.namespaces = try r.strings("namespaces")
+        switch doc["laterHooks"] {
+        case nil, .null?: break
+        default: rec.laterHooks = try r.strings("laterHooks")
+        }
+        if case .bool(true)? = doc["noProcess"] { rec.noProcess = true }
         rec.name = try r.optionalString("name")
         rec.command = try r.strings("command")
         rec.exitStatus = try r.int("exitStatus", Int32.self)

@@ -14,6 +14,7 @@ public enum Hooks {
 
     /// Runs the hooks of one kind in order; the first failure stops the rest and is thrown.
     public static func run(_ hooks: [OCISpec.Hook], kind: Kind, state: OCIState) throws(RuntimeError) {
+        guard !hooks.isEmpty else { return }  // no state JSON encoded for nothing (create calls this thrice)
         let input = state.hookInput
         for hook in hooks { try run(hook, kind: kind, input: input) }
     }
