@@ -51,20 +51,9 @@ struct ExecSharedChild {
             ProcessWait.killAndReap(pid)
             return .failure(SyscallError("write", errno: e, object: "sync socket"))
         }
-        var length = 0, scratch: UInt8 = 0, failures = 0
-        while true {
-            let room = Self.recordCapacity - length
-            let n = room > 0 ? read(fd, record.baseAddress! + length, room) : read(fd, &scratch, 1)
-            if n == 0 { break }
-            if n < 0 {
-                failures += 1
-                if failures > 3 {
-                    ProcessWait.killAndReap(pid)
-                    return .failure(SyscallError("read", errno: EIO, object: "sync socket"))
-                }
-                continue
-            }
-            if room > 0 { length += n }
+        guard let length = SharedMemoryChild.drainRecord(fd: fd, into: record) else {
+            ProcessWait.killAndReap(pid)
+            return .failure(SyscallError("read", errno: EIO, object: "sync socket"))
         }
         guard length > 0 else { return .success(nil) }
         let bytes = Array(UnsafeRawBufferPointer(rebasing: record[0..<length]))

@@ -85,23 +85,31 @@ struct SharedMemoryChild {
             let e = errno  // the child is still blocked in its read: errno is ours
             return killed(pid, "write", errno: e)
         }
+        guard let length = Self.drainRecord(fd: fd, into: record) else { return killed(pid, "read", errno: EIO) }
+        return length == 0 ? .execed : .failed(recordLength: length)
+    }
+
+    /// Reads the child's error record until EOF (its execve, CLOEXEC, or its exit closes the
+    /// socket): the record's length, 0 when it exec'd, nil after repeated read errors. Allocates
+    /// nothing and never reads errno, for the child's lives in the same thread-local storage.
+    /// Shared with `exec`'s child (ExecSharedChild).
+    static func drainRecord(fd: Int32, into record: UnsafeMutableRawBufferPointer) -> Int? {
         var length = 0
         var scratch: UInt8 = 0
         var failures = 0
         while true {
-            let room = Self.recordCapacity - length
+            let room = record.count - length
             let n = room > 0 ? read(fd, record.baseAddress! + length, room) : read(fd, &scratch, 1)
-            if n == 0 { break }
+            if n == 0 { return length }
             if n < 0 {
                 // EINTR cannot happen with every signal blocked, but an error cannot be told
-                // from it without errno: retry a few times, then stop the child.
+                // from it without errno: retry a few times, then give up (the caller kills).
                 failures += 1
-                if failures > 3 { return killed(pid, "read", errno: EIO) }
+                if failures > 3 { return nil }
                 continue
             }
             if room > 0 { length += n }
         }
-        return length == 0 ? .execed : .failed(recordLength: length)
     }
 
     private func killed(_ pid: pid_t, _ call: String, errno e: Int32) -> Outcome {
