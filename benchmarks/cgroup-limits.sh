@@ -32,18 +32,13 @@ json.dump(c, open(p, "w"), indent=1)
 PY
 
 nsdir=/run/silo-bench-cglimits
+. benchmarks/crun-mntns.sh
 cleanup() {
-    umount "$nsdir/crun.mnt" 2>/dev/null || true
-    umount "$nsdir" 2>/dev/null || true
-    rm -f "$nsdir/crun.mnt"
-    rmdir "$nsdir" 2>/dev/null || true
+    crun_mntns_down "$nsdir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-mkdir -p "$nsdir"
-mountpoint -q "$nsdir" || { mount --bind "$nsdir" "$nsdir" && mount --make-private "$nsdir"; }
-[ -e "$nsdir/crun.mnt" ] || touch "$nsdir/crun.mnt"
-mountpoint -q "$nsdir/crun.mnt" || unshare --mount="$nsdir/crun.mnt" --propagation private umount -l /sys/fs/cgroup/unified
+crun_mntns_up "$nsdir"
 
 cmds=$out/commands.tsv
 {

@@ -16,12 +16,8 @@ if [ "${1:-}" = -n ]; then n=$2; shift 2; fi
 silo=$(realpath "${1:-.build/release/silo}")
 [ -x "$silo" ] || { echo "exec-latency.sh: $silo: not found (scripts/build-release)" >&2; exit 1; }
 
-if [ -z "${SILO_EXEC_INNER:-}" ]; then
-    exec env SILO_EXEC_INNER=1 unshare -m --propagation private "$0" -n "$n" "$silo"
-fi
-if mountpoint -q /sys/fs/cgroup/unified && [ "$(stat -fc %T /sys/fs/cgroup)" = tmpfs ]; then
-    umount /sys/fs/cgroup/unified
-fi
+. benchmarks/crun-mntns.sh
+enter_crun_view SILO_EXEC_INNER "$0" -n "$n" "$silo"
 
 dir=$(mktemp -d /tmp/silo-bench-exec.XXXXXX)
 root=$dir/silo-root

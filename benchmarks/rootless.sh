@@ -33,15 +33,13 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 work=""
 single=silo-rb-single ranged=silo-rb-range nsdir=/run/silo-rootless-bench
+. "$root/benchmarks/crun-mntns.sh"
 cleanup() {
     for u in $single $ranged; do
         id $u >/dev/null 2>&1 && { usermod --del-subuids 1-4294967294 --del-subgids 1-4294967294 $u 2>/dev/null || true; userdel $u || true; }
     done
     [ -z "$work" ] || rm -rf "$work"
-    umount "$nsdir/crun.mnt" 2>/dev/null || true
-    umount "$nsdir" 2>/dev/null || true
-    rm -f "$nsdir/crun.mnt"
-    rmdir "$nsdir" 2>/dev/null || true
+    crun_mntns_down "$nsdir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -82,10 +80,7 @@ EOF
 chown -R $single: "$work/bundle" "$work/crun-state"
 # crun 1.8 refuses this hybrid cgroup layout: it runs in a mount namespace without
 # /sys/fs/cgroup/unified, as in benchmarks/run.sh (the driver enters it as root, then switches user).
-mkdir -p "$nsdir"
-mountpoint -q "$nsdir" || { mount --bind "$nsdir" "$nsdir" && mount --make-private "$nsdir"; }
-touch "$nsdir/crun.mnt"
-mountpoint -q "$nsdir/crun.mnt" || unshare --mount="$nsdir/crun.mnt" --propagation private umount -l /sys/fs/cgroup/unified
+crun_mntns_up "$nsdir"
 
 # The driver switches to the user itself (user=UID:GID), so no line pays for a setpriv.
 as() { printf 'user=%s:%s' "$(id -u "$1")" "$(id -g "$1")"; }

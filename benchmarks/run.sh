@@ -114,19 +114,14 @@ say "crun's mount namespace"
 # in a private mount namespace kept at /run/silo-bench/crun.mnt, where
 # /sys/fs/cgroup/unified is detached; the driver setns()es into it before exec'ing crun.
 nsdir=/run/silo-bench
+. "$root/benchmarks/crun-mntns.sh"
 cleanup() {
-    umount "$nsdir/crun.mnt" 2>/dev/null || true
-    umount "$nsdir" 2>/dev/null || true
-    rm -f "$nsdir/crun.mnt"
-    rmdir "$nsdir" 2>/dev/null || true
+    crun_mntns_down "$nsdir"
     for n in $(ip netns list 2>/dev/null | awk '/^bench-/ {print $1}'); do ip netns delete "$n" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-mkdir -p "$nsdir"
-mountpoint -q "$nsdir" || { mount --bind "$nsdir" "$nsdir" && mount --make-private "$nsdir"; }
-[ -e "$nsdir/crun.mnt" ] || touch "$nsdir/crun.mnt"
-mountpoint -q "$nsdir/crun.mnt" || unshare --mount="$nsdir/crun.mnt" --propagation private umount -l /sys/fs/cgroup/unified
+crun_mntns_up "$nsdir"
 echo "crun runs in a private mount namespace without /sys/fs/cgroup/unified ($nsdir/crun.mnt)"
 
 caps=""
