@@ -12,13 +12,8 @@ if [ ! -x "$bb" ] || ldd "$bb" >/dev/null 2>&1; then
 fi
 [ -x "$bb" ] || { echo "busybox.sh: $bb: not found (apt-get install busybox-static)" >&2; exit 1; }
 
-parent=$(dirname "$dest")
-mkdir -p "$parent"
-# The default location is private to root, so that --rootfs-rw is allowed on it.
-case "$dest" in /var/lib/silo/*) chmod 0700 /var/lib/silo ;; esac
-
-tmp=$(mktemp -d "$parent/.busybox.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/staging.sh"
+rootfs_stage busybox
 for d in bin sbin usr/bin usr/sbin etc root tmp proc sys dev var/tmp home srv run mnt; do mkdir -p "$tmp/$d"; done
 chmod 1777 "$tmp/tmp" "$tmp/var/tmp"
 chmod 0700 "$tmp/root"
@@ -49,10 +44,4 @@ printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' > "$t
 if [ -n "${SILO_ROOTFS_EXTRA:-}" ] && [ -d "$SILO_ROOTFS_EXTRA" ]; then
     cp -a "$SILO_ROOTFS_EXTRA"/. "$tmp/usr/bin/"
 fi
-chmod 0755 "$tmp"
-rm -rf "$dest.old"
-[ -e "$dest" ] && mv "$dest" "$dest.old"
-mv "$tmp" "$dest"
-rm -rf "$dest.old"
-trap - EXIT
-echo "rootfs ready: $dest"
+rootfs_install

@@ -41,11 +41,9 @@ if [ "$force" = 0 ] && [ -f "$dest/.silo-debian" ] && [ "$(cat "$dest/.silo-debi
     exit 0
 fi
 
-parent=$(dirname "$dest")
-mkdir -p "$parent" "$cache"
-case "$dest" in /var/lib/silo/*) chmod 0700 /var/lib/silo ;; esac
-tmp=$(mktemp -d "$parent/.debian.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$cache"
+. "$(dirname "$0")/staging.sh"
+rootfs_stage debian
 # The .debs go in and out of the cache through mmdebstrap's sync-in/sync-out hooks (its
 # manual's own caching recipe); docs, man pages and locales are left out to keep it small.
 mmdebstrap --quiet --variant=minbase --include="$include" \
@@ -60,10 +58,4 @@ mmdebstrap --quiet --variant=minbase --include="$include" \
 echo silo > "$tmp/etc/hostname"
 printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' > "$tmp/etc/hosts"
 echo "$stamp" > "$tmp/.silo-debian"
-chmod 0755 "$tmp"
-rm -rf "$dest.old"
-[ -e "$dest" ] && mv "$dest" "$dest.old"
-mv "$tmp" "$dest"
-rm -rf "$dest.old"
-trap - EXIT
-echo "rootfs ready: $dest"
+rootfs_install
