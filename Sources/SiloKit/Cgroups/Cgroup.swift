@@ -153,8 +153,8 @@ public struct Cgroup: Sendable {
         guard let h = layout.unified else { return [] }
         let own = h.ownDirectory
         let wanted = limits.controllers(includingDefaults: true), required = limits.controllers(includingDefaults: false)
-        let available = Set(((try? fs.read(own + "/cgroup.controllers")) ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
-        let enabled = Set(((try? fs.read(own + "/cgroup.subtree_control")) ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+        let available = Set(fs.words(own + "/cgroup.controllers"))
+        let enabled = Set(fs.words(own + "/cgroup.subtree_control"))
         var skipped: [String] = []
         for c in wanted.subtracting(enabled).sorted() {
             let why: String

@@ -50,9 +50,9 @@ public struct CgroupDelegation: Equatable, Sendable {
         }
         h.mountRoot = "/"
         h.ownPath = dir == h.mountPoint ? "/" : String(dir.dropFirst(h.mountPoint.count))
-        h.controllers = words(try? fs.read(dir + "/cgroup.controllers"))
+        h.controllers = fs.words(dir + "/cgroup.controllers")
         return CgroupDelegation(base: dir, hierarchy: h, available: Set(h.controllers),
-                                enabled: Set(words(try? fs.read(dir + "/cgroup.subtree_control"))), hostKind: layout.kind)
+                                enabled: Set(fs.words(dir + "/cgroup.subtree_control")), hostKind: layout.kind)
     }
 
     /// The caller's v2 hierarchy without reading mountinfo (~250 µs on a host with many mounts,
@@ -80,10 +80,6 @@ public struct CgroupDelegation: Equatable, Sendable {
     }
 
     public static func accessWritable(_ path: String) -> Bool { faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0 }
-
-    static func words(_ text: String?) -> [String] {
-        (text ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
-    }
 
     /// What `limits` need from base: the controllers to enable, and silo's defaults that base
     /// cannot give (skipped). A limit the user asked for whose controller base does not have is
@@ -121,20 +117,11 @@ public struct CgroupDelegation: Equatable, Sendable {
     public mutating func enable(_ controllers: [String], fs: any CgroupFS) throws(CgroupError) -> Bool {
         if controllers.isEmpty { return false }
         let leaf = base + "/" + Self.leafName
-        var moved = false
-        // A process the moved ones forked before they moved stays behind: a few rounds.
-        for _ in 0..<4 {
-            let pids = Self.words(try? fs.read(base + "/cgroup.procs"))
-            if pids.isEmpty { break }
-            if !moved {
-                do { try fs.mkdir(leaf) } catch { if error.errno != EEXIST { throw CgroupError(error, "cgroup") } }
-            }
-            moved = true
-            for pid in pids {
-                do { try fs.write(leaf + "/cgroup.procs", pid) } catch {
-                    if error.errno != ESRCH { throw CgroupError(error, "cgroup") }  // it exited meanwhile
-                }
-            }
+        let pids = fs.words(base + "/cgroup.procs")
+        let moved = !pids.isEmpty
+        if moved {
+            do { try fs.mkdir(leaf) } catch { if error.errno != EEXIST { throw CgroupError(error, "cgroup") } }
+            do { try Self.moveProcesses(pids, from: base, to: leaf, fs: fs) } catch { throw CgroupError(error, "cgroup") }
         }
         do { try fs.write(base + "/cgroup.subtree_control", controllers.map { "+" + $0 }.joined(separator: " ")) } catch {
             if error.errno == EBUSY {
@@ -157,20 +144,27 @@ public struct CgroupDelegation: Equatable, Sendable {
         let children = ((try? fs.list(base)) ?? []).filter { fs.isDirectory(base + "/" + $0) }
         guard children == [Self.leafName] else { return nil }
         do throws(SyscallError) {
-            let on = Self.words(try? fs.read(base + "/cgroup.subtree_control"))
+            let on = fs.words(base + "/cgroup.subtree_control")
             if !on.isEmpty { try fs.write(base + "/cgroup.subtree_control", on.map { "-" + $0 }.joined(separator: " ")) }
-            for _ in 0..<4 {
-                let pids = Self.words(try? fs.read(leaf + "/cgroup.procs"))
-                if pids.isEmpty { break }
-                for pid in pids {
-                    do { try fs.write(base + "/cgroup.procs", pid) } catch { if error.errno != ESRCH { throw error } }
-                }
-            }
+            try Self.moveProcesses(fs.words(leaf + "/cgroup.procs"), from: leaf, to: base, fs: fs)
             try fs.rmdir(leaf)
         } catch {
             return "cgroup \(error.object): \(error.reason) (restoring the caller's cgroup \(base))"
         }
         return nil
+    }
+
+    /// Moves `pids` (`from`'s cgroup.procs, just read) and whatever else turns up in `from` into
+    /// `to`, a few rounds: a process the moved ones forked before they moved stays behind. One
+    /// that exited meanwhile (ESRCH) is not an error.
+    static func moveProcesses(_ pids: [String], from: String, to: String, fs: any CgroupFS) throws(SyscallError) {
+        var pids = pids
+        for _ in 0..<4 where !pids.isEmpty {
+            for pid in pids {
+                do { try fs.write(to + "/cgroup.procs", pid) } catch { if error.errno != ESRCH { throw error } }
+            }
+            pids = fs.words(from + "/cgroup.procs")
+        }
     }
 
     /// An exclusive flock on base, held until the fd is closed: concurrent rootless silos under

@@ -57,8 +57,7 @@ public struct CgroupLayout: Equatable, Sendable {
             throw CgroupError("cgroups \(root): a cgroup2 file system, but mountinfo shows no cgroup2 mount there")
         }
         for i in layout.hierarchies.indices where layout.hierarchies[i].version == 2 {
-            let available = (try? fs.read(layout.hierarchies[i].mountPoint + "/cgroup.controllers")) ?? ""
-            layout.hierarchies[i].controllers = available.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+            layout.hierarchies[i].controllers = fs.words(layout.hierarchies[i].mountPoint + "/cgroup.controllers")
         }
         return layout
     }
@@ -130,5 +129,13 @@ public struct CgroupLayout: Equatable, Sendable {
             i = b.index(after: i)
         }
         return false
+    }
+}
+
+extension CgroupFS {
+    /// A v2 file that lists words (cgroup.controllers, cgroup.subtree_control, cgroup.procs),
+    /// separated by spaces or newlines; empty when it cannot be read.
+    func words(_ path: String) -> [String] {
+        ((try? read(path)) ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
     }
 }
