@@ -48,8 +48,9 @@ public enum ExecCommand {
         var (request, caps) = try request(r)
         if request.root == nil { request.root = globalRoot }
         // A name or an id prefix of a `silo run -d` container (docs/containers.md).
-        request.id = try ContainerLookup.resolve(request.id, in: try ContainerStateStore(root: request.root))
-        return try ContainerExec.run(request, addCapabilities: caps, childMemory: .shared)  // silo exits after it
+        let store = try ContainerStateStore(root: request.root)
+        request.id = try ContainerLookup.resolve(request.id, in: store)
+        return try ContainerExec.run(request, store: store, addCapabilities: caps, childMemory: .shared)  // silo exits after it
     }
 
     /// The request and the `--cap` names, from parsed options.

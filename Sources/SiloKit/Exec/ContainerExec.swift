@@ -21,10 +21,12 @@ public enum ContainerExec {
     /// command that is not there, `.cannotExecute` for one that cannot run.
     /// `childMemory`: `.shared` (the `silo` executable) clones the child with CLONE_VM
     /// (ExecSharedChild); a process that lives on after the exec keeps the copying fork.
-    public static func run(_ request: ExecRequest, addCapabilities: [String] = [],
+    /// `store`: the one the caller already opened on `request.root` (the CLI's, which resolved
+    /// a name with it), or nil to open it here.
+    public static func run(_ request: ExecRequest, store: ContainerStateStore? = nil, addCapabilities: [String] = [],
                            childMemory: Launcher.ChildMemory = .copied) throws(RuntimeError) -> Int32 {
         try ContainerStateStore.validate(id: request.id)
-        let store = try ContainerStateStore(root: request.root)
+        let store = if let store { store } else { try ContainerStateStore(root: request.root) }
         guard let record = try store.load(id: request.id), let initProcess = try ContainerLiveness.openInit(record) else {
             throw stopped
         }
