@@ -3,10 +3,11 @@ import Glibc
 #endif
 
 /// A forked process that must outlive its caller's terminal (the monitor of `run -d`, the pty
-/// holder of a detached `exec -it`) leaves the caller's session with setsid(2). Until it has, it
-/// is in the caller's process group, so a hangup, ^C or ^Z at the caller's terminal in that
-/// window would reach it too: the parent blocks the terminal's signals across fork, and the
-/// child, once it leads its own session, drops whichever of them arrived meanwhile.
+/// holder of a detached `exec -it`, the terminal guard of `-t`) leaves the caller's session
+/// with setsid(2). Until it has, it is in the caller's process group, so a hangup, ^C or ^Z at
+/// the caller's terminal in that window would reach it too: the parent blocks the terminal's
+/// signals across fork, and the child, once it leads its own session, drops whichever of them
+/// arrived meanwhile.
 ///
 ///     let mask = NewSession.blockTerminalSignals()
 ///     if fork() == 0 { NewSession.begin(restoring: mask); ... }

@@ -15,19 +15,25 @@ public enum TerminalGuard {
     /// nil when no guard could be started (the session runs without one).
     public static func start(_ mode: TerminalMode) -> Int32? {
         guard let ends = try? PipePair.make("terminal guard") else { return nil }
+        // Its own session (no controlling terminal: no SIGHUP, no job control stop on
+        // tcsetattr), entered without a window for the terminal's signals (NewSession).
+        let previous = NewSession.blockTerminalSignals()
         let pid = fork()
+        if pid == 0 {
+            NewSession.begin(restoring: previous)
+            watch(mode, readEnd: ends.read)
+        }
+        NewSession.restore(previous)
         if pid < 0 {
             close(ends.read)
             close(ends.write)
             return nil
         }
-        if pid == 0 { watch(mode, readEnd: ends.read) }
         close(ends.read)
         return ends.write
     }
 
     private static func watch(_ mode: TerminalMode, readEnd: Int32) -> Never {
-        _ = setsid()  // no controlling terminal: no SIGHUP, no job control stop on tcsetattr
         let keep = [mode.fd, readEnd].sorted()
         var first: UInt32 = 0
         for fd in keep {
