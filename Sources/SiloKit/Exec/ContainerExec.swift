@@ -52,11 +52,8 @@ public enum ContainerExec {
         Trace.mark("exec: planned")
         defer { for fd in cgroupProcs { close(fd) } }
 
-        var socks: [Int32] = [-1, -1]
-        if socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &socks) != 0 {
-            throw RuntimeError(SyscallError.last("socketpair"))
-        }
-        let (parentEnd, childEnd) = (socks[0], socks[1])
+        let parentEnd: Int32, childEnd: Int32
+        do { (parentEnd, childEnd) = try UnixSocket.seqpacketPair() } catch { throw RuntimeError(error) }
         defer { close(parentEnd) }
 
         var blocked = ForwardedSignals.withChild

@@ -13,11 +13,7 @@ enum ExecTerminal {
         if request.detach {
             throw RuntimeError(.usage, "exec --detach --tty needs --console-socket: nobody would hold the terminal")
         }
-        var socks: [Int32] = [-1, -1]
-        if socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &socks) != 0 {
-            throw RuntimeError(SyscallError.last("socketpair", "console socket"))
-        }
-        return (socks[0], socks[1])
+        do { return try UnixSocket.seqpacketPair(object: "console socket") } catch { throw RuntimeError(error) }
     }
 
     /// After the process's execve: its status, or 0 once the caller detached.

@@ -13,11 +13,7 @@ import SiloSys
 enum BundleTerminal {
     /// (silo's end, the init's end), both close-on-exec; made before clone.
     static func pair() throws(RuntimeError) -> (relay: Int32, console: Int32) {
-        var socks: [Int32] = [-1, -1]
-        if socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &socks) != 0 {
-            throw RuntimeError(SyscallError.last("socketpair", "console socket"))
-        }
-        return (socks[0], socks[1])
+        do { return try UnixSocket.seqpacketPair(object: "console socket") } catch { throw RuntimeError(error) }
     }
 
     /// After create: the init sent the master before it reported ready, so it is queued; the

@@ -9,11 +9,8 @@ import SiloSys
 /// (or the init's error record).
 enum InitClone {
     static func run(_ p: inout BundlePlan, state: (Int32) -> OCIState) throws(RuntimeError) -> pid_t {
-        var socks: [Int32] = [-1, -1]
-        if socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &socks) != 0 {
-            throw RuntimeError(SyscallError.last("socketpair"))
-        }
-        let (parentEnd, childEnd) = (socks[0], socks[1])
+        let parentEnd: Int32, childEnd: Int32
+        do { (parentEnd, childEnd) = try UnixSocket.seqpacketPair() } catch { throw RuntimeError(error) }
         defer { close(parentEnd) }
         p.plan.syncFD = childEnd
         // setns affects the caller, which is about to exit (create) or only waits (run): the

@@ -55,11 +55,8 @@ public struct Launcher {
         prepared.plan.ignoredSignals = status.ignoredSignals
         Trace.mark("thread count checked")
 
-        var socks: [Int32] = [-1, -1]
-        if socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &socks) != 0 {
-            throw RuntimeError(SyscallError.last("socketpair"))
-        }
-        let (parentEnd, childEnd) = (socks[0], socks[1])
+        let parentEnd: Int32, childEnd: Int32
+        do { (parentEnd, childEnd) = try UnixSocket.seqpacketPair() } catch { throw RuntimeError(error) }
         prepared.plan.syncFD = childEnd
         var terminal: RunTerminal
         do { terminal = try RunTerminal.make(config, plan: &prepared.plan) } catch {

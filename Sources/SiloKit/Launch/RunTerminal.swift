@@ -19,11 +19,7 @@ struct RunTerminal {
     static func make(_ config: RunConfig, plan: inout ContainerPlan) throws(RuntimeError) -> RunTerminal {
         var t = RunTerminal(tty: config.tty, interactive: config.interactive)
         if config.tty {
-            var socks: [Int32] = [-1, -1]
-            if socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &socks) != 0 {
-                throw RuntimeError(SyscallError.last("socketpair", "console socket"))
-            }
-            (t.parentEnd, t.childEnd) = (socks[0], socks[1])
+            do { (t.parentEnd, t.childEnd) = try UnixSocket.seqpacketPair(object: "console socket") } catch { throw RuntimeError(error) }
             plan.consoleSocket = t.childEnd
             plan.consoleSize = TerminalMode.windowSize()
             if !plan.env.contains(where: { $0.hasPrefix("TERM=") }) { plan.env.append("TERM=xterm") }

@@ -3,8 +3,19 @@ import Glibc
 #endif
 
 /// AF_UNIX stream sockets by path: the console socket engines (conmon, containerd's shim)
-/// listen on and silo connects to.
+/// listen on and silo connects to; and the socket pairs silo makes before clone.
 public enum UnixSocket {
+    /// A connected pair of SOCK_SEQPACKET sockets, both close-on-exec: (silo's end, the
+    /// child's end) of a sync channel or of a console socket that silo itself answers.
+    /// Errors name `object` (none: "").
+    public static func seqpacketPair(object: String = "") throws(SyscallError) -> (Int32, Int32) {
+        var socks: [Int32] = [-1, -1]
+        if socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &socks) != 0 {
+            throw SyscallError.last("socketpair", object)
+        }
+        return (socks[0], socks[1])
+    }
+
     /// A connected socket (close-on-exec) of `type` (SOCK_STREAM unless said). Errors name
     /// `object`, the path by default (a caller that shortened a long path names the real one).
     /// `timeout` (ms) bounds a connect that waits for room in a listener's full backlog (its
