@@ -37,20 +37,12 @@ public enum ContainerLookup {
         guard (try? validate(name: name)) != nil else { return nil }  // not a name: nothing to find, and no escapes to fear
         let member = Array("\"name\"".utf8), quoted = Array("\"\(name)\"".utf8)
         for id in ((try? FileIO.list(store.root.isEmpty ? "/" : store.root)) ?? []).sorted() where !id.hasPrefix(".") {
-            guard (try? ContainerStateStore.validate(id: id)) != nil, let bytes = stateBytes(store.statePath(of: id)),
+            guard (try? ContainerStateStore.validate(id: id)) != nil, let bytes = try? ContainerStateStore.stateBytes(store.statePath(of: id)),
                   contains(bytes, member), contains(bytes, quoted),
                   let record = try? ContainerRecord.decode(bytes), record.isRun, record.name == name else { continue }
             return id
         }
         return nil
-    }
-
-    /// As `ContainerStateStore.load` opens it (no link followed), unparsed; nil when unreadable.
-    static func stateBytes(_ path: String) -> [UInt8]? {
-        let fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
-        if fd < 0 { return nil }
-        defer { close(fd) }
-        return try? FileIO.readAll(fd: fd, limit: 16 << 20, object: path)
     }
 
     static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {

@@ -100,19 +100,24 @@ public struct ContainerStateStore: Sendable {
     public func load(id: String) throws(RuntimeError) -> ContainerRecord? {
         try Self.validate(id: id)
         let path = statePath(of: id)
-        let fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
-        if fd < 0 {
-            let e = SyscallError.last("open", path)
-            if e.errno == ENOENT {
+        let bytes: [UInt8]
+        do { bytes = try Self.stateBytes(path) } catch {
+            if error.errno == ENOENT {
                 if FileIO.isDirectory(directory(of: id)) { return nil }
                 throw Self.doesNotExist(id)
             }
-            throw RuntimeError(e)
+            throw RuntimeError(error)
         }
-        defer { close(fd) }
-        let bytes: [UInt8]
-        do { bytes = try FileIO.readAll(fd: fd, limit: 16 << 20, object: path) } catch { throw RuntimeError(error) }
         return try ContainerRecord.decode(bytes, file: path)
+    }
+
+    /// state.json as written, unparsed, no link followed: `load` and the name lookup
+    /// (ContainerLookup, which parses only the files that can hold the name) read it alike.
+    static func stateBytes(_ path: String) throws(SyscallError) -> [UInt8] {
+        let fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        if fd < 0 { throw SyscallError.last("open", path) }
+        defer { close(fd) }
+        return try FileIO.readAll(fd: fd, limit: 16 << 20, object: path)
     }
 
     /// Writes state.json atomically: a reader sees the old record or the new one, never half.
