@@ -105,6 +105,19 @@ struct DetachedTests {
         #expect(try root.silo(["exec", "x", "true"]).status != 0)
     }
 
+    /// An exec'd process gets the container's filter: none after `--seccomp unconfined`,
+    /// silo's default otherwise (docs/oci.md, "exec").
+    @Test func execKeepsTheContainersSeccomp() throws {
+        let root = Root()
+        _ = try root.start(["--name", "open", "--seccomp", "unconfined"], ["sleep", "1000"])
+        _ = try root.start(["--name", "strict"], ["sleep", "1000"])
+        let open = try root.silo(["exec", "open", "grep", "^Seccomp:", "/proc/self/status"])
+        #expect(open.stdout == "Seccomp:\t0\n", "\(open)")
+        let strict = try root.silo(["exec", "strict", "grep", "^Seccomp:", "/proc/self/status"])
+        #expect(strict.stdout == "Seccomp:\t2\n", "\(strict)")
+        #expect(try root.silo(["rm", "-f", "open", "strict"]).status == 0)
+    }
+
     @Test func logsTailFollowAndCap() throws {
         let root = Root()
         _ = try root.start(["--name", "talk"], ["sh", "-c", "for i in 1 2 3 4 5; do echo line $i; echo err $i >&2; sleep 0.2; done; exit 4"])

@@ -50,6 +50,11 @@ public enum ExecCommand {
         // A name or an id prefix of a `silo run -d` container (docs/containers.md).
         let store = try ContainerStateStore(root: request.root)
         request.id = try ContainerLookup.resolve(request.id, in: store)
+        // runc's exec takes what the command line leaves out from the container's config.
+        if r.last("--process") == nil, let record = try store.load(id: request.id),
+           let base = try ExecRequest.configProcess(of: record, in: store, args: request.process.args) {
+            request.process = try process(r, over: base)
+        }
         return try ContainerExec.run(request, store: store, addCapabilities: caps, childMemory: .shared)  // silo exits after it
     }
 
@@ -58,32 +63,14 @@ public enum ExecCommand {
         guard let id = r.positionals.first else { throw RuntimeError(.usage, "exec: a container ID is needed (usage: \(usage))") }
         var command = Array(r.positionals.dropFirst())
         if command.first == "--" { command.removeFirst() }
-        var process: OCISpec.Process
+        let process: OCISpec.Process
         if let file = r.last("--process") {
             guard command.isEmpty else { throw RuntimeError(.usage, "exec: --process and a COMMAND exclude each other") }
-            process = try readProcess(file)
+            process = try Self.process(r, over: try readProcess(file))
         } else {
             guard !command.isEmpty else { throw RuntimeError(.usage, "exec: a COMMAND or --process FILE is needed (usage: \(usage))") }
-            process = ExecRequest.defaultProcess(args: command)
+            process = try Self.process(r, over: ExecRequest.defaultProcess(args: command))
         }
-        if r.flag("--tty") { process.terminal = true }
-        if process.terminal && !process.env.contains(where: { $0.hasPrefix("TERM=") }) { process.env.append("TERM=xterm") }
-        if let cwd = r.last("--cwd") { process.cwd = cwd }
-        for e in r.all("--env") {
-            guard let eq = e.firstIndex(of: "="), eq != e.startIndex else { throw RuntimeError(.usage, "exec --env \(e): expected K=V") }
-            let key = e[...eq]
-            process.env.removeAll { $0.hasPrefix(key) }
-            process.env.append(e)
-        }
-        if let user = r.last("--user") {
-            let parts = user.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count <= 2, let uid = UInt32(parts[0]), parts.count == 1 || UInt32(parts[1]) != nil else {
-                throw RuntimeError(.usage, "exec --user \(user): expected UID[:GID] (numbers)")
-            }
-            process.user.uid = uid
-            process.user.gid = parts.count == 2 ? UInt32(parts[1]) ?? 0 : 0
-        }
-        if r.flag("--no-new-privs") { process.noNewPrivileges = true }
         var request = ExecRequest(id: id, root: r.last("--root"), process: process)
         request.consoleSocket = r.last("--console-socket")
         request.detach = r.flag("--detach")
@@ -104,6 +91,32 @@ public enum ExecCommand {
             request.preserveFds = count
         }
         return (request, r.all("--cap"))
+    }
+
+    /// `base` with the command line's flags applied, as runc's exec applies them: --tty, --cwd,
+    /// --env (replacing a variable of the same name), --user (the gid stays the base's unless
+    /// given), --no-new-privs.
+    static func process(_ r: ArgumentParser.Result, over base: OCISpec.Process) throws(RuntimeError) -> OCISpec.Process {
+        var process = base
+        if r.flag("--tty") { process.terminal = true }
+        if process.terminal && !process.env.contains(where: { $0.hasPrefix("TERM=") }) { process.env.append("TERM=xterm") }
+        if let cwd = r.last("--cwd") { process.cwd = cwd }
+        for e in r.all("--env") {
+            guard let eq = e.firstIndex(of: "="), eq != e.startIndex else { throw RuntimeError(.usage, "exec --env \(e): expected K=V") }
+            let key = e[...eq]
+            process.env.removeAll { $0.hasPrefix(key) }
+            process.env.append(e)
+        }
+        if let user = r.last("--user") {
+            let parts = user.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count <= 2, let uid = UInt32(parts[0]), parts.count == 1 || UInt32(parts[1]) != nil else {
+                throw RuntimeError(.usage, "exec --user \(user): expected UID[:GID] (numbers)")
+            }
+            process.user.uid = uid
+            if parts.count == 2, let gid = UInt32(parts[1]) { process.user.gid = gid }
+        }
+        if r.flag("--no-new-privs") { process.noNewPrivileges = true }
+        return process
     }
 
     /// process.json is small: a megabyte is a mistake, not a process.

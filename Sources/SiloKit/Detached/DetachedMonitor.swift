@@ -49,6 +49,12 @@ enum DetachedMonitor {
         var launcher = Launcher(config, childMemory: .shared)
         var prepared: Preparation
         do { prepared = try launcher.prepare() } catch { fail(error) }
+        do {
+            record.seccomp = try store.saveSeccomp(prepared.plan.seccompFilter, builtIn: config.seccomp == .default, id: record.id)
+        } catch {
+            prepared.closeAll()
+            fail(error)
+        }
         _ = chdir("/")  // the front's directory may be unmounted while the container runs
         for w in prepared.warnings { send("W \(w.message)\n", to: report) }
         let facts = Facts(prepared)

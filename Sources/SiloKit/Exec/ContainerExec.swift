@@ -33,7 +33,8 @@ public enum ContainerExec {
         if ContainerCgroup.isFrozen(id: request.id)(record) { throw paused }
         let setgroups = (try? FileIO.read("/proc/\(initProcess.pid)/setgroups"))?.hasPrefix("deny") != true
         var plan = try ExecPlan.make(request, record: record, setgroupsAllowed: setgroups,
-                                     lastCap: Capabilities.lastCap(), addCapabilities: addCapabilities)
+                                     lastCap: Capabilities.lastCap(), seccompFilter: try store.seccompFilter(of: record),
+                                     addCapabilities: addCapabilities)
         let status = ProcessStatus.current()
         guard status.threads == 1 else { throw RuntimeError(.runtime, "exec: silo must be single-threaded to join a container's namespaces") }
         plan.process.ignoredSignals = status.ignoredSignals

@@ -26,8 +26,9 @@ public struct ExecPlan: Sendable {
 
     /// `setgroupsAllowed`: /proc/INIT/setgroups of a container with a user namespace reads
     /// "allow" (setgroups(2) is refused in the namespace otherwise).
+    /// `seccompFilter`: the container's own (ContainerStateStore.seccompFilter), nil for none.
     public static func make(_ request: ExecRequest, record: ContainerRecord, setgroupsAllowed: Bool,
-                            lastCap: Int32, addCapabilities: [String] = []) throws(RuntimeError) -> ExecPlan {
+                            lastCap: Int32, seccompFilter: [UInt8]?, addCapabilities: [String] = []) throws(RuntimeError) -> ExecPlan {
         let p = request.process
         guard !p.args.isEmpty, !p.args[0].isEmpty else { throw RuntimeError(.usage, "exec: no command given (args is empty)") }
         guard p.cwd.hasPrefix("/") else { throw RuntimeError(.usage, "exec: cwd \(p.cwd): not an absolute path") }
@@ -52,9 +53,8 @@ public struct ExecPlan: Sendable {
         cp.capabilities = try capabilities(p, adding: addCapabilities, lastCap: lastCap)
         cp.rlimits = try rlimits(p.rlimits)
         cp.noNewPrivs = p.noNewPrivileges
-        // process.json has no seccomp member and the container's profile is not stored yet:
-        // every exec'd process gets silo's default profile (docs/oci.md, "exec").
-        cp.seccompFilter = try DefaultSeccompProfile.bpf()
+        // process.json has no seccomp member: the container's filter, as runc gives the config's.
+        cp.seccompFilter = seccompFilter
         cp.newSession = !p.terminal && (isatty(0) == 0 || request.stdinFromNull)
 
         var plan = ExecPlan(process: cp)

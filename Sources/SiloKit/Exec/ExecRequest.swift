@@ -2,7 +2,8 @@ import SiloSpec
 import SiloSys
 
 /// What `exec` was asked for: the process (from `--process FILE`, or built from the command
-/// line's ARGS and flags over `ExecRequest.defaultProcess`) and how to run it.
+/// line's ARGS and flags over the container's config, `configProcess`, or `defaultProcess`)
+/// and how to run it.
 public struct ExecRequest: Sendable {
     public var id: String
     /// The state root (`--root`); nil: ContainerStateStore's default.
@@ -29,9 +30,23 @@ public struct ExecRequest: Sendable {
         self.process = process
     }
 
-    /// The process of `exec ID ARGS...` before the flags: what silo knows of the container's own
-    /// process is not stored (runc reuses config.json's), so these are silo run's defaults: root,
-    /// cwd /, PATH, HOME, no_new_privs, and (capabilities nil) silo's default capability set.
+    /// The process of `exec ID ARGS...` before the flags, for an OCI container: its config's
+    /// (the copy create kept), as runc's exec takes it, with `args` replaced and no terminal
+    /// unless `--tty` asks. nil for a `silo run -d` container, a config without `process` or a
+    /// record from before create kept a copy (the bundle's file may have changed since): `defaultProcess`.
+    public static func configProcess(of record: ContainerRecord, in store: ContainerStateStore,
+                                     args: [String]) throws(RuntimeError) -> OCISpec.Process? {
+        let copy = store.directory(of: record.id) + "/config.json"
+        guard !record.isRun, FileIO.exists(copy), var p = try BundlePlan.read(path: copy).spec.process else { return nil }
+        p.args = args
+        p.terminal = false
+        p.consoleSize = nil
+        return p
+    }
+
+    /// The process of `exec ID ARGS...` before the flags for a container without a config
+    /// (`silo run -d`'s): silo run's defaults, root, cwd /, PATH, HOME, no_new_privs, and
+    /// (capabilities nil) silo's default capability set.
     public static func defaultProcess(args: [String]) -> OCISpec.Process {
         var p = OCISpec.Process()
         p.args = args

@@ -91,6 +91,7 @@ public struct OCILauncher {
             record.namespaces = prepared.namespaces
             record.laterHooks = [("poststart", spec.hooks.poststart), ("poststop", spec.hooks.poststop)].filter { !$0.1.isEmpty }.map(\.0)
             record.noProcess = spec.process == nil
+            record.seccomp = try store.saveSeccomp(prepared.plan.seccompFilter, builtIn: false, id: id)
             record.cgroupPaths = prepared.cgroup?.paths ?? [:]
             record.cgroupParents = prepared.cgroup?.madeParents ?? []
             pid = try InitClone.run(&prepared, state: { p in OCIState(id: id, status: .created, pid: p, bundle: bundle, annotations: spec.annotations) })
@@ -127,12 +128,9 @@ public struct OCILauncher {
     /// The config as create read it: later verbs use this copy, not the bundle's file, which
     /// may change after create.
     private static func writeConfigCopy(_ bytes: [UInt8], to copy: String) throws(RuntimeError) {
-        do throws(SyscallError) {
-            let fd = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if fd < 0 { throw SyscallError.last("open", copy) }
-            defer { close(fd) }
-            try FileIO.writeAll(fd: fd, bytes, object: copy)
-        } catch { throw RuntimeError(error) }
+        do { try FileIO.write(copy, bytes: bytes, flags: O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o600) } catch {
+            throw RuntimeError(error)
+        }
     }
 
     /// `start`: the init, waiting on exec.fifo, goes on to exec; then the poststart hooks (a

@@ -39,6 +39,9 @@ public struct ContainerRecord: Equatable, Sendable {
     /// The config has no `process` (create holds the init; start refuses and stops it). Kept in
     /// the record so that start need not parse the config copy to know.
     public var noProcess = false
+    /// The filter an exec'd process gets: the container's own (process.json has no seccomp
+    /// member; runc gives the config's). nil: a record from before this field, silo's default.
+    public var seccomp: SeccompSource?
     // For `silo run -d` (issue 15).
     public var name: String?
     public var command: [String] = []
@@ -94,6 +97,7 @@ public struct ContainerRecord: Equatable, Sendable {
         if !namespaces.isEmpty { m.append(.init("namespaces", .strings(namespaces))) }
         if let laterHooks { m.append(.init("laterHooks", .strings(laterHooks))) }
         if noProcess { m.append(.init("noProcess", .bool(true))) }
+        if let seccomp { m.append(.init("seccomp", .string(seccomp.rawValue))) }
         if let name { m.append(.init("name", .string(name))) }
         if !command.isEmpty { m.append(.init("command", .strings(command))) }
         if let exitStatus { m.append(.init("exitStatus", .integer(exitStatus))) }
@@ -132,6 +136,10 @@ public struct ContainerRecord: Equatable, Sendable {
         default: rec.laterHooks = try r.strings("laterHooks")
         }
         if case .bool(true)? = doc["noProcess"] { rec.noProcess = true }
+        if let text = try r.optionalString("seccomp") {
+            guard let source = SeccompSource(rawValue: text) else { throw r.fail(".seccomp", "unknown source \"\(text)\"") }
+            rec.seccomp = source
+        }
         rec.name = try r.optionalString("name")
         rec.command = try r.strings("command")
         rec.exitStatus = try r.int("exitStatus", Int32.self)

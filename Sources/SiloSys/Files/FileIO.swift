@@ -24,10 +24,14 @@ public enum FileIO {
     }
 
     public static func write(_ path: String, _ contents: String, flags: Int32 = O_WRONLY | O_CLOEXEC | O_TRUNC, mode: mode_t = 0o644) throws(SyscallError) {
+        try write(path, bytes: Array(contents.utf8), flags: flags, mode: mode)
+    }
+
+    public static func write(_ path: String, bytes: [UInt8], flags: Int32 = O_WRONLY | O_CLOEXEC | O_TRUNC, mode: mode_t = 0o644) throws(SyscallError) {
         let fd = retryingEINTR { open(path, flags, mode) }
         if fd < 0 { throw SyscallError.last("open", path) }
         defer { close(fd) }
-        try writeAll(fd: fd, Array(contents.utf8), object: path)
+        try writeAll(fd: fd, bytes, object: path)
     }
 
     public static func writeAll(fd: Int32, _ bytes: [UInt8], object: String = "") throws(SyscallError) {

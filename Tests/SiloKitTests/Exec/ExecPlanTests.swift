@@ -13,10 +13,12 @@ import SiloSys
     }
 
     static func plan(_ p: OCISpec.Process, namespaces: [String] = ["user", "mnt", "pid", "net", "uts", "ipc", "cgroup", "time"],
-                     console: String? = nil, setgroups: Bool = true, caps: [String] = []) throws(RuntimeError) -> ExecPlan {
+                     console: String? = nil, setgroups: Bool = true, caps: [String] = [],
+                     seccomp: [UInt8]? = [0, 0, 0, 0, 0, 0, 0xff, 0x7f]) throws(RuntimeError) -> ExecPlan {
         var request = ExecRequest(id: "c1", process: p)
         request.consoleSocket = console
-        return try ExecPlan.make(request, record: record(namespaces), setgroupsAllowed: setgroups, lastCap: 40, addCapabilities: caps)
+        return try ExecPlan.make(request, record: record(namespaces), setgroupsAllowed: setgroups, lastCap: 40, seccompFilter: seccomp,
+                                 addCapabilities: caps)
     }
 
     @Test func pidAndTimeAreSilosTheRestTheChilds() throws {
