@@ -66,6 +66,9 @@ public struct RunConfig: Sendable {
     public var limits = CgroupLimits()
     /// -t: the container gets a pty of its own devpts, relayed to silo's stdio (docs/terminals.md).
     public var tty = false
+    /// -t: the pty's window size from the start; nil: the size of silo's own terminal, if it
+    /// has one. `silo run -dt` takes the caller's before the monitor leaves its terminal.
+    public var consoleSize: (rows: UInt16, columns: UInt16)?
     /// -i: stdin stays open: relayed to the pty with -t, passed on as it is without.
     public var interactive = false
     /// `silo run -d`: run under a monitor and return (Detached/DetachedRun.swift); nil: in the foreground.

@@ -70,6 +70,23 @@ struct AttachTests {
 
     /// One client at a time: a second attach is refused with the reason (exit 125) and the first
     /// keeps its session; SIGTERM detaches a --no-stdin attach, leaving the container running.
+    /// `run -dt` from a terminal: the container's pty has the caller's size from the start, not
+    /// 0x0 until the first attach.
+    @Test func detachedPtyStartsWithTheCallersWindowSize() throws {
+        let root = DetachedTests.Root()
+        let run = [Silo.binary, "--root", root.path, "run", "-dt", "--name", "sized", "--rootfs", Silo.rootfs,
+                   "--", "sh", "-c", "stty size; exec sleep 100"]
+        let started = try PtyDriver.drive(run, rows: 33, cols: 111, steps: [])
+        #expect(started.failed == nil && started.status == 0, "\(started)")
+        var logs = ""
+        for _ in 0..<100 where !logs.contains("\n") {
+            logs = try root.silo(["logs", "sized"]).stdout
+            usleep(20_000)
+        }
+        #expect(logs.trimmingCharacters(in: .whitespacesAndNewlines) == "33 111", "\(logs)")
+        #expect(try root.silo(["rm", "-f", "sized"]).status == 0)
+    }
+
     @Test func aSecondAttachIsRefused() throws {
         let root = DetachedTests.Root()
         let id = try root.start(["-t"], ["sh", "-c", "while :; do echo tick; sleep 0.2; done"])

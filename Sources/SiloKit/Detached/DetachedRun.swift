@@ -26,6 +26,10 @@ public enum DetachedRun {
         guard ProcessStatus.current().threads == 1 else {
             throw RuntimeError(.runtime, "run -d: silo must be single-threaded to fork the monitor (docs/architecture.md, \"The thread rule\")")
         }
+        // The monitor's stdio is /dev/null: a pty made there would start at 0x0 until the
+        // first attach. The caller's window, as docker's -dt gives the container.
+        var config = config
+        if config.tty && config.consoleSize == nil { config.consoleSize = TerminalMode.windowSize() }
         var record = ContainerRecord(id: ContainerLookup.newID(), status: .creating, bundle: "", rootfs: config.rootfs)
         record.kind = "run"
         record.name = options.name

@@ -21,7 +21,7 @@ struct RunTerminal {
         if config.tty {
             do { (t.parentEnd, t.childEnd) = try UnixSocket.seqpacketPair(object: "console socket") } catch { throw RuntimeError(error) }
             plan.consoleSocket = t.childEnd
-            plan.consoleSize = TerminalMode.windowSize()
+            plan.consoleSize = config.consoleSize ?? TerminalMode.windowSize()
             if !plan.env.contains(where: { $0.hasPrefix("TERM=") }) { plan.env.append("TERM=xterm") }
         } else if !config.interactive && Terminal.isTerminal(0) {
             // A session of its own too: no controlling terminal, so /dev/tty is no way back
