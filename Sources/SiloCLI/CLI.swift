@@ -88,7 +88,7 @@ public enum CLI {
             case "run" where BundleRunCommand.applies(rest): exit(try BundleRunCommand.run(rest, globals))
             case "run": exit(try RunCommand.run(rest, root: globals.root))
             // Not in OCIVerbs: the exec'd process's 126/127 must pass through its blanket exit 1.
-            case "exec": exit(try ExecCommand.run(rest, root: globals.root))
+            case "exec": exit(try ExecCommand.run(rest, globals))
             case "attach": exit(try AttachCommand.run(rest, globals))
             case "create": exit(try CreateCommand.run(rest, globals))
             case "start": exit(try StartCommand.run(rest, root: globals.root))

@@ -39,9 +39,12 @@ struct OCIExecConfigTests {
         #expect(flags.stdout == "/\nflag\n", "\(flags)")
         // --process: the file's process, the container's filter all the same.
         let file = b.dir + "/process.json"
-        try #"{"args": ["sh", "-c", "mkdir /tmp/y 2>/dev/null; echo mkdir=$?"], "cwd": "/"}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        try #"{"args": ["sh", "-c", "mkdir /tmp/y 2>/dev/null; echo mkdir=$?"], "cwd": "/", "apparmorProfile": "p1"}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
         let viaFile = try b.silo(["exec", "--process", file, "e1"])
         #expect(viaFile.stdout == "mkdir=1\n", "\(viaFile)")
+        // What the file asks and silo cannot apply is said, as create says it of the config.
+        #expect(viaFile.stderr.contains("warning:") && viaFile.stderr.contains("AppArmor") && viaFile.stderr.contains("\"p1\""), "\(viaFile)")
     }
 
     @Test func aContainerWithoutAFilterExecsWithoutOne() throws {

@@ -35,18 +35,18 @@ public enum ExecCommand {
     /// own `--root` wins. Exit statuses stay silo's (125, and 126/127 for a command that cannot
     /// run or is not there), not the OCI verbs' 1: podman maps the message, `silo exec` users
     /// get the shell's convention.
-    static func run(_ args: [String], root: String? = nil) throws(CommandFailure) -> Int32 {
-        do { return try main(args, root: root) } catch { throw CommandFailure(error) }
+    static func run(_ args: [String], _ globals: GlobalOptions) throws(CommandFailure) -> Int32 {
+        do { return try main(args, globals) } catch { throw CommandFailure(error) }
     }
 
-    static func main(_ args: [String], root globalRoot: String? = nil) throws(RuntimeError) -> Int32 {
+    static func main(_ args: [String], _ globals: GlobalOptions) throws(RuntimeError) -> Int32 {
         let r = try parser.parse(args)
         if r.has("--help") {
             Output.out(parser.help(usage: usage, summary: summary))
             return 0
         }
-        var (request, caps) = try request(r)
-        if request.root == nil { request.root = globalRoot }
+        var (request, caps) = try request(r, warn: { RuntimeLog.warn($0, globals) })
+        if request.root == nil { request.root = globals.root }
         // A name or an id prefix of a `silo run -d` container (docs/containers.md).
         let store = try ContainerStateStore(root: request.root)
         request.id = try ContainerLookup.resolve(request.id, in: store)
@@ -59,14 +59,15 @@ public enum ExecCommand {
     }
 
     /// The request and the `--cap` names, from parsed options.
-    static func request(_ r: ArgumentParser.Result) throws(RuntimeError) -> (ExecRequest, [String]) {
+    /// `warn`: what the process file's parse says is not applied (AppArmor, SELinux labels).
+    static func request(_ r: ArgumentParser.Result, warn: (String) -> Void = { _ in }) throws(RuntimeError) -> (ExecRequest, [String]) {
         guard let id = r.positionals.first else { throw RuntimeError(.usage, "exec: a container ID is needed (usage: \(usage))") }
         var command = Array(r.positionals.dropFirst())
         if command.first == "--" { command.removeFirst() }
         let process: OCISpec.Process
         if let file = r.last("--process") {
             guard command.isEmpty else { throw RuntimeError(.usage, "exec: --process and a COMMAND exclude each other") }
-            process = try Self.process(r, over: try readProcess(file))
+            process = try Self.process(r, over: try readProcess(file, warn: warn))
         } else {
             guard !command.isEmpty else { throw RuntimeError(.usage, "exec: a COMMAND or --process FILE is needed (usage: \(usage))") }
             process = try Self.process(r, over: ExecRequest.defaultProcess(args: command))
@@ -120,10 +121,11 @@ public enum ExecCommand {
     }
 
     /// process.json is small: a megabyte is a mistake, not a process.
-    static func readProcess(_ path: String) throws(RuntimeError) -> OCISpec.Process {
+    static func readProcess(_ path: String, warn: (String) -> Void) throws(RuntimeError) -> OCISpec.Process {
         let bytes: [UInt8]
         do { bytes = try RegularFile.read(path, limit: 1 << 20) } catch { throw RuntimeError(.usage, "exec --process \(path): \(error.reason)") }
         var warnings: [OCIError] = []
+        defer { for w in warnings { warn(w.description) } }
         do { return try OCISpec.parseProcess(bytes, file: path, warnings: &warnings) } catch {
             throw RuntimeError(.usage, error.description)
         }
