@@ -29,7 +29,7 @@ struct OCICgroupTests {
         let name = "silo-ocicg-" + UUID().uuidString.prefix(8).lowercased()
         defer {
             try? b.destroy(["g1"])
-            _ = try? Silo.host("for h in /sys/fs/cgroup/*/; do rmdir $h\(name) 2>/dev/null; done; true")
+            _ = try? Silo.host("for h in /sys/fs/cgroup/*/; do rmdir ${h}\(name) 2>/dev/null; done; true")
         }
         if !b.spec.linux!.namespaces.contains(where: { $0.type == .cgroup }) { b.spec.linux!.namespaces.append(OCISpec.Namespace(.cgroup)) }
         if !b.spec.mounts.contains(where: { $0.type == "cgroup" }) {
@@ -90,6 +90,33 @@ struct OCICgroupTests {
         #expect(d.status == 0, "\(d)")
         for h in ["pids", "memory", "freezer", "cpu", "devices"] {
             #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/\(h)/\(name)"), "\(h) cgroup left")
+        }
+    }
+
+    /// Two containers under one parent that the first one's create made (`/P/c1`, `/P/c2`):
+    /// deleted maker first, the parent passes to the other, whose delete removes it.
+    @Test func aSharedParentGoesWithTheLastContainerBelowIt() throws {
+        let b = try Bundle(script: "echo END >/out/result; exec sleep 30")
+        let name = "silo-ocicg-" + UUID().uuidString.prefix(8).lowercased()
+        defer {
+            try? b.destroy(["h1", "h2"])
+            _ = try? Silo.host("for h in /sys/fs/cgroup/*/; do rmdir ${h}\(name)/c1 ${h}\(name)/c2 ${h}\(name) 2>/dev/null; done; true")
+        }
+        b.spec.linux!.cgroupsPath = "/\(name)/c1"
+        try b.write()
+        #expect(try b.silo(["create", "h1"]).status == 0)
+        b.spec.linux!.cgroupsPath = "/\(name)/c2"
+        try b.write()
+        #expect(try b.silo(["create", "h2"]).status == 0)
+        #expect(try b.record("h1")?.cgroupParents.contains("/sys/fs/cgroup/pids/\(name)") == true)
+        #expect(try b.record("h2")?.cgroupParents.isEmpty == true, "h2 made no parent")
+
+        #expect(try b.silo(["delete", "h1"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/\(name)/c2"), "h2's cgroup stays")
+        #expect(try b.record("h2")?.cgroupParents.contains("/sys/fs/cgroup/pids/\(name)") == true, "the parent passed to h2")
+        #expect(try b.silo(["delete", "h2"]).status == 0)
+        for h in ["pids", "memory", "freezer", "cpu", "devices"] {
+            #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/\(h)/\(name)"), "\(h): the shared parent is left")
         }
     }
 

@@ -77,7 +77,7 @@ struct OCINetClsTests {
             \(silo) update --resources $B/res.json n1; echo "update=$?"
             echo "classid2=$(cat \(cls))"; echo "prio2=$(grep '^lo ' \(prio))"
             \(silo) delete --force n1; echo "delete=$?"
-            for h in /sys/fs/cgroup/*/; do [ -e $h\(name) ] && echo "left=$h\(name)"; done
+            for h in /sys/fs/cgroup/*/; do [ -e ${h}\(name) ] && echo "left=${h}\(name)"; done
             # A removed cgroup lingers (dying) for a moment: unmounted before it is gone, the
             # hierarchy would outlive the namespace.
             for i in $(seq 100); do awk '$1 == "net_cls" && $3 == 1 {f = 1} END {exit !f}' /proc/cgroups && break; sleep 0.05; done

@@ -205,6 +205,7 @@ extension OCILauncher {
         }
         let poststop = record.mayHaveHooks("poststop") ? try BundlePlan.created(record, in: store).hooks.poststop : []
         try store.remove(id: id)
+        if !record.cgroupParents.isEmpty { ContainerCgroup.handOffParents(of: record, store: store) }
         try Hooks.run(poststop, kind: .poststop, state: stopped.ociState(status: .stopped))
         return status
     }

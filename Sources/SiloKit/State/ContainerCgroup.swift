@@ -77,13 +77,43 @@ public enum ContainerCgroup {
 
     /// The record's `cgroupParents`, once its leaves are gone (see `remove`).
     static func removeParents(_ record: ContainerRecord, fs: any CgroupFS) {
+        for dir in trustedParents(record, fs: fs) { try? fs.rmdir(dir) }
+    }
+
+    /// The record's `cgroupParents` that delete may remove, deepest first: ancestors of a
+    /// recorded leaf, on a cgroup file system, without `.` or `..`.
+    static func trustedParents(_ record: ContainerRecord, fs: any CgroupFS) -> [String] {
         let leaves = Array(record.cgroupPaths.values)
-        for dir in record.cgroupParents.sorted(by: { $0.count > $1.count }) {
+        return record.cgroupParents.sorted(by: { $0.count > $1.count }).filter { dir in
             guard dir.hasPrefix("/"), !dir.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }),
                   leaves.contains(where: { $0.hasPrefix(dir + "/") }),
-                  let magic = try? fs.filesystemType(dir), magic == CgroupMagic.cgroup1 || magic == CgroupMagic.cgroup2 else { continue }
-            try? fs.rmdir(dir)
+                  let magic = try? fs.filesystemType(dir) else { return false }
+            return magic == CgroupMagic.cgroup1 || magic == CgroupMagic.cgroup2
         }
+    }
+
+    /// After delete: the parents this container made that are still there, because another
+    /// container of the store sits below them (`cgroupsPath` a/b/c1 and a/b/c2), pass to that
+    /// container's record, so that whichever goes last removes them; before, they stayed when
+    /// their maker went first. Called once the deleted container's lock is released, so that
+    /// two deletes handing parents to each other never wait on each other; a parent no one
+    /// takes (its heir was deleted meanwhile) gets one more rmdir.
+    static func handOffParents(of record: ContainerRecord, store: ContainerStateStore, fs: any CgroupFS = HostCgroupFS()) {
+        var left = trustedParents(record, fs: fs).filter { fs.isDirectory($0) }
+        guard !left.isEmpty else { return }
+        for entry in (try? store.list()) ?? [] where entry.id != record.id && !left.isEmpty {
+            guard let other = entry.record else { continue }
+            let below = left.filter { p in other.cgroupPaths.values.contains { $0.hasPrefix(p + "/") } }
+            guard !below.isEmpty else { continue }
+            let taken = (try? store.withLock(id: entry.id) { () throws(RuntimeError) -> Bool in
+                guard var heir = try store.load(id: entry.id) else { return false }
+                heir.cgroupParents = Array(Set(heir.cgroupParents).union(below)).sorted()
+                try store.save(heir)
+                return true
+            }) ?? false
+            if taken { left.removeAll { below.contains($0) } }
+        }
+        for dir in left { try? fs.rmdir(dir) }
     }
 
     /// The container's error for a verb that needs its cgroup.

@@ -88,6 +88,9 @@ public enum ContainerLifecycle {
     /// or nothing at all with `force` (podman and containerd delete --force after every exit).
     public static func delete(id: String, force: Bool, store: ContainerStateStore) throws(RuntimeError) -> [Warning] {
         try ContainerStateStore.validate(id: id)
+        var deleted: ContainerRecord?
+        // After the lock below is released (defers run last first).
+        defer { if let deleted, !deleted.cgroupParents.isEmpty { ContainerCgroup.handOffParents(of: deleted, store: store) } }
         // No stat first: the lock's open fails with does-not-exist for an unknown id.
         let lockFd: Int32
         do { lockFd = try store.lock(id: id) } catch {
@@ -120,6 +123,7 @@ public enum ContainerLifecycle {
         var warnings: [Warning] = []
         if let record, record.mayHaveHooks("poststop"), let w = runPoststop(record, copy: store.directory(of: id) + "/config.json") { warnings.append(w) }
         try store.remove(id: id)
+        deleted = record
         return warnings
     }
 
