@@ -50,12 +50,13 @@ public enum ExecCommand {
         // A name or an id prefix of a `silo run -d` container (docs/containers.md).
         let store = try ContainerStateStore(root: request.root)
         request.id = try ContainerLookup.resolve(request.id, in: store)
+        let record = try store.load(id: request.id)
         // runc's exec takes what the command line leaves out from the container's config.
-        if r.last("--process") == nil, let record = try store.load(id: request.id),
+        if r.last("--process") == nil, let record,
            let base = try ExecRequest.configProcess(of: record, in: store, args: request.process.args) {
             request.process = try process(r, over: base)
         }
-        return try ContainerExec.run(request, store: store, addCapabilities: caps, childMemory: .shared)  // silo exits after it
+        return try ContainerExec.run(request, store: store, record: record, addCapabilities: caps, childMemory: .shared)  // silo exits after it
     }
 
     /// The request and the `--cap` names, from parsed options.

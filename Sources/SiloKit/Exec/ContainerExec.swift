@@ -22,14 +22,14 @@ public enum ContainerExec {
     /// `childMemory`: `.shared` (the `silo` executable) clones the child with CLONE_VM
     /// (ExecSharedChild); a process that lives on after the exec keeps the copying fork.
     /// `store`: the one the caller already opened on `request.root` (the CLI's, which resolved
-    /// a name with it), or nil to open it here.
-    public static func run(_ request: ExecRequest, store: ContainerStateStore? = nil, addCapabilities: [String] = [],
-                           childMemory: Launcher.ChildMemory = .copied) throws(RuntimeError) -> Int32 {
+    /// a name with it), or nil to open it here; `record`: the container's, if the caller has read
+    /// it already (the CLI, for the config's process), else read here.
+    public static func run(_ request: ExecRequest, store: ContainerStateStore? = nil, record: ContainerRecord? = nil,
+                           addCapabilities: [String] = [], childMemory: Launcher.ChildMemory = .copied) throws(RuntimeError) -> Int32 {
         try ContainerStateStore.validate(id: request.id)
         let store = if let store { store } else { try ContainerStateStore(root: request.root) }
-        guard let record = try store.load(id: request.id), let initProcess = try ContainerLiveness.openInit(record) else {
-            throw stopped
-        }
+        let loaded = if let record, record.id == request.id { record } else { try store.load(id: request.id) }
+        guard let record = loaded, let initProcess = try ContainerLiveness.openInit(record) else { throw stopped }
         if ContainerCgroup.isFrozen(id: request.id)(record) { throw paused }
         let setgroups = (try? FileIO.read("/proc/\(initProcess.pid)/setgroups"))?.hasPrefix("deny") != true
         var plan = try ExecPlan.make(request, record: record, setgroupsAllowed: setgroups,
