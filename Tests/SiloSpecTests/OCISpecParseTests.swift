@@ -116,6 +116,18 @@ import Testing
         }
     }
 
+    /// exec's base: only the config's `process`, the same as the whole parse gives.
+    @Test func aConfigsProcessAlone() throws {
+        let text = #"{"ociVersion": "1.1.0", "root": {"path": "r"}, "process": {"args": ["sh"], "cwd": "/srv", "env": ["A=1"], "user": {"uid": 7, "gid": 8}}, "linux": {"namespaces": [{"type": "mount"}]}}"#
+        let p = try #require(try OCISpec.parseConfigProcess(Array(text.utf8)))
+        #expect(p == (try OCISpec.parse(text)).process)
+        #expect(p.cwd == "/srv" && p.env == ["A=1"] && p.user.uid == 7 && p.user.gid == 8)
+        #expect(try OCISpec.parseConfigProcess(Array(#"{"ociVersion": "1.1.0"}"#.utf8)) == nil)
+        #expect(throws: OCIError(file: "config.json", path: ".process.args", reason: "must be a non-empty array of strings")) {
+            try OCISpec.parseConfigProcess(Array(#"{"process": {"cwd": "/"}}"#.utf8))
+        }
+    }
+
     @Test func warningsNameThePath() throws {
         var w: [OCIError] = []
         let text = #"""

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SiloSpec
 import SiloSys
 
@@ -37,7 +40,15 @@ public struct ExecRequest: Sendable {
     public static func configProcess(of record: ContainerRecord, in store: ContainerStateStore,
                                      args: [String]) throws(RuntimeError) -> OCISpec.Process? {
         let copy = store.directory(of: record.id) + "/config.json"
-        guard !record.isRun, FileIO.exists(copy), var p = try BundlePlan.read(path: copy).spec.process else { return nil }
+        guard !record.isRun else { return nil }
+        let bytes: [UInt8]
+        do { bytes = try RegularFile.read(copy, limit: 16 << 20) } catch {
+            if case .system(let e) = error, e.errno == ENOENT { return nil }
+            throw RuntimeError(.runtime, "\(copy): \(error.reason)")
+        }
+        let parsed: OCISpec.Process?
+        do { parsed = try OCISpec.parseConfigProcess(bytes, file: copy) } catch { throw RuntimeError(.runtime, error.description) }
+        guard var p = parsed else { return nil }
         p.args = args
         p.terminal = false
         p.consoleSize = nil

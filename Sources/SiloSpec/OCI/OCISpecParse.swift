@@ -29,6 +29,14 @@ extension OCISpec {
         return process
     }
 
+    /// Only the `process` of a config.json (nil without one), for `exec ID ARGS`: the rest of a
+    /// config create has already checked is not decoded again.
+    public static func parseConfigProcess(_ bytes: [UInt8], file: String = "config.json") throws(OCIError) -> Process? {
+        var p = OCISpecParser(file: file)
+        guard let process = try OCINode.document(bytes, file: file)["process"].object() else { return nil }
+        return try p.process(process)
+    }
+
     /// Capability names the spec's runtimes know (capabilities(7), up to Linux 6.x).
     public static let knownCapabilities = [
         "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
