@@ -105,6 +105,20 @@ struct DetachedTests {
         #expect(try root.silo(["exec", "x", "true"]).status != 0)
     }
 
+    /// An exec'd process starts from the container's own process, as docker's exec: its user,
+    /// working directory, environment and capabilities (`--cap-drop ALL` stays dropped).
+    @Test func execStartsFromTheContainersProcess() throws {
+        let root = Root()
+        _ = try root.start(["--name", "p", "--cap-drop", "ALL", "-u", "1000:1000", "-w", "/tmp", "--env", "FROM_RUN=1"], ["sleep", "1000"])
+        let r = try root.silo(["exec", "p", "sh", "-c", "id -u; id -g; pwd; echo $FROM_RUN; grep ^CapBnd: /proc/self/status"])
+        #expect(r.status == 0 && r.stdout.split(separator: "\n") == ["1000", "1000", "/tmp", "1", "CapBnd:\t0000000000000000"], "\(r)")
+        // Flags win; root's capabilities are still the container's bounding set (none).
+        let asRoot = try root.silo(["exec", "-u", "0:0", "-w", "/", "p", "sh", "-c", "id -u; pwd; grep ^CapEff: /proc/self/status"])
+        #expect(asRoot.stdout.split(separator: "\n") == ["0", "/", "CapEff:\t0000000000000000"], "\(asRoot)")
+        #expect(FileManager.default.fileExists(atPath: "\(root.path)/\(try root.inspect("p")["id"] as? String ?? "")/process.json"))
+        #expect(try root.silo(["rm", "-f", "p"]).status == 0)
+    }
+
     /// An exec'd process gets the container's filter: none after `--seccomp unconfined`,
     /// silo's default otherwise (docs/oci.md, "exec").
     @Test func execKeepsTheContainersSeccomp() throws {

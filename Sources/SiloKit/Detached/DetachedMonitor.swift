@@ -51,6 +51,7 @@ enum DetachedMonitor {
         do { prepared = try launcher.prepare() } catch { fail(error) }
         do {
             record.seccomp = try store.saveSeccomp(prepared.plan.seccompFilter, builtIn: config.seccomp == .default, id: record.id)
+            try store.saveProcess(of: prepared.plan, id: record.id)
         } catch {
             prepared.closeAll()
             fail(error)

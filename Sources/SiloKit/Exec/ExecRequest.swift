@@ -33,14 +33,16 @@ public struct ExecRequest: Sendable {
         self.process = process
     }
 
-    /// The process of `exec ID ARGS...` before the flags, for an OCI container: its config's
-    /// (the copy create kept), as runc's exec takes it, with `args` replaced and no terminal
-    /// unless `--tty` asks. nil for a `silo run -d` container, a config without `process` or a
-    /// record from before create kept a copy (the bundle's file may have changed since): `defaultProcess`.
+    /// The process of `exec ID ARGS...` before the flags: the container's own, with `args`
+    /// replaced and no terminal unless `--tty` asks. An OCI container's is its config's (the
+    /// copy create kept), as runc's exec takes it; a `silo run -d` container's the one its
+    /// monitor kept (ContainerStateStore.savedProcess), as docker's exec. nil for a config
+    /// without `process`, or a record from before either was kept (the bundle's file may have
+    /// changed since): `defaultProcess`.
     public static func configProcess(of record: ContainerRecord, in store: ContainerStateStore,
                                      args: [String]) throws(RuntimeError) -> OCISpec.Process? {
+        if record.isRun { return try store.savedProcess(id: record.id).map { over($0, args: args) } }
         let copy = store.directory(of: record.id) + "/config.json"
-        guard !record.isRun else { return nil }
         let bytes: [UInt8]
         do { bytes = try RegularFile.read(copy, limit: 16 << 20) } catch {
             if case .system(let e) = error, e.errno == ENOENT { return nil }
@@ -48,15 +50,19 @@ public struct ExecRequest: Sendable {
         }
         let parsed: OCISpec.Process?
         do { parsed = try OCISpec.parseConfigProcess(bytes, file: copy) } catch { throw RuntimeError(.runtime, error.description) }
-        guard var p = parsed else { return nil }
+        return parsed.map { over($0, args: args) }
+    }
+
+    static func over(_ process: OCISpec.Process, args: [String]) -> OCISpec.Process {
+        var p = process
         p.args = args
         p.terminal = false
         p.consoleSize = nil
         return p
     }
 
-    /// The process of `exec ID ARGS...` before the flags for a container without a config
-    /// (`silo run -d`'s): silo run's defaults, root, cwd /, PATH, HOME, no_new_privs, and
+    /// The process of `exec ID ARGS...` before the flags when the container's own was not kept
+    /// (a record from before): silo run's defaults, root, cwd /, PATH, HOME, no_new_privs, and
     /// (capabilities nil) silo's default capability set.
     public static func defaultProcess(args: [String]) -> OCISpec.Process {
         var p = OCISpec.Process()
