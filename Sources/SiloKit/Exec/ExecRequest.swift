@@ -42,14 +42,9 @@ public struct ExecRequest: Sendable {
     public static func configProcess(of record: ContainerRecord, in store: ContainerStateStore,
                                      args: [String]) throws(RuntimeError) -> OCISpec.Process? {
         if record.isRun { return try store.savedProcess(id: record.id).map { over($0, args: args) } }
-        let copy = store.directory(of: record.id) + "/config.json"
-        let bytes: [UInt8]
-        do { bytes = try RegularFile.read(copy, limit: 16 << 20) } catch {
-            if case .system(let e) = error, e.errno == ENOENT { return nil }
-            throw RuntimeError(.runtime, "\(copy): \(error.reason)")
-        }
+        guard let bytes = try store.kept("config.json", id: record.id, limit: 16 << 20) else { return nil }
         let parsed: OCISpec.Process?
-        do { parsed = try OCISpec.parseConfigProcess(bytes, file: copy) } catch { throw RuntimeError(.runtime, error.description) }
+        do { parsed = try OCISpec.parseConfigProcess(bytes, file: store.directory(of: record.id) + "/config.json") } catch { throw RuntimeError(.runtime, error.description) }
         return parsed.map { over($0, args: args) }
     }
 

@@ -49,7 +49,9 @@ public struct OCILauncher {
         try store.create(id: id)
         var prepared: BundlePlan
         do throws(RuntimeError) {
-            try Self.writeConfigCopy(configBytes, to: store.directory(of: id) + "/config.json")
+            // The config as create read it: later verbs use this copy, not the bundle's file,
+            // which may change after create.
+            try store.keep("config.json", configBytes, id: id)
             Trace.mark("create: state dir")
             prepared = try BundlePlan.make(spec, bundle: bundle, id: id)
             Trace.mark("create: plan, cgroup")
@@ -122,14 +124,6 @@ public struct OCILauncher {
         if !terminal && options.consoleSocket != nil { throw RuntimeError(.usage, "--console-socket given but process.terminal is false") }
         for fd in 3..<(3 + options.preserveFDs) where fcntl(fd, F_GETFD) < 0 {
             throw RuntimeError(.usage, "--preserve-fds: unable to stat preserved-fd \(fd - 3) (fd \(fd)): not open")
-        }
-    }
-
-    /// The config as create read it: later verbs use this copy, not the bundle's file, which
-    /// may change after create.
-    private static func writeConfigCopy(_ bytes: [UInt8], to copy: String) throws(RuntimeError) {
-        do { try FileIO.write(copy, bytes: bytes, flags: O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o600) } catch {
-            throw RuntimeError(error)
         }
     }
 

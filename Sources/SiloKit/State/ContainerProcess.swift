@@ -14,23 +14,14 @@ extension ContainerStateStore {
     static let processFile = "process.json"
 
     public func saveProcess(of plan: ContainerPlan, id: String) throws(RuntimeError) {
-        let path = directory(of: id) + "/" + Self.processFile
-        let bytes = Self.process(of: plan).json.encodedBytes()
-        do { try FileIO.write(path, bytes: bytes, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode: 0o600) } catch {
-            throw RuntimeError(error)
-        }
+        try keep(Self.processFile, Self.process(of: plan).json.encodedBytes(), id: id)
     }
 
     /// The process `saveProcess` kept, nil for a record from before it was kept.
     public func savedProcess(id: String) throws(RuntimeError) -> OCISpec.Process? {
-        let path = directory(of: id) + "/" + Self.processFile
-        let bytes: [UInt8]
-        do { bytes = try RegularFile.read(path, limit: 1 << 20) } catch {
-            if case .system(let e) = error, e.errno == ENOENT { return nil }
-            throw RuntimeError(.runtime, "state of \(id): \(path): \(error.reason)")
-        }
+        guard let bytes = try kept(Self.processFile, id: id) else { return nil }
         var ignored: [OCIError] = []
-        do { return try OCISpec.parseProcess(bytes, file: path, warnings: &ignored) } catch {
+        do { return try OCISpec.parseProcess(bytes, file: directory(of: id) + "/" + Self.processFile, warnings: &ignored) } catch {
             throw RuntimeError(.runtime, "state of \(id): \(error.description)")
         }
     }

@@ -12,10 +12,7 @@ extension ContainerStateStore {
     public func saveSeccomp(_ filter: [UInt8]?, builtIn: Bool, id: String) throws(RuntimeError) -> SeccompSource {
         guard let filter else { return .unconfined }
         if builtIn { return .builtIn }
-        let path = directory(of: id) + "/" + Self.seccompFile
-        do { try FileIO.write(path, bytes: filter, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode: 0o600) } catch {
-            throw RuntimeError(error)
-        }
+        try keep(Self.seccompFile, filter, id: id)
         return .stored
     }
 
@@ -27,9 +24,8 @@ extension ContainerStateStore {
         case .builtIn?, nil: return try DefaultSeccompProfile.bpf()
         case .stored?:
             let path = directory(of: record.id) + "/" + Self.seccompFile
-            let bytes: [UInt8]
-            do { bytes = try RegularFile.read(path, limit: 1 << 20) } catch {
-                throw RuntimeError(.runtime, "state of \(record.id): \(path): \(error.reason)")
+            guard let bytes = try kept(Self.seccompFile, id: record.id) else {
+                throw RuntimeError(.runtime, "state of \(record.id): \(path): \(errnoString(ENOENT))")
             }
             // struct sock_filter is 8 bytes; the kernel takes at most BPF_MAXINSNS (4096).
             guard !bytes.isEmpty, bytes.count % 8 == 0, bytes.count <= 4096 * 8 else {

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import SiloSys
 
-/// The per-container lock, exec.fifo and the pid file.
+/// The per-container lock, exec.fifo, the files kept beside state.json, and the pid file.
 extension ContainerStateStore {
     /// Runs `body` holding an exclusive flock on ROOT/ID (the directory itself), so that two
     /// silo processes never change one container at once. The flock belongs to the open file,
@@ -99,6 +99,24 @@ extension ContainerStateStore {
             }
         }
         unlink(path)
+    }
+
+    /// Keeps a file of the container's own beside state.json (config.json, seccomp.bpf,
+    /// process.json): written once at create, 0600, never over an existing file or a link.
+    public func keep(_ name: String, _ bytes: [UInt8], id: String) throws(RuntimeError) {
+        let path = directory(of: id) + "/" + name
+        do { try FileIO.write(path, bytes: bytes, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode: 0o600) } catch {
+            throw RuntimeError(error)
+        }
+    }
+
+    /// A file `keep` wrote; nil when there is none (a record from before it was kept).
+    public func kept(_ name: String, id: String, limit: Int = 1 << 20) throws(RuntimeError) -> [UInt8]? {
+        let path = directory(of: id) + "/" + name
+        do { return try RegularFile.read(path, limit: limit) } catch {
+            if case .system(let e) = error, e.errno == ENOENT { return nil }
+            throw RuntimeError(.runtime, "state of \(id): \(path): \(error.reason)")
+        }
     }
 
     /// Writes the pid file as runc does: bare decimal digits, no newline, through a temp file
