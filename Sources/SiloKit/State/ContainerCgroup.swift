@@ -32,9 +32,13 @@ public enum ContainerCgroup {
     /// own are `silo-*` leaves (docs/security.md).
     static func trustedDirectories(_ record: ContainerRecord) -> [String] {
         Set(record.cgroupPaths.values).filter { dir in
-            !dir.split(separator: "/").contains { $0 == "." || $0 == ".." }
-                && (!record.isRun || dir.split(separator: "/").last?.hasPrefix(name(of: "")) == true)
+            !hasDotParts(dir) && (!record.isRun || dir.split(separator: "/").last?.hasPrefix(name(of: "")) == true)
         }.sorted()
+    }
+
+    /// A `.` or `..` part: a path a hand-edited record could aim anywhere with.
+    static func hasDotParts(_ path: String) -> Bool {
+        path.split(separator: "/").contains { $0 == "." || $0 == ".." }
     }
 
     /// `delete` of a stopped container, the usual case: its cgroups are empty leaves, and one
@@ -85,7 +89,7 @@ public enum ContainerCgroup {
     static func trustedParents(_ record: ContainerRecord, fs: any CgroupFS) -> [String] {
         let leaves = Array(record.cgroupPaths.values)
         return record.cgroupParents.sorted(by: { $0.count > $1.count }).filter { dir in
-            guard dir.hasPrefix("/"), !dir.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }),
+            guard dir.hasPrefix("/"), !hasDotParts(dir),
                   leaves.contains(where: { $0.hasPrefix(dir + "/") }),
                   let magic = try? fs.filesystemType(dir) else { return false }
             return magic == CgroupMagic.cgroup1 || magic == CgroupMagic.cgroup2
