@@ -20,16 +20,7 @@ struct ExecSharedChild {
     /// `body` runs in the child after the ack, reading only what it captured: it must end in
     /// execve or `_exit`.
     init(syncFD: Int32, parentEnd: Int32, body: @escaping () -> Never) throws(SyscallError) {
-        let guardSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let size = Self.stackSize + guardSize
-        guard let base = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0),
-              base != MAP_FAILED else { throw SyscallError.last("mmap", "exec child stack") }
-        if mprotect(base, guardSize, PROT_NONE) != 0 {  // an overflow faults instead of writing below
-            let e = SyscallError.last("mprotect", "exec child stack guard")
-            munmap(base, size)
-            throw e
-        }
-        stack = UnsafeMutableRawBufferPointer(start: base, count: size)
+        stack = try SharedMemoryChild.mapStack(size: Self.stackSize, object: "exec child stack")
         let b = UnsafeMutablePointer<() -> Never>.allocate(capacity: 1)
         b.initialize(to: body)
         context = .allocate(capacity: 1)

@@ -36,25 +36,30 @@ struct SharedMemoryChild {
     private(set) var cloneErrno: Int32 = 0
 
     init(plan: ContainerPlan, parentEnd: Int32) throws(SyscallError) {
-        // A guard page below the stack turns an overflow into SIGSEGV rather than a write into
-        // whatever mapping lies below.
-        let guardSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let size = Self.stackSize + guardSize
-        guard let base = mmap(nil, size, PROT_READ | PROT_WRITE,
-                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0),
-              base != MAP_FAILED else { throw SyscallError.last("mmap", "child stack") }
-        if mprotect(base, guardSize, PROT_NONE) != 0 {
-            let e = SyscallError.last("mprotect", "child stack guard")
-            munmap(base, size)
-            throw e
-        }
-        stack = UnsafeMutableRawBufferPointer(start: base, count: size)
+        stack = try Self.mapStack(size: Self.stackSize, object: "child stack")
         self.plan = .allocate(capacity: 1)
         self.plan.initialize(to: plan)
         context = .allocate(capacity: 1)
         context.initialize(to: SharedMemoryChildContext(syncFD: plan.syncFD, parentEnd: parentEnd, writesOwnMaps: plan.ownMaps != nil,
                                                         plan: self.plan))
         record = .allocate(byteCount: Self.recordCapacity, alignment: 8)
+    }
+
+    /// A CLONE_VM child's stack, `size` bytes above a guard page (one mapping, unmapped whole):
+    /// the guard turns an overflow into SIGSEGV rather than a write into whatever mapping lies
+    /// below. Shared with `exec`'s child (ExecSharedChild).
+    static func mapStack(size stackSize: Int, object: String) throws(SyscallError) -> UnsafeMutableRawBufferPointer {
+        let guardSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let size = stackSize + guardSize
+        guard let base = mmap(nil, size, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0),
+              base != MAP_FAILED else { throw SyscallError.last("mmap", object) }
+        if mprotect(base, guardSize, PROT_NONE) != 0 {
+            let e = SyscallError.last("mprotect", object + " guard")
+            munmap(base, size)
+            throw e
+        }
+        return UnsafeMutableRawBufferPointer(start: base, count: size)
     }
 
     /// Returns the child's pid, or -1 with `cloneErrno` set.
