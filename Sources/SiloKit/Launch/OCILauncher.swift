@@ -134,12 +134,13 @@ public struct OCILauncher {
     public static func start(store: ContainerStateStore, id: String) throws(RuntimeError) {
         try store.withLock(id: id) { () throws(RuntimeError) in
             guard let record = try store.load(id: id) else { throw RuntimeError(.runtime, "cannot start a container that is still being created") }
-            switch try ContainerLiveness.status(of: record, in: store, id: id) {
+            let live = try ContainerLiveness.openInit(record)
+            switch try ContainerLiveness.status(of: record, in: store, id: id, initAlive: live != nil) {
             case .created: break
             case .stopped: throw RuntimeError(.runtime, "cannot start a container that has stopped")
             default: throw RuntimeError(.runtime, "cannot start an already running container")
             }
-            guard let initProcess = try ContainerLiveness.openInit(record) else { throw RuntimeError(.runtime, "cannot start a container that has stopped") }
+            guard let initProcess = live else { throw RuntimeError(.runtime, "cannot start a container that has stopped") }
             // A record from before `noProcess` cannot tell: read the config copy then.
             var noProcess = record.noProcess
             if !noProcess && record.laterHooks == nil { noProcess = try BundlePlan.created(record, in: store).process == nil }

@@ -29,12 +29,17 @@ public enum ContainerLiveness {
     /// stays creating while its init lives, and without a pid (silo killed during create:
     /// listed, and delete removes it).
     /// `isFrozen` is the freezer check of the cgroups issue (13); until then nothing is paused.
+    /// `initAlive`: whether the caller's own `openInit(record)` found the init (start needs the
+    /// handle anyway), so that it is not opened and checked twice; nil: opened here.
     public static func status(of record: ContainerRecord?, in store: ContainerStateStore, id: String,
-                              isFrozen: (ContainerRecord) -> Bool = { _ in false }) throws(RuntimeError) -> OCIState.Status {
+                              isFrozen: (ContainerRecord) -> Bool = { _ in false },
+                              initAlive: Bool? = nil) throws(RuntimeError) -> OCIState.Status {
         guard let record else { return .creating }
         if record.status == .stopped { return .stopped }
         if record.pid == nil { return record.status == .creating ? .creating : .stopped }
-        guard try openInit(record) != nil else { return .stopped }
+        let alive: Bool
+        if let initAlive { alive = initAlive } else { alive = try openInit(record) != nil }
+        guard alive else { return .stopped }
         // An init recorded before create finished (READY not yet seen) is still being made.
         if record.status == .creating { return .creating }
         if store.hasExecFifo(id: id) { return .created }
