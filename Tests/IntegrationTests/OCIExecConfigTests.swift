@@ -12,6 +12,14 @@ struct OCIExecConfigTests {
     static let ready = "echo END >/out/result; exec sleep 1000"
     static let probe = "pwd; echo ${FOO:-unset}; mkdir /tmp/x$$ 2>/dev/null; echo mkdir=$?; grep -E \"^(Seccomp|CapEff):\" /proc/self/status"
 
+    /// The bundle's config written, the container created and started, its process ready.
+    static func run(_ b: Bundle, _ id: String) throws {
+        try b.write()
+        #expect(try b.silo(["create", id]).status == 0)
+        #expect(try b.silo(["start", id]).status == 0)
+        #expect(b.result() != nil)
+    }
+
     @Test func execGetsTheConfigsFilterAndProcess() throws {
         let b = try Bundle(script: Self.ready)
         defer { try? b.destroy(["e1"]) }
@@ -23,10 +31,7 @@ struct OCIExecConfigTests {
         var deny = OCISpec.Seccomp(defaultAction: "SCMP_ACT_ALLOW")
         deny.syscalls = [OCISpec.Syscall(names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 1)]
         b.spec.linux!.seccomp = deny
-        try b.write()
-        #expect(try b.silo(["create", "e1"]).status == 0)
-        #expect(try b.silo(["start", "e1"]).status == 0)
-        #expect(b.result() != nil)
+        try Self.run(b, "e1")
         #expect(try b.record("e1")?.seccomp == .stored)
         #expect(FileManager.default.fileExists(atPath: b.root + "/e1/seccomp.bpf"))
 
@@ -51,10 +56,7 @@ struct OCIExecConfigTests {
         let b = try Bundle(script: Self.ready)
         defer { try? b.destroy(["e2"]) }
         b.spec.linux!.seccomp = nil
-        try b.write()
-        #expect(try b.silo(["create", "e2"]).status == 0)
-        #expect(try b.silo(["start", "e2"]).status == 0)
-        #expect(b.result() != nil)
+        try Self.run(b, "e2")
         #expect(try b.record("e2")?.seccomp == .unconfined)
         #expect(!FileManager.default.fileExists(atPath: b.root + "/e2/seccomp.bpf"))
         let r = try b.silo(["exec", "e2", "sh", "-c", "mkdir /tmp/z && echo made; grep ^Seccomp: /proc/self/status"])
